@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests drive hypervisord as a real process, built once by TestMain.
+var (
+	daemonBin  string
+	pluginsDir string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hypervisord-test-")
+	if err != nil {
+		panic(err)
+	}
+	daemonBin = filepath.Join(dir, "hypervisord")
+	pluginsDir = filepath.Join(dir, "plugins.d")
+	build := func(out, pkgDir string) {
+		cmd := exec.Command("go", "build", "-o", out, ".")
+		cmd.Dir, cmd.Stdout, cmd.Stderr = pkgDir, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkgDir, ":", err)
+			os.Exit(1)
+		}
+	}
+	build(daemonBin, ".")
+	build(filepath.Join(pluginsDir, "hypersdk-provider-testprovider"), "../../sdk/examples/testprovider")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// daemon is one running hypervisord.
+type daemon struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	url    string
+	mu     sync.Mutex
+	stderr bytes.Buffer
+	exited chan error
+}
+
+// startDaemon writes cfg (YAML; address and database default to a free port and a temp file)
+// and starts the daemon, returning once it listens.
+func startDaemon(t *testing.T, cfg string) *daemon {
+	t.Helper()
+	dir := t.TempDir()
+	if !strings.Contains(cfg, "address:") {
+		cfg = "daemon:\n  address: 127.0.0.1:0\n  log_format: json\n  plugins_dir: " + pluginsDir + "\n" + cfg
+	}
+	if !strings.Contains(cfg, "database:") {
+		cfg += "\ndatabase:\n  path: " + filepath.Join(dir, "hypersdk.db") + "\n"
+	}
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startDaemonWithConfig(t, path)
+}
+
+func startDaemonWithConfig(t *testing.T, path string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, exited: make(chan error, 1)}
+	d.cmd = exec.Command(daemonBin, "--config", path)
+	pipe, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			d.mu.Lock()
+			d.stderr.WriteString(line + "\n")
+			d.mu.Unlock()
+			var entry struct {
+				Message string `json:"@message"`
+				Address string `json:"address"`
+			}
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Message == "listening" {
+				addr <- entry.Address
+			}
+		}
+		d.exited <- d.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			d.cmd.Process.Kill()
+			<-d.exited
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.logs())
+		}
+	})
+	select {
+	case a := <-addr:
+		d.url = "http://" + a
+	case err := <-d.exited:
+		t.Fatalf("daemon exited before listening: %v\n%s", err, d.logs())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("daemon did not listen within 30s\n%s", d.logs())
+	}
+	return d
+}
+
+func (d *daemon) logs() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stderr.String()
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (d *daemon) stop() error {
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-d.exited:
+		return err
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("daemon did not stop within 30s of SIGTERM")
+	}
+}
+
+// do sends a request and decodes the JSON answer into a map.
+func (d *daemon) do(method, path, body string) (int, map[string]any, http.Header) {
+	d.t.Helper()
+	req, err := http.NewRequest(method, d.url+path, strings.NewReader(body))
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		d.t.Fatalf("%s %s: status %d, body is not JSON: %q", method, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out, resp.Header
+}

@@ -1,0 +1,119 @@
+// Command hypervisord is the HyperSDK daemon: it wires configuration, the store, the provider
+// plugins and the REST API together, and shuts them down in order on SIGTERM or SIGINT.
+// Everything it does lives in core/; this package is only the wiring.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hypersdk/hypersdk/core/api"
+	"github.com/hypersdk/hypersdk/core/buildinfo"
+	"github.com/hypersdk/hypersdk/core/config"
+	"github.com/hypersdk/hypersdk/core/hosttools"
+	"github.com/hypersdk/hypersdk/core/logging"
+	"github.com/hypersdk/hypersdk/core/pluginhost"
+	"github.com/hypersdk/hypersdk/core/store"
+)
+
+// Exit codes scripts can rely on.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitConfig  = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("hypervisord", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configPath := flags.String("config", "", "path to the YAML configuration (empty: built-in defaults)")
+	check := flags.Bool("check", false, "validate the configuration and exit")
+	version := flags.Bool("version", false, "print the version and exit")
+	if err := flags.Parse(args); err != nil {
+		return exitConfig
+	}
+	if *version {
+		fmt.Fprintln(stdout, buildinfo.Version)
+		return exitOK
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "hypervisord:", err)
+		return exitConfig
+	}
+	if *check {
+		fmt.Fprintln(stdout, "configuration OK")
+		return exitOK
+	}
+	log := logging.New("hypervisord", cfg.Daemon.LogLevel, cfg.Daemon.LogFormat, stderr)
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("hypervisord stopped", "error", err)
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// serve runs the daemon until ctx ends, then shuts down: stop accepting, let in-flight
+// requests finish, stop plugins, close the store.
+func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
+	started := time.Now()
+	db, err := store.Open(cfg.Database.Path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	tools := hosttools.NewDetector(cfg.Hyper2KVM.Path)
+	go tools.Tools(ctx) // probe in the background so the first /capabilities is instant
+
+	plugins, err := pluginhost.Start(ctx, log.Named("provider"), cfg.Daemon.PluginsDir, cfg.Providers)
+	if err != nil {
+		return err
+	}
+	defer plugins.Close()
+
+	ln, err := net.Listen("tcp", cfg.Daemon.Address)
+	if err != nil {
+		return fmt.Errorf("listen on daemon.address %s: %w", cfg.Daemon.Address, err)
+	}
+	srv := &http.Server{
+		Handler: api.New(api.Deps{
+			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
+			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "address", ln.Addr().String(), "version", buildinfo.Version,
+		"database", db.Path(), "plugins_dir", cfg.Daemon.PluginsDir, "providers", cfg.EnabledProviders())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.Daemon.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Daemon.ShutdownTimeout.Std())
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

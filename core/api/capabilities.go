@@ -1,0 +1,30 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hypersdk/hypersdk/core/hosttools"
+	"github.com/hypersdk/hypersdk/core/pluginhost"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// CapabilitiesResponse says what this daemon can do on this host right now.
+type CapabilitiesResponse struct {
+	Version           string              `json:"version"`
+	Providers         []pluginhost.Status `json:"providers"`
+	ExportMethods     []string            `json:"export_methods"`
+	ConversionFormats []string            `json:"conversion_formats"`
+	Tools             []hosttools.Tool    `json:"tools"`
+}
+
+func (h *handlers) capabilities(c *gin.Context) {
+	c.JSON(http.StatusOK, CapabilitiesResponse{
+		Version:           h.Version,
+		Providers:         h.Providers.Statuses(),
+		ExportMethods:     []string{provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK},
+		ConversionFormats: []string{"qcow2", "raw"},
+		Tools:             h.Tools.Tools(c),
+	})
+}

@@ -1,0 +1,50 @@
+// Package api is hypervisord's REST surface on Gin: routes, request and response types, and the
+// JSON error envelope. Handlers translate HTTP to calls on the services in Deps and back; the
+// work itself lives in the packages behind those services.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/hosttools"
+)
+
+// Deps is everything the handlers call.
+type Deps struct {
+	Log          hclog.Logger
+	Version      string
+	StartedAt    time.Time
+	MaxBodyBytes int64
+	Tools        *hosttools.Detector
+	Providers    Providers
+}
+
+// New builds the HTTP handler with every route of the API.
+func New(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), accessLog(d.Log), recoverPanics(d.Log), limitBody(d.MaxBodyBytes))
+	r.NoRoute(func(c *gin.Context) {
+		abort(c, http.StatusNotFound, "not_found", "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, "")
+	})
+	r.NoMethod(func(c *gin.Context) {
+		abort(c, http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path, "")
+	})
+
+	h := &handlers{Deps: d}
+	r.GET("/health", h.health)
+	r.GET("/capabilities", h.capabilities)
+	r.POST("/vms/list", h.listVMs)
+	r.GET("/vms/info", h.vmInfo)
+	return r
+}
+
+type handlers struct {
+	Deps
+}

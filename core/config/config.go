@@ -1,0 +1,103 @@
+// Package config loads hypervisord's YAML configuration: the file format of the user's
+// workflow document, ${ENV} expansion, defaults that make an empty file valid, and validation
+// that reports every problem at once, each naming its key path.
+//
+// It is for cmd/hypervisord, which loads the file once at start, and for every core package
+// that reads a setting: they receive the typed Config, never the raw YAML.
+package config
+
+// Config is the whole configuration file.
+type Config struct {
+	Daemon    Daemon              `yaml:"daemon"`
+	Providers map[string]Provider `yaml:"providers"`
+	Hyper2KVM Hyper2KVM           `yaml:"hyper2kvm"`
+	Export    Export              `yaml:"export"`
+	Database  Database            `yaml:"database"`
+	Webhooks  []Webhook           `yaml:"webhooks"`
+}
+
+// Daemon configures the HTTP server, logging and the worker pool.
+type Daemon struct {
+	Address         string   `yaml:"address"`
+	LogLevel        string   `yaml:"log_level"`
+	LogFormat       string   `yaml:"log_format"`
+	Workers         int      `yaml:"workers"`
+	PluginsDir      string   `yaml:"plugins_dir"`
+	MaxBodyBytes    int64    `yaml:"max_body_bytes"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// Provider is one section under providers:. Core understands enabled and plugin_sha256;
+// every other key belongs to the provider plugin and is handed to it as Settings.
+type Provider struct {
+	Enabled      *bool          `yaml:"enabled"`
+	PluginSHA256 string         `yaml:"plugin_sha256"`
+	Settings     map[string]any `yaml:",remain"`
+}
+
+// IsEnabled reports whether the provider should be loaded; a section without an enabled key is on.
+func (p Provider) IsEnabled() bool { return p.Enabled == nil || *p.Enabled }
+
+// Hyper2KVM configures the hand-off to the hyper2kvm conversion daemon.
+type Hyper2KVM struct {
+	Path          string   `yaml:"path"`
+	DaemonEnabled bool     `yaml:"daemon_enabled"`
+	WatchDir      string   `yaml:"watch_dir"`
+	OutputDir     string   `yaml:"output_dir"`
+	DefaultFormat string   `yaml:"default_format"`
+	Compression   bool     `yaml:"compression"`
+	PollInterval  Duration `yaml:"poll_interval"`
+	JobTimeout    Duration `yaml:"job_timeout"`
+}
+
+// Export configures where and how exports are written.
+type Export struct {
+	BasePath          string `yaml:"base_path"`
+	ChunkSize         int64  `yaml:"chunk_size"`
+	MaxRetries        int    `yaml:"max_retries"`
+	ConcurrentExports int    `yaml:"concurrent_exports"`
+}
+
+// Database configures the bbolt file that holds jobs, schedules and everything else accepted.
+type Database struct {
+	Path string `yaml:"path"`
+}
+
+// Webhook is one endpoint notified of events.
+type Webhook struct {
+	URL     string            `yaml:"url"`
+	Events  []string          `yaml:"events"`
+	Headers map[string]string `yaml:"headers"`
+	Secret  string            `yaml:"secret"`
+}
+
+// Default returns the configuration an empty file yields.
+func Default() Config {
+	return Config{
+		Daemon: Daemon{
+			Address:         "127.0.0.1:8080",
+			LogLevel:        "info",
+			LogFormat:       "auto",
+			Workers:         4,
+			PluginsDir:      "plugins.d",
+			MaxBodyBytes:    1 << 20,
+			ShutdownTimeout: Duration(30e9),
+		},
+		Providers: map[string]Provider{},
+		Hyper2KVM: Hyper2KVM{
+			Path:          "/usr/local/bin/hyper2kvm",
+			WatchDir:      "/var/lib/hyper2kvm/watch",
+			OutputDir:     "/var/lib/kvm/images",
+			DefaultFormat: "qcow2",
+			PollInterval:  Duration(5e9),
+			JobTimeout:    Duration(2 * 3600e9),
+		},
+		Export: Export{
+			BasePath:          "/exports",
+			ChunkSize:         10 << 20,
+			MaxRetries:        3,
+			ConcurrentExports: 2,
+		},
+		Database: Database{Path: "/var/lib/hypervisord/hypersdk.db"},
+	}
+}

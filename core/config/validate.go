@@ -1,0 +1,109 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+)
+
+// Events a webhook may subscribe to; "*" means all of them.
+var knownEvents = []string{
+	"job.created", "job.started", "job.progress", "job.completed", "job.failed", "job.cancelled",
+	"schedule.triggered", "policy.run.started", "policy.run.completed", "backup.pruned", "*",
+}
+
+var (
+	providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	sha256Hex    = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+func reflectValue(cfg *Config) reflect.Value { return reflect.ValueOf(cfg).Elem() }
+
+// validate checks the values that decoded cleanly against what the daemon can actually run with.
+func validate(c *Config) []Problem {
+	var p []Problem
+	bad := func(path, format string, args ...any) {
+		p = append(p, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	atLeast := func(path string, got, min int64) {
+		if got < min {
+			bad(path, "must be >= %d, got %d", min, got)
+		}
+	}
+	positive := func(path string, got Duration) {
+		if got <= 0 {
+			bad(path, "must be a positive duration, got %s", got)
+		}
+	}
+	oneOf := func(path, got string, allowed ...string) {
+		for _, a := range allowed {
+			if got == a {
+				return
+			}
+		}
+		bad(path, "must be one of %q, got %q", allowed, got)
+	}
+
+	if host, port, err := net.SplitHostPort(c.Daemon.Address); err != nil {
+		bad("daemon.address", "must be host:port, got %q", c.Daemon.Address)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("daemon.address", "port must be 0-65535, got %q", port)
+	} else if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+		bad("daemon.address", "host must be an IP address or localhost, got %q", host)
+	}
+	oneOf("daemon.log_level", c.Daemon.LogLevel, "trace", "debug", "info", "warn", "error")
+	oneOf("daemon.log_format", c.Daemon.LogFormat, "auto", "json", "text")
+	atLeast("daemon.workers", int64(c.Daemon.Workers), 1)
+	if c.Daemon.PluginsDir == "" {
+		bad("daemon.plugins_dir", "must not be empty")
+	}
+	atLeast("daemon.max_body_bytes", c.Daemon.MaxBodyBytes, 1024)
+	positive("daemon.shutdown_timeout", c.Daemon.ShutdownTimeout)
+
+	for name, prov := range c.Providers {
+		if !providerName.MatchString(name) {
+			bad("providers."+name, "provider names are lower-case letters, digits, - and _")
+		}
+		if prov.PluginSHA256 != "" && !sha256Hex.MatchString(prov.PluginSHA256) {
+			bad("providers."+name+".plugin_sha256", "must be 64 lower-case hex digits")
+		}
+	}
+
+	oneOf("hyper2kvm.default_format", c.Hyper2KVM.DefaultFormat, "qcow2", "raw")
+	positive("hyper2kvm.poll_interval", c.Hyper2KVM.PollInterval)
+	positive("hyper2kvm.job_timeout", c.Hyper2KVM.JobTimeout)
+	if c.Hyper2KVM.DaemonEnabled && c.Hyper2KVM.WatchDir == "" {
+		bad("hyper2kvm.watch_dir", "must be set when hyper2kvm.daemon_enabled is true")
+	}
+
+	if c.Export.BasePath == "" {
+		bad("export.base_path", "must not be empty")
+	}
+	atLeast("export.chunk_size", c.Export.ChunkSize, 64<<10)
+	if c.Export.ChunkSize > 1<<30 {
+		bad("export.chunk_size", "must be <= %d, got %d", 1<<30, c.Export.ChunkSize)
+	}
+	atLeast("export.max_retries", int64(c.Export.MaxRetries), 0)
+	atLeast("export.concurrent_exports", int64(c.Export.ConcurrentExports), 1)
+
+	if c.Database.Path == "" {
+		bad("database.path", "must not be empty")
+	}
+
+	for i, w := range c.Webhooks {
+		path := fmt.Sprintf("webhooks[%d]", i)
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(path+".url", "must be an http:// or https:// URL, got %q", w.URL)
+		}
+		if len(w.Events) == 0 {
+			bad(path+".events", "must list at least one event")
+		}
+		for j, e := range w.Events {
+			oneOf(fmt.Sprintf("%s.events[%d]", path, j), e, knownEvents...)
+		}
+	}
+	return p
+}

@@ -1,0 +1,138 @@
+// Package pluginhost runs the provider plugins of plugins.d as separate processes: it finds them
+// by name, verifies an optional pinned checksum, launches each with go-plugin over gRPC,
+// negotiates the protocol version, configures it with its providers.<name> section, and restarts
+// it with backoff when it dies. The rest of the daemon asks it for a provider by name and gets a
+// provider.Provider whose calls survive a plugin crash as clear errors, never as a daemon crash.
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/config"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// ErrUnknownProvider means no provider of that name is configured or installed.
+var ErrUnknownProvider = errors.New("unknown provider")
+
+// Host owns every plugin process.
+type Host struct {
+	log       hclog.Logger
+	instances map[string]*instance
+	idle      map[string]Status // providers shown in /capabilities that are not running
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+// Start discovers the plugins in dir and launches every one that has an enabled providers.<name>
+// section. It returns once all launches are under way; Wait or a call blocks until a plugin is
+// ready. Problems with one plugin are reported in its Status, never as a Start error, so one bad
+// plugin does not keep the daemon from serving the others.
+func Start(ctx context.Context, log hclog.Logger, dir string, providers map[string]config.Provider) (*Host, error) {
+	found, err := discover(dir)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	h := &Host{log: log, instances: map[string]*instance{}, idle: map[string]Status{}, cancel: cancel}
+	now := time.Now()
+	for name, path := range found {
+		if p, ok := providers[name]; !ok || !p.IsEnabled() {
+			h.idle[name] = Status{Name: name, State: StateNotConfigured, Path: path, Since: now,
+				LastError: fmt.Sprintf("installed, but providers.%s is absent or disabled", name)}
+		}
+	}
+	for name, p := range providers {
+		if !p.IsEnabled() {
+			continue
+		}
+		path, ok := found[name]
+		if !ok {
+			h.idle[name] = Status{Name: name, State: StateMissing, Since: now,
+				LastError: fmt.Sprintf("no plugin binary %s%s in %s", BinaryPrefix, name, dir)}
+			log.Warn("configured provider has no plugin binary", "provider", name, "plugins_dir", dir)
+			continue
+		}
+		settings, err := provider.NewConfig(p.Settings)
+		if err != nil {
+			h.idle[name] = Status{Name: name, State: StateFailed, Path: path, Since: now, LastError: err.Error()}
+			continue
+		}
+		plog := log.Named(name)
+		plog.Debug("launching plugin", "path", path, "settings", config.RedactSettings(p.Settings))
+		in := newInstance(name, path, p.PluginSHA256, settings, plog)
+		h.instances[name] = in
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			in.run(ctx)
+		}()
+	}
+	return h, nil
+}
+
+// WaitReady blocks until every launched plugin has settled (ready, failed) or ctx ends.
+func (h *Host) WaitReady(ctx context.Context) {
+	for _, in := range h.instances {
+		for {
+			in.mu.Lock()
+			ch, st := in.ready, in.status.State
+			in.mu.Unlock()
+			if st != StateStarting && st != StateRestarting {
+				break
+			}
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// Provider returns the named provider. The result stays valid across plugin restarts.
+func (h *Host) Provider(name string) (provider.Provider, error) {
+	if in, ok := h.instances[name]; ok {
+		return hosted{in: in}, nil
+	}
+	if st, ok := h.idle[name]; ok {
+		return nil, fmt.Errorf("%w %q: %s", ErrUnknownProvider, name, st.LastError)
+	}
+	return nil, fmt.Errorf("%w %q: configured providers are %v", ErrUnknownProvider, name, h.Names())
+}
+
+// Names lists the providers the host runs, sorted.
+func (h *Host) Names() []string {
+	names := make([]string, 0, len(h.instances))
+	for name := range h.instances {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Statuses lists every provider the host knows of, running or not, sorted by name.
+func (h *Host) Statuses() []Status {
+	out := make([]Status, 0, len(h.instances)+len(h.idle))
+	for _, in := range h.instances {
+		out = append(out, in.snapshot())
+	}
+	for _, st := range h.idle {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Close stops every plugin process and waits for the supervisors to finish.
+func (h *Host) Close() {
+	h.cancel()
+	h.wg.Wait()
+}

@@ -1,0 +1,232 @@
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+
+	sdkplugin "github.com/hypersdk/hypersdk/sdk/plugin"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// Restart backoff: doubling from minBackoff, capped at maxBackoff, reset once a plugin has been
+// ready for stableAfter.
+const (
+	minBackoff  = 500 * time.Millisecond
+	maxBackoff  = 30 * time.Second
+	stableAfter = time.Minute
+	exitPoll    = 100 * time.Millisecond
+	startupWait = 30 * time.Second
+)
+
+// errPermanent marks start failures that a restart cannot fix.
+var errPermanent = errors.New("permanent")
+
+// instance supervises one plugin process: start, configure, watch, restart with backoff.
+type instance struct {
+	name     string
+	path     string
+	sha256   string
+	settings provider.Config
+	log      hclog.Logger
+
+	mu       sync.Mutex
+	status   Status
+	client   *goplugin.Client
+	provider provider.Provider
+	ready    chan struct{} // closed when the state leaves starting/restarting; replaced on restart
+}
+
+func newInstance(name, path, sha string, settings provider.Config, log hclog.Logger) *instance {
+	return &instance{
+		name: name, path: path, sha256: sha, settings: settings, log: log,
+		status: Status{Name: name, Path: path, State: StateStarting, Since: time.Now()},
+		ready:  make(chan struct{}),
+	}
+}
+
+// run keeps the plugin alive until ctx ends.
+func (in *instance) run(ctx context.Context) {
+	backoff := minBackoff
+	for {
+		err := in.start(ctx)
+		if err == nil {
+			readyAt := time.Now()
+			exitErr := in.waitExit(ctx)
+			if ctx.Err() != nil {
+				in.stop()
+				in.setState(StateStopped, "")
+				return
+			}
+			if time.Since(readyAt) > stableAfter {
+				backoff = minBackoff
+			}
+			err = exitErr
+		}
+		if ctx.Err() != nil {
+			in.stop()
+			in.setState(StateStopped, "")
+			return
+		}
+		in.stop()
+		if errors.Is(err, errPermanent) {
+			in.log.Error("plugin disabled", "error", err)
+			in.setState(StateFailed, err.Error())
+			return
+		}
+		in.log.Warn("plugin down, restarting", "error", err, "backoff", backoff)
+		in.mu.Lock()
+		in.status.Restarts++
+		in.mu.Unlock()
+		in.setState(StateRestarting, err.Error())
+		select {
+		case <-ctx.Done():
+			in.setState(StateStopped, "")
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+// start launches, handshakes, asks for Info and configures the plugin.
+func (in *instance) start(ctx context.Context) error {
+	in.setState(StateStarting, in.lastError())
+	if in.sha256 != "" {
+		sum, err := fileSHA256(in.path)
+		if err != nil {
+			return fmt.Errorf("%w: hash plugin binary: %v", errPermanent, err)
+		}
+		if sum != in.sha256 {
+			return fmt.Errorf("%w: plugin binary %s has sha256 %s, but providers.%s.plugin_sha256 pins %s", errPermanent, in.path, sum, in.name, in.sha256)
+		}
+	}
+	client := goplugin.NewClient(sdkplugin.ClientConfig(exec.Command(in.path), in.log))
+	p, err := sdkplugin.Dispense(client)
+	if err != nil {
+		client.Kill()
+		if strings.Contains(err.Error(), "Incompatible API version") {
+			return fmt.Errorf("%w: plugin speaks no protocol version this daemon supports (%d): %v", errPermanent, sdkplugin.ProtocolVersion, err)
+		}
+		return fmt.Errorf("start plugin %s: %w", in.path, err)
+	}
+	in.mu.Lock()
+	in.client = client
+	in.mu.Unlock()
+
+	callCtx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	info, err := p.Info(callCtx)
+	if err != nil {
+		return fmt.Errorf("plugin info: %w", err)
+	}
+	if info.Name != in.name {
+		return fmt.Errorf("%w: binary %s says it is provider %q, not %q", errPermanent, in.path, info.Name, in.name)
+	}
+	if err := p.Configure(callCtx, in.settings); err != nil {
+		return fmt.Errorf("configure from providers.%s: %w", in.name, err)
+	}
+	caps := make([]string, len(info.Capabilities))
+	for i, c := range info.Capabilities {
+		caps[i] = string(c)
+	}
+	in.mu.Lock()
+	in.provider = p
+	in.status.Version, in.status.Description, in.status.Capabilities = info.Version, info.Description, caps
+	if rc := client.ReattachConfig(); rc != nil && rc.Pid > 0 {
+		in.status.PID = rc.Pid
+	}
+	in.mu.Unlock()
+	in.setState(StateReady, "")
+	in.log.Info("plugin ready", "version", info.Version, "pid", in.status.PID)
+	return nil
+}
+
+// waitExit blocks until the plugin process exits or ctx ends.
+func (in *instance) waitExit(ctx context.Context) error {
+	t := time.NewTicker(exitPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			in.mu.Lock()
+			exited := in.client == nil || in.client.Exited()
+			in.mu.Unlock()
+			if exited {
+				return fmt.Errorf("plugin process exited unexpectedly (%w)", provider.ErrPluginExited)
+			}
+		}
+	}
+}
+
+func (in *instance) stop() {
+	in.mu.Lock()
+	client := in.client
+	in.client, in.provider = nil, nil
+	in.status.PID = 0
+	in.mu.Unlock()
+	if client != nil {
+		client.Kill()
+	}
+}
+
+func (in *instance) setState(s State, lastErr string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.status.State, in.status.LastError, in.status.Since = s, lastErr, time.Now()
+	settled := s != StateStarting && s != StateRestarting
+	select {
+	case <-in.ready:
+		if !settled {
+			in.ready = make(chan struct{})
+		}
+	default:
+		if settled {
+			close(in.ready)
+		}
+	}
+}
+
+func (in *instance) lastError() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.status.LastError
+}
+
+func (in *instance) snapshot() Status {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	s := in.status
+	s.Capabilities = append([]string(nil), s.Capabilities...)
+	return s
+}
+
+// current returns the live provider, waiting up to the context's deadline for a plugin that is
+// starting or restarting, so a call right after a crash rides out the restart.
+func (in *instance) current(ctx context.Context) (provider.Provider, *goplugin.Client, error) {
+	for {
+		in.mu.Lock()
+		p, c, st, ready := in.provider, in.client, in.status, in.ready
+		in.mu.Unlock()
+		if st.State == StateReady && p != nil {
+			return p, c, nil
+		}
+		if st.State != StateStarting && st.State != StateRestarting {
+			return nil, nil, fmt.Errorf("provider %s is %s: %s: %w", in.name, st.State, st.LastError, provider.ErrUnavailable)
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("provider %s is %s (last error: %s): %w", in.name, st.State, st.LastError, ctx.Err())
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package fake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+const exportChunk = 64 << 10
+
+// ExportVM writes each disk as a raw file of deterministic content, reporting progress per
+// chunk. Fault VMs misbehave after the first chunk, mid-export.
+func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r provider.Reporter) (provider.ExportResult, error) {
+	vm, ok := p.inventory()[spec.VMID]
+	if !ok {
+		return provider.ExportResult{}, fmt.Errorf("export vm %q: %w", spec.VMID, provider.ErrNotFound)
+	}
+	p.mu.Lock()
+	delay := p.chunkDelay
+	p.mu.Unlock()
+	log := provider.Logger(ctx).With("vm", vm.ID)
+	log.Info("export started", "method", spec.Method, "dir", spec.Dir)
+	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "generating disks"})
+
+	res := provider.ExportResult{VM: vm}
+	for i, d := range vm.Disks {
+		name := fmt.Sprintf("%s-disk%d.raw", vm.ID, i)
+		path, err := provider.SafeJoin(spec.Dir, name)
+		if err != nil {
+			return res, err
+		}
+		sum, err := p.writeDisk(ctx, path, d.CapacityBytes, delay, func(done int64) {
+			r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: i, DiskName: name, BytesDone: done, BytesTotal: d.CapacityBytes})
+			if done > 0 {
+				p.misbehave(ctx, vm.ID)
+			}
+		})
+		if err != nil {
+			return res, fmt.Errorf("export disk %d of %s: %w", i, vm.ID, err)
+		}
+		res.Artifacts = append(res.Artifacts, provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "raw", Size: d.CapacityBytes, SHA256: sum, Disk: i})
+	}
+	log.Info("export finished", "disks", len(res.Artifacts))
+	return res, nil
+}
+
+// writeDisk writes size bytes of a repeating pattern to path and returns its SHA-256.
+func (p *Provider) writeDisk(ctx context.Context, path string, size int64, delay time.Duration, progress func(int64)) (string, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, exportChunk)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	var done int64
+	for done < size {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n := min(int64(len(buf)), size-done)
+		if _, err := f.Write(buf[:n]); err != nil {
+			return "", err
+		}
+		h.Write(buf[:n])
+		done += n
+		progress(done)
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,197 @@
+// Package fake is the test provider's implementation: a deterministic inventory of VMs whose
+// disks are generated on export, with VMs that panic, hang or exit the process when touched.
+package fake
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// Settings is the providers.testprovider section.
+type Settings struct {
+	VMCount       int    `json:"vm_count"`
+	DiskSizeBytes int64  `json:"disk_size_bytes"`
+	ChunkDelay    string `json:"chunk_delay"` // pause after each 64 KiB written, e.g. "5ms"
+	ListDelay     string `json:"list_delay"`  // pause before ListVMs answers
+	Faults        bool   `json:"faults"`      // also serve vm-panic, vm-hang and vm-exit
+}
+
+// Provider is the fake provider.
+type Provider struct {
+	provider.UnsupportedPower
+	mu         sync.Mutex
+	settings   Settings
+	chunkDelay time.Duration
+	listDelay  time.Duration
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// New returns an unconfigured fake provider with three VMs of 1 MiB disks.
+func New() *Provider {
+	return &Provider{settings: Settings{VMCount: 3, DiskSizeBytes: 1 << 20}}
+}
+
+func (p *Provider) Info(context.Context) (provider.Info, error) {
+	return provider.Info{
+		Name: "testprovider", Version: "1.0.0",
+		Description:  "fake VMs with generated disks, for tests and as an SDK example",
+		Capabilities: []provider.Capability{provider.CapExportVMDK, provider.CapExportOVF, provider.CapExportOVA},
+	}, nil
+}
+
+func (p *Provider) Configure(ctx context.Context, cfg provider.Config) error {
+	s := Settings{VMCount: 3, DiskSizeBytes: 1 << 20}
+	if err := cfg.Decode(&s); err != nil {
+		return err
+	}
+	if s.VMCount < 0 || s.DiskSizeBytes <= 0 {
+		return fmt.Errorf("%w: vm_count must be >= 0 and disk_size_bytes > 0", provider.ErrInvalidArgument)
+	}
+	chunk, err := parseDelay("chunk_delay", s.ChunkDelay)
+	if err != nil {
+		return err
+	}
+	list, err := parseDelay("list_delay", s.ListDelay)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.settings, p.chunkDelay, p.listDelay = s, chunk, list
+	p.mu.Unlock()
+	provider.Logger(ctx).Info("configured", "vm_count", s.VMCount, "disk_size_bytes", s.DiskSizeBytes)
+	return nil
+}
+
+func parseDelay(key, v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", provider.ErrInvalidArgument, key, err)
+	}
+	return d, nil
+}
+
+// inventory builds the VM list from the settings; VM i is vm-00i, with every third one off.
+func (p *Provider) inventory() map[string]provider.VM {
+	p.mu.Lock()
+	s := p.settings
+	p.mu.Unlock()
+	vms := map[string]provider.VM{}
+	for i := 1; i <= s.VMCount; i++ {
+		id := fmt.Sprintf("vm-%03d", i)
+		state, tags := provider.PowerOn, []string{"production"}
+		if i%3 == 0 {
+			state, tags = provider.PowerOff, []string{"test"}
+		}
+		vms[id] = fakeVM(id, state, "DC1", tags, s.DiskSizeBytes)
+	}
+	if s.Faults {
+		for _, id := range []string{"vm-panic", "vm-hang", "vm-exit"} {
+			vms[id] = fakeVM(id, provider.PowerOff, "DC1", []string{"fault"}, s.DiskSizeBytes)
+		}
+	}
+	return vms
+}
+
+func fakeVM(id, state, dc string, tags []string, diskSize int64) provider.VM {
+	return provider.VM{
+		ID: id, Name: id, PowerState: state, Datacenter: dc, Folder: "/" + dc + "/vm",
+		GuestOS: "debian12_64Guest", CPUs: 2, MemoryMB: 2048, Firmware: provider.FirmwareBIOS,
+		Disks: []provider.Disk{{Key: "2000", Label: "Hard disk 1", CapacityBytes: diskSize, Controller: "scsi",
+			ControllerModel: "pvscsi", BootOrder: 1, Source: "[datastore1] " + id + "/" + id + ".vmdk"}},
+		NICs:   []provider.NIC{{Label: "Network adapter 1", MAC: macFor(id), Network: "VM Network", AdapterType: "vmxnet3"}},
+		CDROMs: []provider.CDROM{{Label: "CD/DVD drive 1", ISO: "[datastore1] iso/debian.iso", Connected: true}},
+		Tags:   tags,
+	}
+}
+
+func macFor(id string) string {
+	var h byte
+	for _, c := range []byte(id) {
+		h = h*31 + c
+	}
+	return fmt.Sprintf("00:50:56:00:%02x:%02x", h, len(id))
+}
+
+func (p *Provider) ListVMs(ctx context.Context, f provider.Filter) ([]provider.VM, error) {
+	p.mu.Lock()
+	delay := p.listDelay
+	p.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	var out []provider.VM
+	for _, vm := range p.inventory() {
+		if matches(vm, f) {
+			out = append(out, vm)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func matches(vm provider.VM, f provider.Filter) bool {
+	if f.Datacenter != "" && f.Datacenter != vm.Datacenter {
+		return false
+	}
+	if f.PowerState != "" && f.PowerState != vm.PowerState {
+		return false
+	}
+	if f.Folder != "" && !strings.HasPrefix(vm.Folder, f.Folder) {
+		return false
+	}
+	if f.NamePattern != "" {
+		if ok, _ := path.Match(f.NamePattern, vm.Name); !ok {
+			return false
+		}
+	}
+	for _, want := range f.Tags {
+		found := false
+		for _, have := range vm.Tags {
+			found = found || have == want
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Provider) GetVM(ctx context.Context, id string) (provider.VM, error) {
+	p.misbehave(ctx, id)
+	vm, ok := p.inventory()[id]
+	if !ok {
+		return provider.VM{}, fmt.Errorf("vm %q: %w", id, provider.ErrNotFound)
+	}
+	return vm, nil
+}
+
+// misbehave does what the fault VMs are for. vm-hang ignores the context on purpose: it is how a
+// wedged provider looks to the host.
+func (p *Provider) misbehave(ctx context.Context, id string) {
+	switch id {
+	case "vm-panic":
+		panic("testprovider: vm-panic touched")
+	case "vm-exit":
+		provider.Logger(ctx).Error("vm-exit touched, exiting")
+		os.Exit(3)
+	case "vm-hang":
+		provider.Logger(ctx).Warn("vm-hang touched, hanging")
+		select {}
+	}
+}

@@ -1,0 +1,138 @@
+package plugin
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	pb "github.com/hypersdk/hypersdk/sdk/internal/providerpb"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// jobIDHeader carries provider.JobID across the wire as gRPC metadata.
+const jobIDHeader = "hypersdk-job-id"
+
+// listBatch is how many VMs go in one ListVMs message.
+const listBatch = 500
+
+// server adapts a provider.Provider to the generated gRPC service, inside the plugin process.
+type server struct {
+	pb.UnimplementedProviderServer
+	impl provider.Provider
+}
+
+var _ pb.ProviderServer = (*server)(nil)
+
+// callContext restores the job id and gives the call a logger tagged with it.
+func callContext(ctx context.Context) context.Context {
+	logger := hclog.Default()
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if ids := md.Get(jobIDHeader); len(ids) > 0 && ids[0] != "" {
+			ctx = provider.WithJobID(ctx, ids[0])
+			logger = logger.With("job_id", ids[0])
+		}
+	}
+	return provider.WithLogger(ctx, logger)
+}
+
+func (s *server) Info(ctx context.Context, _ *pb.InfoRequest) (*pb.InfoResponse, error) {
+	info, err := s.impl.Info(callContext(ctx))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return infoToProto(info), nil
+}
+
+func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	if err := s.impl.Configure(callContext(ctx), provider.ConfigFromJSON(req.GetSettingsJson())); err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.ConfigureResponse{}, nil
+}
+
+func (s *server) ListVMs(req *pb.ListVMsRequest, stream grpc.ServerStreamingServer[pb.ListVMsResponse]) error {
+	vms, err := s.impl.ListVMs(callContext(stream.Context()), filterFromProto(req.GetFilter()))
+	if err != nil {
+		return toStatus(err)
+	}
+	for start := 0; ; start += listBatch {
+		end := min(start+listBatch, len(vms))
+		batch := &pb.ListVMsResponse{Vms: make([]*pb.VM, 0, end-start)}
+		for _, v := range vms[start:end] {
+			batch.Vms = append(batch.Vms, vmToProto(v))
+		}
+		if err := stream.Send(batch); err != nil {
+			return err
+		}
+		if end == len(vms) {
+			return nil
+		}
+	}
+}
+
+func (s *server) GetVM(ctx context.Context, req *pb.GetVMRequest) (*pb.GetVMResponse, error) {
+	vm, err := s.impl.GetVM(callContext(ctx), req.GetId())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.GetVMResponse{Vm: vmToProto(vm)}, nil
+}
+
+func (s *server) ExportVM(req *pb.ExportVMRequest, stream grpc.ServerStreamingServer[pb.ExportVMEvent]) error {
+	spec := specFromProto(req)
+	if err := spec.Validate(); err != nil {
+		return toStatus(err)
+	}
+	rep := &streamReporter{stream: stream, lastSent: map[int]time.Time{}}
+	result, err := s.impl.ExportVM(callContext(stream.Context()), spec, rep)
+	if err != nil {
+		return toStatus(err)
+	}
+	return stream.Send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Result{Result: resultToProto(result)}})
+}
+
+func (s *server) SetPowerState(ctx context.Context, req *pb.SetPowerStateRequest) (*pb.SetPowerStateResponse, error) {
+	pc, ok := s.impl.(provider.PowerController)
+	if !ok {
+		pc = provider.UnsupportedPower{}
+	}
+	if err := pc.SetPowerState(callContext(ctx), req.GetId(), req.GetState()); err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.SetPowerStateResponse{}, nil
+}
+
+// progressInterval is the least time between two progress messages of one disk; events in
+// between are dropped (the next one carries the newer total), phase changes and completions never.
+const progressInterval = 100 * time.Millisecond
+
+// streamReporter sends a provider's progress over the export stream. Providers may report from
+// many goroutines at once, so sends are serialised.
+type streamReporter struct {
+	mu        sync.Mutex
+	stream    grpc.ServerStreamingServer[pb.ExportVMEvent]
+	lastSent  map[int]time.Time
+	lastPhase string
+}
+
+func (r *streamReporter) Progress(p provider.Progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	done := p.BytesTotal > 0 && p.BytesDone >= p.BytesTotal
+	if p.Phase == r.lastPhase && !done && now.Sub(r.lastSent[p.Disk]) < progressInterval {
+		return
+	}
+	r.lastSent[p.Disk], r.lastPhase = now, p.Phase
+	_ = r.stream.Send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Progress{Progress: progressToProto(p)}})
+}
+
+func (r *streamReporter) Checkpoint(token []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.stream.Send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Checkpoint{Checkpoint: &pb.Checkpoint{ResumeToken: token}}})
+}
