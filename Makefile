@@ -39,7 +39,7 @@ bench: deps ## benchmarks, printed as ratios against the tools users would other
 	go test -run '^$$' -bench . -benchmem $(PKGS)
 
 tools: ## install the pinned protoc plugins into bin/tools
-	@test -x $(TOOLS)/protoc-gen-go && test -x $(TOOLS)/protoc-gen-go-grpc || GOBIN=$(TOOLS) go install $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC)
+	@test -x $(TOOLS)/protoc-gen-go && test -x $(TOOLS)/protoc-gen-go-grpc || { GOBIN=$(TOOLS) go install $(PROTOC_GEN_GO) && GOBIN=$(TOOLS) go install $(PROTOC_GEN_GO_GRPC); }
 
 proto: tools ## regenerate the provider wire code from sdk/proto
 	PATH="$(TOOLS):$$PATH" protoc --proto_path=sdk/proto \

@@ -82,14 +82,12 @@ func Start(ctx context.Context, log hclog.Logger, dir string, providers map[stri
 func (h *Host) WaitReady(ctx context.Context) {
 	for _, in := range h.instances {
 		for {
-			in.mu.Lock()
-			ch, st := in.ready, in.status.State
-			in.mu.Unlock()
-			if st != StateStarting && st != StateRestarting {
+			done, changed := in.settled()
+			if done {
 				break
 			}
 			select {
-			case <-ch:
+			case <-changed:
 			case <-ctx.Done():
 				return
 			}

@@ -51,6 +51,7 @@ func (h hosted) call(ctx context.Context, op string, bounded bool, fn func(conte
 			time.Sleep(20 * time.Millisecond)
 		}
 		if client.Exited() {
+			h.in.notifyExited()
 			return fmt.Errorf("provider %s: %s: %w (%v)", h.in.name, op, provider.ErrPluginExited, err)
 		}
 	}

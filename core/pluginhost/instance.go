@@ -41,14 +41,16 @@ type instance struct {
 	status   Status
 	client   *goplugin.Client
 	provider provider.Provider
-	ready    chan struct{} // closed when the state leaves starting/restarting; replaced on restart
+	changed  chan struct{} // closed and replaced on every state change: a broadcast to waiters
+	kick     chan struct{} // a caller saw the process dead before the supervisor did
 }
 
 func newInstance(name, path, sha string, settings provider.Config, log hclog.Logger) *instance {
 	return &instance{
 		name: name, path: path, sha256: sha, settings: settings, log: log,
-		status: Status{Name: name, Path: path, State: StateStarting, Since: time.Now()},
-		ready:  make(chan struct{}),
+		status:  Status{Name: name, Path: path, State: StateStarting, Since: time.Now()},
+		changed: make(chan struct{}),
+		kick:    make(chan struct{}, 1),
 	}
 }
 
@@ -61,8 +63,7 @@ func (in *instance) run(ctx context.Context) {
 			readyAt := time.Now()
 			exitErr := in.waitExit(ctx)
 			if ctx.Err() != nil {
-				in.stop()
-				in.setState(StateStopped, "")
+				in.down(StateStopped, "")
 				return
 			}
 			if time.Since(readyAt) > stableAfter {
@@ -71,21 +72,16 @@ func (in *instance) run(ctx context.Context) {
 			err = exitErr
 		}
 		if ctx.Err() != nil {
-			in.stop()
-			in.setState(StateStopped, "")
+			in.down(StateStopped, "")
 			return
 		}
-		in.stop()
 		if errors.Is(err, errPermanent) {
 			in.log.Error("plugin disabled", "error", err)
-			in.setState(StateFailed, err.Error())
+			in.down(StateFailed, err.Error())
 			return
 		}
 		in.log.Warn("plugin down, restarting", "error", err, "backoff", backoff)
-		in.mu.Lock()
-		in.status.Restarts++
-		in.mu.Unlock()
-		in.setState(StateRestarting, err.Error())
+		in.down(StateRestarting, err.Error())
 		select {
 		case <-ctx.Done():
 			in.setState(StateStopped, "")
@@ -112,7 +108,7 @@ func (in *instance) start(ctx context.Context) error {
 	p, err := sdkplugin.Dispense(client)
 	if err != nil {
 		client.Kill()
-		if strings.Contains(err.Error(), "Incompatible API version") {
+		if strings.Contains(strings.ToLower(err.Error()), "incompatible api version") {
 			return fmt.Errorf("%w: plugin speaks no protocol version this daemon supports (%d): %v", errPermanent, sdkplugin.ProtocolVersion, err)
 		}
 		return fmt.Errorf("start plugin %s: %w", in.path, err)
@@ -120,6 +116,7 @@ func (in *instance) start(ctx context.Context) error {
 	in.mu.Lock()
 	in.client = client
 	in.mu.Unlock()
+	in.log.Debug("plugin process started")
 
 	callCtx, cancel := context.WithTimeout(ctx, startupWait)
 	defer cancel()
@@ -157,6 +154,7 @@ func (in *instance) waitExit(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-in.kick:
 		case <-t.C:
 			in.mu.Lock()
 			exited := in.client == nil || in.client.Exited()
@@ -168,11 +166,17 @@ func (in *instance) waitExit(ctx context.Context) error {
 	}
 }
 
-func (in *instance) stop() {
+// down kills the process and records the new state in one step, so no caller ever sees a
+// "ready" plugin without a process behind it.
+func (in *instance) down(s State, lastErr string) {
 	in.mu.Lock()
 	client := in.client
 	in.client, in.provider = nil, nil
 	in.status.PID = 0
+	if s == StateRestarting {
+		in.status.Restarts++
+	}
+	in.setStateLocked(s, lastErr)
 	in.mu.Unlock()
 	if client != nil {
 		client.Kill()
@@ -182,18 +186,13 @@ func (in *instance) stop() {
 func (in *instance) setState(s State, lastErr string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.setStateLocked(s, lastErr)
+}
+
+func (in *instance) setStateLocked(s State, lastErr string) {
 	in.status.State, in.status.LastError, in.status.Since = s, lastErr, time.Now()
-	settled := s != StateStarting && s != StateRestarting
-	select {
-	case <-in.ready:
-		if !settled {
-			in.ready = make(chan struct{})
-		}
-	default:
-		if settled {
-			close(in.ready)
-		}
-	}
+	close(in.changed)
+	in.changed = make(chan struct{})
 }
 
 func (in *instance) lastError() string {
@@ -215,18 +214,36 @@ func (in *instance) snapshot() Status {
 func (in *instance) current(ctx context.Context) (provider.Provider, *goplugin.Client, error) {
 	for {
 		in.mu.Lock()
-		p, c, st, ready := in.provider, in.client, in.status, in.ready
+		p, c, st, changed := in.provider, in.client, in.status, in.changed
 		in.mu.Unlock()
-		if st.State == StateReady && p != nil {
+		switch {
+		case st.State == StateReady && p != nil && !c.Exited():
 			return p, c, nil
-		}
-		if st.State != StateStarting && st.State != StateRestarting {
+		case st.State == StateReady:
+			in.notifyExited()
+		case st.State != StateStarting && st.State != StateRestarting:
 			return nil, nil, fmt.Errorf("provider %s is %s: %s: %w", in.name, st.State, st.LastError, provider.ErrUnavailable)
 		}
 		select {
-		case <-ready:
+		case <-changed:
 		case <-ctx.Done():
 			return nil, nil, fmt.Errorf("provider %s is %s (last error: %s): %w", in.name, st.State, st.LastError, ctx.Err())
 		}
+	}
+}
+
+// settled reports whether the plugin has left starting/restarting, and a channel closed at the
+// next state change.
+func (in *instance) settled() (bool, <-chan struct{}) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.status.State != StateStarting && in.status.State != StateRestarting, in.changed
+}
+
+// notifyExited wakes the supervisor when a caller sees the process dead before it does.
+func (in *instance) notifyExited() {
+	select {
+	case in.kick <- struct{}{}:
+	default:
 	}
 }

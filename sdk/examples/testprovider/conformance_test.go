@@ -1,0 +1,28 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/hypersdk/hypersdk/sdk/examples/testprovider/fake"
+	"github.com/hypersdk/hypersdk/sdk/plugin"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
+)
+
+var suite = providertest.Suite{
+	Settings:   map[string]any{"vm_count": 4, "disk_size_bytes": 1 << 20, "chunk_delay": "2ms"},
+	ExportVMID: "vm-001",
+}
+
+func TestConformanceInProcess(t *testing.T) {
+	providertest.Run(t, plugin.ConnectInProcess(t, fake.New()), suite)
+}
+
+func TestConformanceAsABinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hypersdk-provider-testprovider")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	providertest.Run(t, plugin.Launch(t, bin), suite)
+}

@@ -1,0 +1,45 @@
+package plugin
+
+import (
+	"os/exec"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// ConnectInProcess serves impl over a real gRPC connection inside the test process and returns
+// the host's side of it: every call crosses the same wire code a plugin binary uses.
+func ConnectInProcess(t testing.TB, impl provider.Provider) provider.Provider {
+	t.Helper()
+	client, _ := goplugin.TestPluginGRPCConn(t, false, map[string]goplugin.Plugin{pluginName: &grpcPlugin{impl: impl}})
+	t.Cleanup(func() { client.Close() })
+	raw, err := client.Dispense(pluginName)
+	if err != nil {
+		t.Fatalf("dispense in-process provider: %v", err)
+	}
+	return raw.(provider.Provider)
+}
+
+// Launch starts a built provider binary as a real plugin process and returns its provider;
+// the process is killed when the test ends.
+func Launch(t testing.TB, binary string) provider.Provider {
+	t.Helper()
+	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: testWriter{t}, Level: hclog.Info})
+	client := goplugin.NewClient(ClientConfig(exec.Command(binary), logger))
+	t.Cleanup(client.Kill)
+	p, err := Dispense(client)
+	if err != nil {
+		t.Fatalf("launch %s: %v", binary, err)
+	}
+	return p
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(string(b))
+	return len(b), nil
+}

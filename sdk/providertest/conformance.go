@@ -1,0 +1,188 @@
+// Package providertest is the conformance suite every provider runs from its own tests, through
+// the real gRPC boundary (plugin.ConnectInProcess or plugin.Launch), so a provider that passes
+// here behaves the way hypervisord expects: listing, lookup, errors, export into the directory
+// it was given and nowhere else, and cancellation.
+//
+//	func TestConformance(t *testing.T) {
+//		p := plugin.ConnectInProcess(t, mycloud.New())
+//		providertest.Run(t, p, providertest.Suite{Settings: map[string]any{"endpoint": srv.URL}, ExportVMID: "vm-1"})
+//	}
+package providertest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// Suite says how to drive the provider under test.
+type Suite struct {
+	// Settings is the providers.<name> section to configure it with.
+	Settings map[string]any
+	// ExportVMID is a small VM the suite exports; its export must take long enough to be
+	// cancelled after its first progress event (a few chunks).
+	ExportVMID string
+	// Method is the export method to use; default vmdk.
+	Method string
+}
+
+// Run runs every conformance check as a subtest.
+func Run(t *testing.T, p provider.Provider, s Suite) {
+	t.Helper()
+	if s.Method == "" {
+		s.Method = provider.MethodVMDK
+	}
+	ctx := context.Background()
+	cfg, err := provider.NewConfig(s.Settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("info", func(t *testing.T) {
+		info, err := p.Info(ctx)
+		if err != nil || info.Name == "" || info.Version == "" {
+			t.Fatalf("Info = %+v, %v; want a name and a version", info, err)
+		}
+	})
+	t.Run("configure", func(t *testing.T) {
+		if err := p.Configure(ctx, cfg); err != nil {
+			t.Fatalf("Configure: %v", err)
+		}
+	})
+	t.Run("list", func(t *testing.T) {
+		vms, err := p.ListVMs(ctx, provider.Filter{})
+		if err != nil || len(vms) == 0 {
+			t.Fatalf("ListVMs = %d VMs, %v; want some", len(vms), err)
+		}
+		for _, vm := range vms {
+			if vm.ID == "" || vm.Name == "" {
+				t.Errorf("VM without id or name: %+v", vm)
+			}
+			switch vm.PowerState {
+			case provider.PowerOn, provider.PowerOff, provider.PowerSuspended:
+			default:
+				t.Errorf("VM %s power state %q is not one of the contract's", vm.ID, vm.PowerState)
+			}
+		}
+		got, err := p.GetVM(ctx, vms[0].ID)
+		if err != nil || got.ID != vms[0].ID {
+			t.Errorf("GetVM(%s) = %s, %v", vms[0].ID, got.ID, err)
+		}
+	})
+	t.Run("filter by power state", func(t *testing.T) {
+		vms, err := p.ListVMs(ctx, provider.Filter{PowerState: provider.PowerOn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, vm := range vms {
+			if vm.PowerState != provider.PowerOn {
+				t.Errorf("filter poweredOn returned %s in state %s", vm.ID, vm.PowerState)
+			}
+		}
+	})
+	t.Run("unknown id is ErrNotFound", func(t *testing.T) {
+		_, err := p.GetVM(ctx, "hypersdk-conformance-no-such-vm")
+		if !errors.Is(err, provider.ErrNotFound) {
+			t.Fatalf("GetVM(unknown) = %v, want ErrNotFound", err)
+		}
+		_, err = p.ExportVM(ctx, provider.ExportSpec{VMID: "hypersdk-conformance-no-such-vm", Method: s.Method, Dir: t.TempDir()}, discard{})
+		if !errors.Is(err, provider.ErrNotFound) {
+			t.Fatalf("ExportVM(unknown) = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("export writes only inside its directory", func(t *testing.T) {
+		parent := t.TempDir()
+		dir := filepath.Join(parent, "job")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var events int
+		res, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "conformance", VMID: s.ExportVMID, Method: s.Method, Dir: dir}, reporterFunc(func(provider.Progress) { events++ }))
+		if err != nil {
+			t.Fatalf("ExportVM(%s): %v", s.ExportVMID, err)
+		}
+		if len(res.Artifacts) == 0 || events == 0 {
+			t.Fatalf("export produced %d artifacts and %d progress events; want some of each", len(res.Artifacts), events)
+		}
+		for _, a := range res.Artifacts {
+			checkArtifact(t, dir, a)
+		}
+		entries, _ := os.ReadDir(parent)
+		if len(entries) != 1 {
+			t.Errorf("export wrote beside its directory: %v", entries)
+		}
+	})
+	t.Run("export refuses a directory that is not absolute or does not exist", func(t *testing.T) {
+		for _, dir := range []string{"", "relative/dir", filepath.Join(t.TempDir(), "missing"), "/tmp/../tmp/x"} {
+			_, err := p.ExportVM(ctx, provider.ExportSpec{VMID: s.ExportVMID, Method: s.Method, Dir: dir}, discard{})
+			if !errors.Is(err, provider.ErrInvalidArgument) {
+				t.Errorf("ExportVM into %q = %v, want ErrInvalidArgument", dir, err)
+			}
+		}
+	})
+	t.Run("cancellation mid-export", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() {
+			_, err := p.ExportVM(cctx, provider.ExportSpec{VMID: s.ExportVMID, Method: s.Method, Dir: t.TempDir()},
+				reporterFunc(func(pr provider.Progress) {
+					if pr.Phase == provider.PhaseDownloading {
+						cancel()
+					}
+				}))
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled export returned %v, want context.Canceled", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("export did not stop within a minute of cancellation")
+		}
+	})
+}
+
+// checkArtifact verifies an artifact lies inside dir and matches its size and checksum.
+func checkArtifact(t *testing.T, dir string, a provider.Artifact) {
+	t.Helper()
+	path, err := provider.SafeJoin(dir, a.Path)
+	if err != nil {
+		t.Errorf("artifact %q: %v", a.Path, err)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Errorf("artifact %q: %v", a.Path, err)
+		return
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil || n != a.Size {
+		t.Errorf("artifact %q: %d bytes on disk, %d reported (%v)", a.Path, n, a.Size, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); a.SHA256 != "" && !strings.EqualFold(sum, a.SHA256) {
+		t.Errorf("artifact %q: sha256 %s on disk, %s reported", a.Path, sum, a.SHA256)
+	}
+}
+
+type reporterFunc func(provider.Progress)
+
+func (f reporterFunc) Progress(p provider.Progress) { f(p) }
+func (f reporterFunc) Checkpoint([]byte)            {}
+
+type discard struct{}
+
+func (discard) Progress(provider.Progress) {}
+func (discard) Checkpoint([]byte)          {}
