@@ -1,0 +1,114 @@
+package vcsim
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// diskImage is one simulated VM disk: the raw content it was made from and the
+// streamOptimized VMDK that replaced the simulator's placeholder on the datastore.
+type diskImage struct {
+	raw  string
+	vmdk string
+}
+
+// writeDisks gives every VM disk real content: a raw image with a pattern unique to the VM and
+// disk (data blocks spread over the disk, zeros between), converted by qemu-img into the
+// streamOptimized VMDK that vCenter's export would serve.
+func (s *Simulator) writeDisks(ctx context.Context, opts Options) error {
+	qemuImg, err := exec.LookPath("qemu-img")
+	if err != nil {
+		return fmt.Errorf("vcsim: qemu-img is needed to make the simulated disks (apt-get install qemu-utils): %w", err)
+	}
+	dir := opts.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "hypersdk-vcsim-"); err != nil {
+			return err
+		}
+		s.tmpDir = dir
+	}
+	for _, obj := range s.model.Map().All("VirtualMachine") {
+		vm := obj.(*simulator.VirtualMachine)
+		n := 0
+		for _, dev := range vm.Config.Hardware.Device {
+			disk, ok := dev.(*types.VirtualDisk)
+			if !ok {
+				continue
+			}
+			backing, ok := disk.Backing.(types.BaseVirtualDeviceFileBackingInfo)
+			if !ok {
+				continue
+			}
+			target, err := s.datastoreFile(backing.GetVirtualDeviceFileBackingInfo().FileName)
+			if err != nil {
+				return err
+			}
+			raw := filepath.Join(dir, fmt.Sprintf("%s-disk%d.raw", vm.Name, n))
+			if err := writeRawImage(raw, opts.DiskBytes, vm.Name, n); err != nil {
+				return err
+			}
+			cmd := exec.CommandContext(ctx, qemuImg, "convert", "-q", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, target)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("vcsim: qemu-img convert for %s disk %d: %v: %s", vm.Name, n, err, out)
+			}
+			disk.CapacityInBytes = opts.DiskBytes
+			disk.CapacityInKB = opts.DiskBytes / 1024
+			s.disks[vm.Name] = append(s.disks[vm.Name], diskImage{raw: raw, vmdk: target})
+			n++
+		}
+	}
+	return nil
+}
+
+// datastoreFile maps "[LocalDS_0] vm/disk1.vmdk" to the file on the simulator's local datastore.
+func (s *Simulator) datastoreFile(name string) (string, error) {
+	var p object.DatastorePath
+	if !p.FromString(name) {
+		return "", fmt.Errorf("vcsim: bad datastore path %q", name)
+	}
+	for _, obj := range s.model.Map().All("Datastore") {
+		ds := obj.(*simulator.Datastore)
+		if ds.Name == p.Datastore {
+			return filepath.Join(ds.Summary.Url, p.Path), nil
+		}
+	}
+	return "", fmt.Errorf("vcsim: no datastore %q", p.Datastore)
+}
+
+// writeRawImage writes a sparse image: every 1 MiB, a 64 KiB block of bytes derived from the
+// VM name, disk index and offset, so each disk differs and compression still has work to do.
+func writeRawImage(path string, size int64, vm string, disk int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	block := make([]byte, 64<<10)
+	for off := int64(0); off+int64(len(block)) <= size; off += 1 << 20 {
+		seed := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d", vm, disk, off)))
+		for i := range block {
+			block[i] = seed[i%len(seed)] ^ byte(i>>5)
+		}
+		if _, err := f.WriteAt(block, off); err != nil {
+			return err
+		}
+	}
+	return f.Close()
+}
+
+func (s *Simulator) removeDisks() {
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
+	}
+}

@@ -1,0 +1,202 @@
+package vsphere
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// errLeaseGone means the NFC lease no longer serves the file; only a new export can continue.
+var errLeaseGone = errors.New("NFC lease no longer serves the disk (expired or aborted)")
+
+// download fetches one disk from an NFC URL into path. It writes path+".part" and renames it
+// when the transfer is complete and synced, so a file with the final name is always whole.
+// A dropped connection resumes with a Range request; a server that answers a ranged request
+// with 200 gets the file from the start again, never appended.
+type download struct {
+	client     *http.Client
+	url        *url.URL
+	path       string
+	chunk      int64
+	maxRetries int
+	estimate   int64 // bytes expected when the server does not say (the disk capacity)
+	progress   func(done, total int64)
+}
+
+type downloaded struct {
+	size   int64
+	sha256 string
+}
+
+func (d download) run(ctx context.Context) (downloaded, error) {
+	part := d.path + ".part"
+	f, err := os.OpenFile(part, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o644)
+	if err != nil {
+		return downloaded{}, err
+	}
+	defer f.Close()
+	w := &sink{file: f, hash: sha256.New()}
+	total := d.estimate
+	log := provider.Logger(ctx)
+	for attempt := 0; ; attempt++ {
+		err := d.fetch(ctx, w, &total)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			os.Remove(part)
+			return downloaded{}, ctx.Err()
+		}
+		if errors.Is(err, errLeaseGone) || attempt >= d.maxRetries {
+			os.Remove(part)
+			return downloaded{}, fmt.Errorf("download %s after %d attempts: %w", d.url.Path, attempt+1, err)
+		}
+		wait := min(200*time.Millisecond<<attempt, 10*time.Second)
+		log.Warn("disk download interrupted; retrying", "url_path", d.url.Path, "offset", w.done, "attempt", attempt+1, "wait", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			os.Remove(part)
+			return downloaded{}, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return downloaded{}, err
+	}
+	if err := os.Rename(part, d.path); err != nil {
+		return downloaded{}, err
+	}
+	d.progress(w.done, w.done)
+	return downloaded{size: w.done, sha256: hex.EncodeToString(w.hash.Sum(nil))}, nil
+}
+
+// fetch makes one GET, resuming at w.done, and copies the body into w.
+func (d download) fetch(ctx context.Context, w *sink, total *int64) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url.String(), nil)
+	if err != nil {
+		return err
+	}
+	if w.done > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", w.done))
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && w.done > 0:
+		if start := rangeStart(resp.Header.Get("Content-Range")); start != w.done {
+			if err := w.reset(); err != nil {
+				return err
+			}
+			return fmt.Errorf("server resumed at byte %d, not %d; starting over", start, w.done)
+		}
+		if resp.ContentLength > 0 {
+			*total = w.done + resp.ContentLength
+		}
+	case resp.StatusCode == http.StatusOK:
+		if w.done > 0 {
+			provider.Logger(ctx).Warn("server ignored the Range request; downloading the disk from the start", "url_path", d.url.Path, "had", w.done)
+			if err := w.reset(); err != nil {
+				return err
+			}
+		}
+		if resp.ContentLength > 0 {
+			*total = resp.ContentLength
+		}
+	case resp.StatusCode == http.StatusNotFound:
+		return errLeaseGone
+	default:
+		return fmt.Errorf("server answered %s", resp.Status)
+	}
+	buf := make([]byte, d.chunk)
+	for {
+		n, rerr := readChunk(resp.Body, buf)
+		if n > 0 {
+			if err := w.write(buf[:n]); err != nil {
+				return err
+			}
+			d.progress(w.done, max(*total, w.done))
+		}
+		switch {
+		case rerr == nil:
+		case rerr == io.EOF:
+			if resp.ContentLength > 0 && w.done < *total {
+				return fmt.Errorf("connection closed at byte %d of %d", w.done, *total)
+			}
+			return nil
+		default:
+			return rerr
+		}
+	}
+}
+
+// readChunk fills buf unless the body ends or fails first, and returns the body's own error:
+// io.EOF for a clean end, anything else (io.ErrUnexpectedEOF for a cut chunked body) for a
+// transfer to resume.
+func readChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// rangeStart reads the first byte position of "bytes 100-199/200"; -1 when unparseable.
+func rangeStart(h string) int64 {
+	spec, ok := strings.CutPrefix(h, "bytes ")
+	if !ok {
+		return -1
+	}
+	first, _, _ := strings.Cut(spec, "-")
+	n, err := strconv.ParseInt(first, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// sink is the partial file and the running hash of what it holds.
+type sink struct {
+	file *os.File
+	hash hash.Hash
+	done int64
+}
+
+func (s *sink) write(b []byte) error {
+	if _, err := s.file.Write(b); err != nil {
+		return err
+	}
+	s.hash.Write(b)
+	s.done += int64(len(b))
+	return nil
+}
+
+func (s *sink) reset() error {
+	if err := s.file.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	s.hash.Reset()
+	s.done = 0
+	return nil
+}

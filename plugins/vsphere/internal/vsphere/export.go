@@ -1,0 +1,239 @@
+package vsphere
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/vmware/govmomi/nfc"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// leaseKeepAlive is how often lease progress is reported; vCenter drops a lease it has not
+// heard from within its timeout (300 s by default).
+const leaseKeepAlive = 5 * time.Second
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// ExportVM exports a VM through ExportVm's NFC lease: disks as streamOptimized VMDKs downloaded
+// in parallel into spec.Dir, and for ovf/ova the descriptor from vCenter's OVF manager.
+// Packaging (manifest, OVA tar) is the daemon's job.
+func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r provider.Reporter) (provider.ExportResult, error) {
+	pool, err := p.sessions()
+	if err != nil {
+		return provider.ExportResult{}, err
+	}
+	var res provider.ExportResult
+	err = pool.do(ctx, func(c *conn) (e error) {
+		res, e = p.export(ctx, c, spec, r)
+		return e
+	})
+	return res, err
+}
+
+func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec, r provider.Reporter) (res provider.ExportResult, err error) {
+	log := provider.Logger(ctx).With("vm", spec.VMID)
+	token := decodeToken(spec.ResumeToken)
+	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "reading VM " + spec.VMID})
+	vm, m, err := p.getVM(ctx, c, spec.VMID)
+	if err != nil {
+		return res, err
+	}
+	vmObj := object.NewVirtualMachine(c.vim, m.Self)
+	base := unsafeName.ReplaceAllString(vm.Name, "_")
+
+	if spec.Options.ShutdownVM && vm.PowerState == provider.PowerOn {
+		token.PoweredOffByUs = true
+		r.Checkpoint(token.encode()) // recorded before the VM is touched
+		r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "shutting down the guest"})
+		if err := shutdown(ctx, vmObj, p.shutdownTimeout); err != nil {
+			return res, fmt.Errorf("shut down %s: %w", vm.Name, err)
+		}
+		log.Info("VM powered off for export")
+	}
+	defer func() {
+		if err != nil && token.PoweredOffByUs {
+			restoreCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer cancel()
+			if perr := powerOn(restoreCtx, vmObj); perr != nil {
+				log.Error("could not restore the VM's power state after a failed export", "error", perr)
+				return
+			}
+			token.PoweredOffByUs = false
+			r.Checkpoint(token.encode())
+			log.Info("VM powered back on after the failed export")
+		}
+	}()
+
+	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "opening the NFC export lease"})
+	lease, err := vmObj.Export(ctx)
+	if err != nil {
+		return res, fmt.Errorf("start export of %s: %w", vm.Name, err)
+	}
+	info, err := lease.Wait(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("export lease for %s: %w", vm.Name, err)
+	}
+	defer func() {
+		done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err != nil {
+			_ = lease.Abort(done, &types.LocalizedMethodFault{LocalizedMessage: err.Error()})
+		} else if cerr := lease.Complete(done); cerr != nil {
+			err = fmt.Errorf("complete export lease: %w", cerr)
+		}
+	}()
+
+	files, artifacts, err := p.downloadDisks(ctx, c, lease, info, vm, base, spec, &token, r)
+	if err != nil {
+		return res, err
+	}
+	res = provider.ExportResult{VM: vm, Artifacts: artifacts}
+	if spec.Options.RemoveCDROM {
+		res.VM.CDROMs = nil
+	}
+	if spec.Method == provider.MethodVMDK {
+		return res, nil
+	}
+	r.Progress(provider.Progress{Phase: provider.PhaseFinishing, Message: "writing the OVF descriptor"})
+	desc, err := createDescriptor(ctx, c, m.Self, vm.Name, files)
+	if err != nil {
+		return res, err
+	}
+	if spec.Options.RemoveCDROM {
+		desc = stripCDROMs(desc)
+	}
+	a, err := writeArtifact(spec.Dir, base+".ovf", []byte(desc), provider.KindDescriptor, "ovf")
+	if err != nil {
+		return res, err
+	}
+	res.Artifacts = append(res.Artifacts, a)
+	log.Info("export complete", "disks", len(files))
+	return res, nil
+}
+
+// downloadDisks fetches every disk of the lease with up to download_workers at once, skipping
+// disks a previous attempt finished, and keeps the lease alive meanwhile.
+func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease, info *nfc.LeaseInfo, vm provider.VM,
+	base string, spec provider.ExportSpec, token *resumeToken, r provider.Reporter) ([]types.OvfFile, []provider.Artifact, error) {
+	type job struct {
+		disk int
+		item nfc.FileItem
+	}
+	var jobs []job
+	for i, d := range info.DeviceUrl {
+		if d.Disk != nil && *d.Disk {
+			jobs = append(jobs, job{disk: len(jobs), item: info.Items[i]})
+		}
+	}
+	if len(jobs) != len(vm.Disks) {
+		return nil, nil, fmt.Errorf("export lease of %s offers %d disks, the VM has %d", vm.Name, len(jobs), len(vm.Disks))
+	}
+
+	var (
+		mu        sync.Mutex
+		doneBytes = make([]int64, len(jobs))
+		total     = make([]int64, len(jobs))
+		files     = make([]types.OvfFile, len(jobs))
+		artifacts = make([]provider.Artifact, len(jobs))
+		firstErr  error
+	)
+	for i := range jobs {
+		total[i] = max(vm.Disks[i].CapacityBytes, 1)
+	}
+	keepCtx, stopKeepAlive := context.WithCancel(ctx)
+	defer stopKeepAlive()
+	go func() {
+		t := time.NewTicker(leaseKeepAlive)
+		defer t.Stop()
+		for {
+			select {
+			case <-keepCtx.Done():
+				return
+			case <-t.C:
+				mu.Lock()
+				var d, tot int64
+				for i := range jobs {
+					d, tot = d+doneBytes[i], tot+total[i]
+				}
+				mu.Unlock()
+				_ = lease.Progress(keepCtx, int32(min(99, d*100/max(tot, 1))))
+			}
+		}
+	}()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, p.settings.DownloadWorkers)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		name := fmt.Sprintf("%s-disk%d.vmdk", base, j.disk)
+		path, err := provider.SafeJoin(spec.Dir, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if prev, ok := token.Disks[j.disk]; ok && prev.File == name && fileMatches(path, prev.Size, prev.SHA256) {
+			provider.Logger(ctx).Info("disk already downloaded by an earlier attempt", "disk", j.disk, "file", name)
+			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: name, Size: prev.Size}
+			artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: prev.Size, SHA256: prev.SHA256, Disk: j.disk}
+			doneBytes[j.disk], total[j.disk] = prev.Size, prev.Size
+			r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: j.disk, DiskName: name, BytesDone: prev.Size, BytesTotal: prev.Size})
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return
+			}
+			d := download{
+				client: &c.vim.Client.Client, url: j.item.URL, path: path, chunk: max(spec.ChunkSize, 64<<10),
+				maxRetries: spec.MaxRetries, estimate: total[j.disk],
+				progress: func(done, tot int64) {
+					mu.Lock()
+					doneBytes[j.disk], total[j.disk] = done, tot
+					mu.Unlock()
+					r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: j.disk, DiskName: name, BytesDone: done, BytesTotal: tot})
+				},
+			}
+			got, err := d.run(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("export disk %d of %s: %w", j.disk, vm.Name, err)
+					cancel()
+				}
+				return
+			}
+			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: name, Size: got.size}
+			artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
+			token.Disks[j.disk] = finished{File: name, Size: got.size, SHA256: got.sha256}
+			r.Checkpoint(token.encode())
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	return files, artifacts, firstErr
+}
+
+// fileMatches reports whether path holds exactly size bytes with the given SHA-256.
+func fileMatches(path string, size int64, sum string) bool {
+	st, err := os.Stat(path)
+	if err != nil || st.Size() != size {
+		return false
+	}
+	got, err := sha256File(path)
+	return err == nil && got == sum
+}

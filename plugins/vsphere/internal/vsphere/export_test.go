@@ -1,0 +1,262 @@
+package vsphere
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/hypersdk/hypersdk/plugins/vsphere/internal/vcsim"
+	"github.com/hypersdk/hypersdk/sdk/ovf"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+const testVM = "DC0_C0_RP0_VM0"
+
+func configured(t *testing.T, sim *vcsim.Simulator) *Provider {
+	t.Helper()
+	p := New()
+	cfg, _ := provider.NewConfig(simSettings(sim))
+	if err := p.Configure(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// recorder keeps every event an export reports.
+type recorder struct {
+	mu          sync.Mutex
+	progress    []provider.Progress
+	checkpoints [][]byte
+}
+
+func (r *recorder) Progress(p provider.Progress) {
+	r.mu.Lock()
+	r.progress = append(r.progress, p)
+	r.mu.Unlock()
+}
+func (r *recorder) Checkpoint(b []byte) {
+	r.mu.Lock()
+	r.checkpoints = append(r.checkpoints, b)
+	r.mu.Unlock()
+}
+
+func exportSpec(t *testing.T, method string) provider.ExportSpec {
+	return provider.ExportSpec{JobID: "job-1", VMID: testVM, Method: method, Dir: t.TempDir(), ChunkSize: 64 << 10, MaxRetries: 3}
+}
+
+// sameContent converts the exported VMDK back to raw with qemu-img and compares it with the
+// image the simulator's disk was made from.
+func sameContent(t *testing.T, sim *vcsim.Simulator, vmdk string) {
+	t.Helper()
+	raw, err := sim.RawDisk(testVM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("qemu-img", "compare", "-f", "vmdk", "-F", "raw", vmdk, raw).CombinedOutput(); err != nil {
+		t.Fatalf("exported disk differs from the source: %v\n%s", err, out)
+	}
+}
+
+func TestExportServesRealDisksAndDescriptor(t *testing.T) {
+	sim := startSim(t, 2, 16)
+	p := configured(t, sim)
+	spec := exportSpec(t, provider.MethodOVF)
+	rec := &recorder{}
+	res, err := p.ExportVM(context.Background(), spec, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var disk, desc provider.Artifact
+	for _, a := range res.Artifacts {
+		switch a.Kind {
+		case provider.KindDisk:
+			disk = a
+		case provider.KindDescriptor:
+			desc = a
+		}
+	}
+	if disk.Path != testVM+"-disk0.vmdk" || disk.SHA256 == "" || desc.Path != testVM+".ovf" {
+		t.Fatalf("artifacts = %+v", res.Artifacts)
+	}
+	sameContent(t, sim, filepath.Join(spec.Dir, disk.Path))
+	raw, _ := os.ReadFile(filepath.Join(spec.Dir, desc.Path))
+	vm, files, err := ovf.Parse(raw)
+	if err != nil {
+		t.Fatalf("descriptor does not parse: %v", err)
+	}
+	if len(files) != 1 || files[0].Href != disk.Path || files[0].Size != disk.Size || vm.Disks[0].CapacityBytes != 16<<20 {
+		t.Errorf("descriptor disagrees with the export: vm %+v files %+v", vm, files)
+	}
+	var last provider.Progress
+	for _, pr := range rec.progress {
+		if pr.Phase == provider.PhaseDownloading {
+			last = pr
+		}
+	}
+	if last.BytesDone != disk.Size || last.BytesTotal != disk.Size {
+		t.Errorf("final progress %+v, want %d of %d", last, disk.Size, disk.Size)
+	}
+	if entries, _ := os.ReadDir(spec.Dir); len(entries) != 2 {
+		t.Errorf("export left extra files: %v", entries)
+	}
+}
+
+// Every fault a flaky vCenter or network produces ends in the same bytes, or in a clear error.
+func TestExportSurvivesFaults(t *testing.T) {
+	cases := []struct {
+		name    string
+		faults  vcsim.Faults
+		retries int
+		wantErr string
+	}{
+		{"connection dropped mid-disk resumes with Range", vcsim.Faults{DropAfterBytes: 100_000}, 3, ""},
+		{"server ignoring Range restarts from zero", vcsim.Faults{DropAfterBytes: 100_000, IgnoreRange: true}, 3, ""},
+		{"503s are retried", vcsim.Faults{ServiceUnavailable: 2}, 3, ""},
+		{"503s beyond max_retries fail", vcsim.Faults{ServiceUnavailable: 5}, 1, "503"},
+		{"expired lease fails at once", vcsim.Faults{ExpireLease: true}, 3, "NFC lease"},
+	}
+	sim := startSim(t, 1, 8)
+	p := configured(t, sim)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sim.SetFaults(c.faults)
+			defer sim.SetFaults(vcsim.Faults{})
+			spec := exportSpec(t, provider.MethodVMDK)
+			spec.MaxRetries = c.retries
+			res, err := p.ExportVM(context.Background(), spec, &recorder{})
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, c.wantErr)
+				}
+				if entries, _ := os.ReadDir(spec.Dir); len(entries) != 0 {
+					t.Errorf("failed export left files: %v", entries)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameContent(t, sim, filepath.Join(spec.Dir, res.Artifacts[0].Path))
+		})
+	}
+}
+
+func TestResumeTokenSkipsFinishedDisks(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	p := configured(t, sim)
+	spec := exportSpec(t, provider.MethodVMDK)
+	rec := &recorder{}
+	if _, err := p.ExportVM(context.Background(), spec, rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.checkpoints) == 0 {
+		t.Fatal("no checkpoint reported")
+	}
+	before := sim.Downloads()
+	spec.ResumeToken = rec.checkpoints[len(rec.checkpoints)-1]
+	res, err := p.ExportVM(context.Background(), spec, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Downloads() != before {
+		t.Errorf("resumed export downloaded again (%d → %d requests)", before, sim.Downloads())
+	}
+	sameContent(t, sim, filepath.Join(spec.Dir, res.Artifacts[0].Path))
+}
+
+func TestShutdownVMAndRestoreOnFailure(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	p := configured(t, sim)
+	state := func() types.VirtualMachinePowerState {
+		var s types.VirtualMachinePowerState
+		p.pool.do(context.Background(), func(c *conn) error {
+			ref, err := resolveVM(context.Background(), c, testVM)
+			if err != nil {
+				return err
+			}
+			s, err = object.NewVirtualMachine(c.vim, ref).PowerState(context.Background())
+			return err
+		})
+		return s
+	}
+	if state() != types.VirtualMachinePowerStatePoweredOn {
+		t.Fatal("test VM should start powered on")
+	}
+	sim.SetFaults(vcsim.Faults{ExpireLease: true})
+	spec := exportSpec(t, provider.MethodVMDK)
+	spec.Options.ShutdownVM = true
+	if _, err := p.ExportVM(context.Background(), spec, &recorder{}); err == nil {
+		t.Fatal("export with an expired lease succeeded")
+	}
+	if got := state(); got != types.VirtualMachinePowerStatePoweredOn {
+		t.Fatalf("after a failed export the VM is %s; it must be powered back on", got)
+	}
+	sim.SetFaults(vcsim.Faults{})
+	if _, err := p.ExportVM(context.Background(), exportSpecWithShutdown(t), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != types.VirtualMachinePowerStatePoweredOff {
+		t.Fatalf("after a shutdown_vm export the VM is %s, want poweredOff", got)
+	}
+}
+
+func exportSpecWithShutdown(t *testing.T) provider.ExportSpec {
+	s := exportSpec(t, provider.MethodVMDK)
+	s.Options.ShutdownVM = true
+	return s
+}
+
+func TestRemoveCDROMStripsTheDescriptor(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	p := configured(t, sim)
+	for _, remove := range []bool{false, true} {
+		spec := exportSpec(t, provider.MethodOVF)
+		spec.Options.RemoveCDROM = remove
+		res, err := p.ExportVM(context.Background(), spec, &recorder{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(filepath.Join(spec.Dir, testVM+".ovf"))
+		vm, _, err := ovf.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if remove && (len(vm.CDROMs) != 0 || len(res.VM.CDROMs) != 0) {
+			t.Errorf("remove_cdrom left CD-ROMs: descriptor %v, result %v", vm.CDROMs, res.VM.CDROMs)
+		}
+		if !remove && len(vm.CDROMs) == 0 && len(res.VM.CDROMs) > 0 {
+			t.Errorf("descriptor lost the VM's CD-ROMs without remove_cdrom")
+		}
+		if len(vm.Disks) != 1 || len(vm.NICs) == 0 {
+			t.Errorf("stripping CD-ROMs damaged the descriptor: %+v", vm)
+		}
+	}
+}
+
+func TestUnknownVMAndBadSettings(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	p := configured(t, sim)
+	if _, err := p.GetVM(context.Background(), "no-such-vm"); !errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("GetVM(unknown) = %v", err)
+	}
+	bad := []map[string]any{
+		{"host": ""},
+		{"host": sim.URL().String(), "username": "u", "password": "wrong", "insecure": true, "connection_pool_size": 0},
+		{"host": sim.URL().String(), "bogus_key": 1},
+		{"host": sim.URL().String(), "shutdown_timeout": "soon"},
+	}
+	for _, s := range bad {
+		cfg, _ := provider.NewConfig(s)
+		if err := New().Configure(context.Background(), cfg); !errors.Is(err, provider.ErrInvalidArgument) {
+			t.Errorf("Configure(%v) = %v, want ErrInvalidArgument", s, err)
+		}
+	}
+}

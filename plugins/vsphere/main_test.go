@@ -1,0 +1,31 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/hypersdk/hypersdk/sdk/plugin"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
+)
+
+// The built plugin binary, configured with the embedded simulator, passes the conformance suite.
+func TestBinaryConformanceOnTheEmbeddedSimulator(t *testing.T) {
+	if _, err := exec.LookPath("qemu-img"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("qemu-img not found; .ci/run installs qemu-utils")
+		}
+		t.Skip("qemu-img not found (apt-get install qemu-utils)")
+	}
+	bin := filepath.Join(t.TempDir(), "hypersdk-provider-vsphere")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	providertest.Run(t, plugin.Launch(t, bin), providertest.Suite{
+		Settings:   map[string]any{"simulator": true, "simulator_vms": 2, "simulator_disk_mb": 8},
+		ExportVMID: "DC0_C0_RP0_VM0",
+		Method:     provider.MethodOVA,
+	})
+}
