@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 	}
 	build(daemonBin, ".")
 	build(filepath.Join(pluginsDir, "hypersdk-provider-testprovider"), "../../sdk/examples/testprovider")
+	build(filepath.Join(pluginsDir, "hypersdk-provider-vsphere"), "../../plugins/vsphere")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -138,6 +139,22 @@ func (d *daemon) stop() error {
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("daemon did not stop within 30s of SIGTERM")
 	}
+}
+
+// waitJob polls /jobs/query until the job reaches a terminal status.
+func (d *daemon) waitJob(id string) map[string]any {
+	d.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		_, j, _ := d.do("GET", "/jobs/query?job_id="+id, "")
+		switch j["status"] {
+		case "completed", "failed", "cancelled":
+			return j
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	d.t.Fatalf("job %s did not finish", id)
+	return nil
 }
 
 // do sends a request and decodes the JSON answer into a map.

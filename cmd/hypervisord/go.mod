@@ -2,7 +2,10 @@ module github.com/hypersdk/hypersdk/cmd/hypervisord
 
 go 1.26.8
 
-require github.com/hypersdk/hypersdk/core v0.0.0
+require (
+	github.com/coder/websocket v1.8.15
+	github.com/hypersdk/hypersdk/core v0.0.0
+)
 
 require (
 	github.com/bytedance/gopkg v0.1.3 // indirect

@@ -19,7 +19,9 @@ import (
 	"github.com/hypersdk/hypersdk/core/api"
 	"github.com/hypersdk/hypersdk/core/buildinfo"
 	"github.com/hypersdk/hypersdk/core/config"
+	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
+	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/store"
@@ -78,6 +80,10 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	defer db.Close()
 
+	jobLogs := jobs.NewLogSink(db)
+	log.RegisterSink(jobLogs)
+	defer jobLogs.Close()
+
 	tools := hosttools.NewDetector(cfg.Hyper2KVM.Path)
 	go tools.Tools(ctx) // probe in the background so the first /capabilities is instant
 
@@ -87,6 +93,19 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	defer plugins.Close()
 
+	if err := os.MkdirAll(cfg.Export.BasePath, 0o750); err != nil {
+		return fmt.Errorf("export.base_path: %w", err)
+	}
+	bus := events.NewBus()
+	manager := jobs.NewManager(jobs.Config{
+		Workers: cfg.Daemon.Workers, ConcurrentExports: cfg.Export.ConcurrentExports, MaxRetries: cfg.Export.MaxRetries,
+		ChunkSize: cfg.Export.ChunkSize, BasePath: cfg.Export.BasePath, JobTimeout: cfg.Hyper2KVM.JobTimeout.Std(),
+	}, db, bus, plugins, nil, log.Named("jobs"))
+	if err := manager.Start(ctx); err != nil {
+		return err
+	}
+	defer manager.Close()
+
 	ln, err := net.Listen("tcp", cfg.Daemon.Address)
 	if err != nil {
 		return fmt.Errorf("listen on daemon.address %s: %w", cfg.Daemon.Address, err)
@@ -94,7 +113,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
 			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
-			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins,
+			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

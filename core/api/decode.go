@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +15,30 @@ import (
 // decodeJSON reads the request body into v, rejecting unknown fields, wrong types and trailing
 // data; on failure it has already written the 4xx envelope and returns false.
 func decodeJSON(c *gin.Context, v any) bool {
-	dec := json.NewDecoder(c.Request.Body)
+	return decodeFrom(c, c.Request.Body, v)
+}
+
+// readBody reads the whole (size-limited) body, for handlers that look at it before decoding.
+func readBody(c *gin.Context) ([]byte, bool) {
+	raw, err := io.ReadAll(c.Request.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		abort(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit), "")
+		return nil, false
+	}
+	if err != nil {
+		abort(c, http.StatusBadRequest, "invalid_request", "cannot read the request body: "+err.Error(), "")
+		return nil, false
+	}
+	return raw, true
+}
+
+func decodeBytes(c *gin.Context, raw []byte, v any) bool {
+	return decodeFrom(c, bytes.NewReader(raw), v)
+}
+
+func decodeFrom(c *gin.Context, r io.Reader, v any) bool {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {

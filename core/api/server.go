@@ -10,7 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
+	"github.com/hypersdk/hypersdk/core/jobs"
 )
 
 // Deps is everything the handlers call.
@@ -21,6 +23,8 @@ type Deps struct {
 	MaxBodyBytes int64
 	Tools        *hosttools.Detector
 	Providers    Providers
+	Jobs         *jobs.Manager
+	Bus          *events.Bus
 }
 
 // New builds the HTTP handler with every route of the API.
@@ -42,6 +46,14 @@ func New(d Deps) http.Handler {
 	r.GET("/capabilities", h.capabilities)
 	r.POST("/vms/list", h.listVMs)
 	r.GET("/vms/info", h.vmInfo)
+	r.POST("/jobs/submit", h.submitJobs)
+	r.GET("/jobs/query", h.queryJob)
+	r.GET("/jobs", h.listJobs)
+	r.GET("/jobs/progress/:id", h.jobProgress)
+	r.GET("/jobs/eta/:id", h.jobETA)
+	r.GET("/jobs/logs/:id", h.jobLogs)
+	r.POST("/jobs/cancel/:id", h.cancelJob)
+	r.GET("/websocket", h.websocket)
 	return r
 }
 

@@ -1,0 +1,212 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hypersdk/hypersdk/core/jobs"
+)
+
+// SubmitResponse is the seed's answer to /jobs/submit.
+type SubmitResponse struct {
+	JobID     string    `json:"job_id"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// BatchSubmitResponse answers a list of jobs submitted at once.
+type BatchSubmitResponse struct {
+	Jobs []SubmitResponse `json:"jobs"`
+}
+
+// submitJobs accepts the seed's body, or a JSON array of such bodies (the batch pattern), or
+// {"jobs":[…]}; every job is validated before any is accepted.
+func (h *handlers) submitJobs(c *gin.Context) {
+	raw, ok := readBody(c)
+	if !ok {
+		return
+	}
+	trimmed := bytes.TrimLeft(raw, " \t\r\n")
+	var specs []jobs.Spec
+	batch := len(trimmed) > 0 && trimmed[0] == '['
+	if batch {
+		if !decodeBytes(c, raw, &specs) {
+			return
+		}
+		if len(specs) == 0 {
+			abort(c, http.StatusBadRequest, "invalid_request", "the job list is empty", "")
+			return
+		}
+	} else {
+		var one jobs.Spec
+		if !decodeBytes(c, raw, &one) {
+			return
+		}
+		specs = []jobs.Spec{one}
+	}
+	accepted, err := h.Jobs.Submit(specs, "")
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	out := make([]SubmitResponse, len(accepted))
+	for i, j := range accepted {
+		out[i] = SubmitResponse{JobID: j.ID, Status: string(j.Status), CreatedAt: j.CreatedAt}
+	}
+	if batch {
+		c.JSON(http.StatusAccepted, BatchSubmitResponse{Jobs: out})
+		return
+	}
+	c.JSON(http.StatusAccepted, out[0])
+}
+
+func jobError(c *gin.Context, err error) {
+	var fe *jobs.FieldError
+	switch {
+	case errors.As(err, &fe):
+		abort(c, http.StatusBadRequest, "invalid_field", fe.Error(), fe.Field)
+	case errors.Is(err, jobs.ErrNotFound):
+		abort(c, http.StatusNotFound, "not_found", err.Error(), "job_id")
+	case errors.Is(err, jobs.ErrConflict):
+		abort(c, http.StatusConflict, "conflict", err.Error(), "")
+	default:
+		abort(c, http.StatusInternalServerError, "internal", err.Error(), "")
+	}
+}
+
+// JobView is a job as the API shows it.
+type JobView struct {
+	jobs.Job
+	Percentage float64 `json:"percentage"`
+}
+
+func view(j jobs.Job) JobView { return JobView{Job: j, Percentage: j.Progress.Percentage} }
+
+func (h *handlers) queryJob(c *gin.Context) {
+	id := c.Query("job_id")
+	if id == "" {
+		abort(c, http.StatusBadRequest, "missing_field", "query parameter job_id is required", "job_id")
+		return
+	}
+	j, err := h.Jobs.Get(id)
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view(j))
+}
+
+// JobList is a page of jobs.
+type JobList struct {
+	Jobs   []JobView `json:"jobs"`
+	Total  int       `json:"total"`
+	Limit  int       `json:"limit"`
+	Offset int       `json:"offset"`
+}
+
+func (h *handlers) listJobs(c *gin.Context) {
+	status := jobs.Status(c.Query("status"))
+	switch status {
+	case "", jobs.StatusPending, jobs.StatusRunning, jobs.StatusCompleted, jobs.StatusFailed, jobs.StatusCancelled:
+	default:
+		abort(c, http.StatusBadRequest, "invalid_field", "status must be pending, running, completed, failed or cancelled", "status")
+		return
+	}
+	limit, ok := intQuery(c, "limit", 50, 1, 1000)
+	if !ok {
+		return
+	}
+	offset, ok := intQuery(c, "offset", 0, 0, 1<<31)
+	if !ok {
+		return
+	}
+	list, total, err := h.Jobs.List(jobs.ListOptions{Status: status, Limit: limit, Offset: offset})
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	out := JobList{Jobs: make([]JobView, len(list)), Total: total, Limit: limit, Offset: offset}
+	for i, j := range list {
+		out.Jobs[i] = view(j)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// ProgressResponse is GET /jobs/progress/{id}; the seed's script reads .percentage.
+type ProgressResponse struct {
+	JobID  string `json:"job_id"`
+	Status string `json:"status"`
+	Stage  string `json:"stage,omitempty"`
+	jobs.Progress
+}
+
+func (h *handlers) jobProgress(c *gin.Context) {
+	j, err := h.Jobs.Get(c.Param("id"))
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ProgressResponse{JobID: j.ID, Status: string(j.Status), Stage: j.Stage, Progress: j.Progress})
+}
+
+// ETAResponse is GET /jobs/eta/{id}.
+type ETAResponse struct {
+	JobID               string     `json:"job_id"`
+	Status              string     `json:"status"`
+	Percentage          float64    `json:"percentage"`
+	ETASeconds          *float64   `json:"eta_seconds"`
+	EstimatedCompletion *time.Time `json:"estimated_completion"`
+	ThroughputBps       float64    `json:"throughput_bps"`
+}
+
+func (h *handlers) jobETA(c *gin.Context) {
+	j, err := h.Jobs.Get(c.Param("id"))
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	out := ETAResponse{JobID: j.ID, Status: string(j.Status), Percentage: j.Progress.Percentage, ThroughputBps: j.Progress.ThroughputBps}
+	switch {
+	case j.Status.Terminal():
+		zero := 0.0
+		out.ETASeconds, out.EstimatedCompletion = &zero, j.FinishedAt
+	case j.Status == jobs.StatusRunning && j.Progress.ETASeconds != nil:
+		eta := *j.Progress.ETASeconds
+		at := time.Now().UTC().Add(time.Duration(eta * float64(time.Second)))
+		out.ETASeconds, out.EstimatedCompletion = &eta, &at
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *handlers) cancelJob(c *gin.Context) {
+	j, err := h.Jobs.Cancel(c.Param("id"))
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view(j))
+}
+
+func intQuery(c *gin.Context, name string, def, lo, hi int) (int, bool) {
+	raw := c.Query(name)
+	if raw == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		abort(c, http.StatusBadRequest, "invalid_field", name+" must be a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi), name)
+		return 0, false
+	}
+	return n, true
+}
+
+func jsonLine(v any) []byte {
+	b, _ := json.Marshal(v)
+	return append(b, '\n')
+}

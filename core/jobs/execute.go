@@ -1,0 +1,256 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/pipeline"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+var errStale = errors.New("job is no longer pending")
+
+// execute runs one job to a terminal state (or back to pending on shutdown), retrying failed
+// attempts with backoff.
+func (m *Manager) execute(parent context.Context, id string) {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	if m.cfg.JobTimeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeoutCause(ctx, m.cfg.JobTimeout, errTimeout)
+		defer stop()
+	}
+	r := &run{cancel: cancel, tracker: newTracker()}
+	m.mu.Lock()
+	m.live[id] = r
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.live, id)
+		m.mu.Unlock()
+	}()
+	log := m.log.With("job_id", id)
+
+	for {
+		j, err := m.update(id, func(j *Job) error {
+			if j.Status != StatusPending && j.Status != StatusRunning {
+				return errStale
+			}
+			now := time.Now().UTC()
+			j.Status, j.Stage, j.Error = StatusRunning, StageExporting, ""
+			j.Attempts++
+			if j.StartedAt == nil {
+				j.StartedAt = &now
+			}
+			return nil
+		})
+		if err != nil {
+			if !errors.Is(err, errStale) {
+				log.Error("cannot start job", "error", err)
+			}
+			return
+		}
+		log.Info("job started", "attempt", j.Attempts, "provider", j.Spec.Provider, "vm", j.Spec.VMIdentifier, "method", j.Spec.ExportMethod, "export_dir", j.ExportDir)
+		m.publish(j, events.JobStarted, fmt.Sprintf("attempt %d", j.Attempts))
+
+		err = m.attempt(ctx, &j, r, log)
+		if err == nil {
+			m.finish(id, StatusCompleted, "", func(rec *Job) { rec.Result = j.Result; rec.Progress = r.tracker.current(); rec.Progress.Percentage = 100 })
+			log.Info("job completed")
+			return
+		}
+		switch cause := context.Cause(ctx); {
+		case errors.Is(cause, errCancelled):
+			removePartials(j.ExportDir)
+			m.finish(id, StatusCancelled, "cancelled by request", nil)
+			log.Info("job cancelled")
+			return
+		case errors.Is(cause, errShutdown):
+			m.update(id, func(rec *Job) error { rec.Status, rec.Stage = StatusPending, ""; return nil })
+			log.Info("job interrupted by shutdown; it resumes at the next start")
+			return
+		case errors.Is(cause, errTimeout):
+			err = fmt.Errorf("%w (after %s): %v", errTimeout, m.cfg.JobTimeout, err)
+		}
+		failure := Failure{Attempt: j.Attempts, Stage: j.Stage, Error: err.Error(), At: time.Now().UTC()}
+		if retryable(err) && j.Attempts <= m.cfg.MaxRetries && ctx.Err() == nil {
+			wait := m.cfg.RetryBackoff << (j.Attempts - 1)
+			m.update(id, func(rec *Job) error { rec.Failures = append(rec.Failures, failure); return nil })
+			log.Warn("attempt failed; retrying", "attempt", j.Attempts, "stage", j.Stage, "error", err, "retry_in", wait)
+			select {
+			case <-time.After(wait):
+				continue
+			case <-ctx.Done():
+				continue // the next round sees the cause and ends the job accordingly
+			}
+		}
+		m.finish(id, StatusFailed, err.Error(), func(rec *Job) { rec.Failures = append(rec.Failures, failure) })
+		log.Error("job failed", "stage", j.Stage, "error", err)
+		return
+	}
+}
+
+// finish commits a terminal state and announces it.
+func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
+	j, err := m.update(id, func(j *Job) error {
+		now := time.Now().UTC()
+		j.Status, j.FinishedAt, j.Error = s, &now, msg
+		if change != nil {
+			change(j)
+		}
+		return nil
+	})
+	if err != nil {
+		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
+		return
+	}
+	typ := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed, StatusCancelled: events.JobCancelled}[s]
+	m.publish(j, typ, msg)
+}
+
+// retryable says whether another attempt could succeed: not when the provider said the VM does
+// not exist, the request is invalid, the credentials are wrong or the operation is unsupported.
+func retryable(err error) bool {
+	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported} {
+		if errors.Is(err, s) {
+			return false
+		}
+	}
+	return true
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// attempt runs every stage once.
+func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger) error {
+	p, err := m.providers.Provider(j.Spec.Provider)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(j.ExportDir, 0o750); err != nil {
+		return fmt.Errorf("create export directory: %w", err)
+	}
+	select {
+	case m.exportSlots <- struct{}{}:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	rep := &reporter{m: m, id: j.ID, tracker: r.tracker}
+	res, err := p.ExportVM(provider.WithJobID(ctx, j.ID), provider.ExportSpec{
+		JobID: j.ID, VMID: j.Spec.VMIdentifier, Method: j.Spec.ExportMethod, Dir: j.ExportDir,
+		Options:   provider.ExportOptions{ShutdownVM: j.Spec.Options.ShutdownVM, RemoveCDROM: j.Spec.Options.RemoveCDROM, Compress: j.Spec.Options.Compress},
+		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: m.resumeToken(j.ID),
+	}, rep)
+	<-m.exportSlots
+	if err != nil {
+		return fmt.Errorf("export %s from %s: %w", j.Spec.VMIdentifier, j.Spec.Provider, err)
+	}
+
+	setStage := func(stage string) error {
+		updated, err := m.update(j.ID, func(rec *Job) error { rec.Stage = stage; return nil })
+		if err == nil {
+			j.Stage = stage
+			m.publish(updated, events.JobProgress, "stage "+stage)
+			log.Info("stage started", "stage", stage)
+		}
+		return err
+	}
+	if err := setStage(StagePackaging); err != nil {
+		return err
+	}
+	files, err := pipeline.Verify(j.ExportDir, res.Artifacts)
+	if err != nil {
+		return fmt.Errorf("verify export: %w", err)
+	}
+	name := unsafeName.ReplaceAllString(res.VM.Name, "_")
+	if name == "" {
+		name = unsafeName.ReplaceAllString(j.Spec.VMIdentifier, "_")
+	}
+	if j.Spec.Options.Compress {
+		log.Info("compress: the exported disks are already compressed streamOptimized VMDKs; packaging them as they are")
+	}
+	pkg, err := pipeline.PackageExport(j.ExportDir, name, j.Spec.ExportMethod, res.VM, files)
+	if err != nil {
+		return fmt.Errorf("package %s: %w", j.Spec.ExportMethod, err)
+	}
+	j.Result = &Result{VM: res.VM, OVA: pkg.OVA, Manifest: pkg.Manifest}
+	for _, f := range pkg.Files {
+		j.Result.Artifacts = append(j.Result.Artifacts, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, SHA256: f.SHA256})
+	}
+	log.Info("export packaged", "files", len(pkg.Files), "ova", pkg.OVA)
+	if m.post != nil {
+		return m.post(ctx, j, setStage)
+	}
+	return nil
+}
+
+func (m *Manager) resumeToken(id string) []byte {
+	j, err := m.Get(id)
+	if err != nil {
+		return nil
+	}
+	return j.ResumeToken
+}
+
+// removePartials deletes the .part files a cancelled transfer left in its export directory.
+func removePartials(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".part") {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// progressPersistEvery and progressEventEvery bound how often progress reaches the store and the
+// event bus; the API reads live progress from memory in between.
+const (
+	progressPersistEvery = 2 * time.Second
+	progressEventEvery   = 500 * time.Millisecond
+)
+
+// reporter receives a running export's events from the provider.
+type reporter struct {
+	m         *Manager
+	id        string
+	tracker   *tracker
+	mu        sync.Mutex
+	persisted time.Time
+	published time.Time
+}
+
+func (r *reporter) Progress(p provider.Progress) {
+	now := time.Now()
+	snap := r.tracker.update(p, now)
+	r.mu.Lock()
+	persist, publish := now.Sub(r.persisted) >= progressPersistEvery, now.Sub(r.published) >= progressEventEvery
+	if persist {
+		r.persisted = now
+	}
+	if publish {
+		r.published = now
+	}
+	r.mu.Unlock()
+	if persist {
+		r.m.update(r.id, func(j *Job) error { j.Progress = snap; return nil })
+	}
+	if publish {
+		r.m.bus.Publish(events.Event{Type: events.JobProgress, JobID: r.id, Status: string(StatusRunning), Stage: StageExporting, Progress: snap.Percentage, Message: snap.Message})
+	}
+}
+
+// Checkpoint persists the provider's resume token at once: it is what a retry or a restarted
+// daemon hands back.
+func (r *reporter) Checkpoint(token []byte) {
+	r.m.update(r.id, func(j *Job) error { j.ResumeToken = append([]byte(nil), token...); return nil })
+}

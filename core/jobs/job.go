@@ -1,0 +1,131 @@
+// Package jobs is the persisted job queue: jobs are accepted, written to the store, run by a pool
+// of workers through the pipeline's stages, and every state change is committed to bbolt before
+// it is acted on, so a daemon killed at any moment restarts into a truthful state.
+//
+// A job's life:
+//
+//	pending ──worker──▶ running(stage: exporting → packaging → converting → importing | handing_off)
+//	   │                   │            └─ a stage fails: retried up to export.max_retries, resuming
+//	   │                   ├──▶ completed
+//	   │                   ├──▶ failed     (retries exhausted, or an error no retry can fix)
+//	   └──cancel──▶ cancelled ◀──cancel──┘
+//
+// A job found "running" when the daemon starts was interrupted by a crash: it goes back to
+// pending with the interruption recorded as a failed attempt, and runs again, resuming from its
+// checkpoint.
+package jobs
+
+import (
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// Status of a job.
+type Status string
+
+// Statuses.
+const (
+	StatusPending   Status = "pending"
+	StatusRunning   Status = "running"
+	StatusCompleted Status = "completed"
+	StatusFailed    Status = "failed"
+	StatusCancelled Status = "cancelled"
+)
+
+// Terminal reports whether the job will never change again.
+func (s Status) Terminal() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+}
+
+// Stages of a running job.
+const (
+	StageExporting  = "exporting"
+	StagePackaging  = "packaging"
+	StageConverting = "converting"
+	StageImporting  = "importing"
+	StageHandingOff = "handing_off"
+)
+
+// Spec is what was asked for: the seed's /jobs/submit body.
+type Spec struct {
+	VMIdentifier string         `json:"vm_identifier"`
+	Provider     string         `json:"provider"`
+	ExportMethod string         `json:"export_method"`
+	ExportPath   string         `json:"export_path"`
+	Options      Options        `json:"options"`
+	Hyper2KVM    Hyper2KVM      `json:"hyper2kvm_integration"`
+	Import       *ImportOptions `json:"import,omitempty"`
+}
+
+// Options are the seed's export options.
+type Options struct {
+	ShutdownVM  bool `json:"shutdown_vm"`
+	RemoveCDROM bool `json:"remove_cdrom"`
+	Compress    bool `json:"compress"`
+}
+
+// Hyper2KVM is the seed's hyper2kvm_integration block.
+type Hyper2KVM struct {
+	Enabled     bool   `json:"enabled"`
+	AutoConvert bool   `json:"auto_convert"`
+	DaemonMode  bool   `json:"daemon_mode"`
+	Instance    string `json:"instance,omitempty"`
+}
+
+// ImportOptions ask for the converted VM to be defined in libvirt at the end of the job.
+type ImportOptions struct {
+	Network   string `json:"network,omitempty"`
+	MemoryMB  int64  `json:"memory_mb,omitempty"`
+	VCPUs     int32  `json:"vcpus,omitempty"`
+	Autostart bool   `json:"autostart"`
+	Format    string `json:"format,omitempty"`
+}
+
+// Job is the persisted record of one job.
+type Job struct {
+	ID          string     `json:"job_id"`
+	Status      Status     `json:"status"`
+	Stage       string     `json:"stage,omitempty"`
+	Spec        Spec       `json:"spec"`
+	ExportDir   string     `json:"export_dir"`
+	CreatedAt   time.Time  `json:"created_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Attempts    int        `json:"attempts"`
+	Failures    []Failure  `json:"failures,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	Progress    Progress   `json:"progress"`
+	ResumeToken []byte     `json:"resume_token,omitempty"`
+	Result      *Result    `json:"result,omitempty"`
+	ScheduleID  string     `json:"schedule_id,omitempty"`
+}
+
+// Failure is one failed attempt.
+type Failure struct {
+	Attempt int       `json:"attempt"`
+	Stage   string    `json:"stage"`
+	Error   string    `json:"error"`
+	At      time.Time `json:"at"`
+}
+
+// Result is what a completed job produced.
+type Result struct {
+	Artifacts []Artifact  `json:"artifacts"`
+	VM        provider.VM `json:"vm"`
+	OVA       string      `json:"ova,omitempty"`
+	Manifest  string      `json:"manifest,omitempty"`
+	Converted []string    `json:"converted,omitempty"`
+	DomainXML string      `json:"domain_xml,omitempty"`
+	Domain    string      `json:"libvirt_domain,omitempty"`
+	Handoff   string      `json:"hyper2kvm_manifest,omitempty"`
+}
+
+// Artifact is a file of the result, verified by the daemon.
+type Artifact struct {
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	Format string `json:"format"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}

@@ -1,0 +1,170 @@
+package jobs
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypersdk/hypersdk/core/store"
+)
+
+// LogLine is one line of a job's log: the daemon's own lines about the job and the provider
+// plugin's lines for it, in the order they were logged.
+type LogLine struct {
+	Seq     uint64         `json:"seq"`
+	Time    time.Time      `json:"time"`
+	Level   string         `json:"level"`
+	Source  string         `json:"source"`
+	Message string         `json:"message"`
+	Fields  map[string]any `json:"fields,omitempty"`
+}
+
+// String renders the line as text for GET /jobs/logs.
+func (l LogLine) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-5s [%s] %s", l.Time.Format("2006-01-02T15:04:05.000Z07:00"), strings.ToUpper(l.Level), l.Source, l.Message)
+	keys := make([]string, 0, len(l.Fields))
+	for k := range l.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, l.Fields[k])
+	}
+	return b.String()
+}
+
+type pendingLine struct {
+	jobID string
+	line  LogLine
+}
+
+// LogSink is an hclog sink that captures every log line carrying a job_id — from the daemon
+// or from a plugin — and appends it, in batches, to that job's persisted log.
+type LogSink struct {
+	store *store.Store
+	lines chan pendingLine
+	done  chan struct{}
+}
+
+// NewLogSink starts the batch writer; register the sink on the root logger.
+func NewLogSink(s *store.Store) *LogSink {
+	ls := &LogSink{store: s, lines: make(chan pendingLine, 4096), done: make(chan struct{})}
+	go ls.write()
+	return ls
+}
+
+var _ hclog.SinkAdapter = (*LogSink)(nil)
+
+// Accept implements hclog.SinkAdapter.
+func (s *LogSink) Accept(name string, level hclog.Level, msg string, args ...interface{}) {
+	if level < hclog.Debug {
+		return
+	}
+	var jobID string
+	fields := map[string]any{}
+	for i := 0; i+1 < len(args); i += 2 {
+		k, ok := args[i].(string)
+		if !ok {
+			continue
+		}
+		switch k {
+		case "job_id":
+			jobID = fmt.Sprint(args[i+1])
+		case "timestamp", "@caller":
+		default:
+			fields[k] = fmt.Sprint(args[i+1])
+		}
+	}
+	if jobID == "" {
+		return
+	}
+	line := LogLine{Time: time.Now().UTC(), Level: level.String(), Source: name, Message: msg, Fields: fields}
+	select {
+	case s.lines <- pendingLine{jobID: jobID, line: line}:
+	default: // a flood of log lines must not block the code that logs them
+	}
+}
+
+// write commits lines in batches: one transaction per 100 ms of logging, not one per line.
+func (s *LogSink) write() {
+	defer close(s.done)
+	for first := range s.lines {
+		batch := []pendingLine{first}
+		timeout := time.After(100 * time.Millisecond)
+	collect:
+		for len(batch) < 1000 {
+			select {
+			case l, ok := <-s.lines:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, l)
+			case <-timeout:
+				break collect
+			}
+		}
+		_ = s.store.Update(func(tx *bolt.Tx) error {
+			for _, p := range batch {
+				b, err := tx.Bucket(store.BucketJobLogs).CreateBucketIfNotExists([]byte(p.jobID))
+				if err != nil {
+					return err
+				}
+				seq, _ := b.NextSequence()
+				p.line.Seq = seq
+				raw, _ := json.Marshal(p.line)
+				if err := b.Put(seqKey(seq), raw); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// Flush waits until every line accepted so far is committed.
+func (s *LogSink) Flush() {
+	deadline := time.Now().Add(2 * time.Second)
+	for len(s.lines) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond)
+}
+
+// Close stops the writer after committing what it has.
+func (s *LogSink) Close() {
+	close(s.lines)
+	<-s.done
+}
+
+// Logs returns a job's log lines with a sequence number above after.
+func (m *Manager) Logs(id string, after uint64) ([]LogLine, error) {
+	if _, err := m.Get(id); err != nil {
+		return nil, err
+	}
+	var lines []LogLine
+	err := m.store.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(store.BucketJobLogs).Bucket([]byte(id))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+			if binary.BigEndian.Uint64(k) <= after {
+				continue
+			}
+			var l LogLine
+			if err := json.Unmarshal(v, &l); err == nil {
+				lines = append(lines, l)
+			}
+		}
+		return nil
+	})
+	return lines, err
+}

@@ -1,0 +1,199 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/store"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// Providers gives the manager a provider by name (the plugin host).
+type Providers interface {
+	Provider(name string) (provider.Provider, error)
+}
+
+// PostExport runs the stages after export and packaging that a job asked for (conversion,
+// import, hyper2kvm hand-off); nil when the daemon has none configured.
+type PostExport func(ctx context.Context, j *Job, setStage func(string) error) error
+
+// Config is what the manager takes from the daemon configuration.
+type Config struct {
+	Workers           int
+	ConcurrentExports int
+	MaxRetries        int
+	ChunkSize         int64
+	BasePath          string
+	JobTimeout        time.Duration
+	RetryBackoff      time.Duration // first retry delay, doubled each attempt; default 2s
+}
+
+// Manager owns the queue and the workers.
+type Manager struct {
+	cfg       Config
+	store     *store.Store
+	bus       *events.Bus
+	providers Providers
+	log       hclog.Logger
+	post      PostExport
+
+	exportSlots chan struct{}
+	mu          sync.Mutex
+	queue       []string
+	wake        chan struct{}
+	live        map[string]*run
+	stop        context.CancelFunc
+	wg          sync.WaitGroup
+}
+
+// run is a job being executed right now.
+type run struct {
+	cancel  context.CancelCauseFunc
+	tracker *tracker
+}
+
+// errCancelled and errShutdown are the causes a running job's context is cancelled with.
+var (
+	errCancelled = errors.New("cancelled by request")
+	errShutdown  = errors.New("daemon shutting down")
+	errTimeout   = errors.New("job exceeded hyper2kvm.job_timeout")
+)
+
+// NewManager returns a manager; Start recovers persisted jobs and starts the workers.
+func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers, post PostExport, log hclog.Logger) *Manager {
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = 2 * time.Second
+	}
+	return &Manager{
+		cfg: cfg, store: s, bus: bus, providers: providers, post: post, log: log,
+		exportSlots: make(chan struct{}, cfg.ConcurrentExports),
+		wake:        make(chan struct{}, 1),
+		live:        map[string]*run{},
+	}
+}
+
+// Start puts interrupted jobs back in the queue, queues every pending job in the order it was
+// accepted, and starts the workers.
+func (m *Manager) Start(ctx context.Context) error {
+	var pending []Job
+	err := m.store.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
+			j, err := getJob(tx, string(k))
+			if err != nil {
+				return err
+			}
+			if j.Status == StatusRunning {
+				j.Failures = append(j.Failures, Failure{Attempt: j.Attempts, Stage: j.Stage, Error: "interrupted: the daemon stopped while the job ran", At: time.Now().UTC()})
+				j.Status, j.Stage = StatusPending, ""
+				if err := putJob(tx, &j); err != nil {
+					return err
+				}
+				m.log.Warn("job was running when the daemon stopped; queued again", "job_id", j.ID)
+			}
+			if j.Status == StatusPending {
+				pending = append(pending, j)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("recover jobs: %w", err)
+	}
+	sort.Slice(pending, func(a, b int) bool { return pending[a].CreatedAt.Before(pending[b].CreatedAt) })
+	for _, j := range pending {
+		m.enqueue(j.ID)
+	}
+	ctx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
+	for i := 0; i < m.cfg.Workers; i++ {
+		m.wg.Add(1)
+		go m.worker(ctx)
+	}
+	if len(pending) > 0 {
+		m.log.Info("jobs recovered", "pending", len(pending))
+	}
+	return nil
+}
+
+// Close stops taking work, interrupts running jobs (they go back to pending, to resume at the
+// next start) and waits for the workers.
+func (m *Manager) Close() {
+	if m.stop == nil {
+		return
+	}
+	m.mu.Lock()
+	for _, r := range m.live {
+		r.cancel(errShutdown)
+	}
+	m.mu.Unlock()
+	m.stop()
+	m.wg.Wait()
+}
+
+func (m *Manager) enqueue(id string) {
+	m.mu.Lock()
+	m.queue = append(m.queue, id)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Manager) dequeue() (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.queue) == 0 {
+		return "", false
+	}
+	id := m.queue[0]
+	m.queue = m.queue[1:]
+	if len(m.queue) > 0 {
+		select { // let another idle worker take the next one
+		case m.wake <- struct{}{}:
+		default:
+		}
+	}
+	return id, true
+}
+
+func (m *Manager) worker(ctx context.Context) {
+	defer m.wg.Done()
+	for {
+		id, ok := m.dequeue()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-m.wake:
+				continue
+			}
+		}
+		m.execute(ctx, id)
+	}
+}
+
+func (m *Manager) liveRun(id string) *run {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.live[id]
+}
+
+func newJobID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "job-" + hex.EncodeToString(b[:])
+}
+
+func (m *Manager) publish(j Job, typ, message string) {
+	m.bus.Publish(events.Event{Type: typ, JobID: j.ID, Status: string(j.Status), Stage: j.Stage, Progress: j.Progress.Percentage, Message: message})
+}

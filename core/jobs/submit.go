@@ -1,0 +1,176 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// FieldError is a rejected request field; the API turns it into a 400 naming the field.
+type FieldError struct {
+	Field   string
+	Message string
+	Err     error // the underlying cause, e.g. an unknown provider
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Validate checks and normalises a spec: defaults the export method to ova and the export path
+// to <export.base_path>/<job id>, and confines the path under export.base_path after resolving
+// ".." and symlinks.
+func (m *Manager) Validate(s *Spec, jobID string) error {
+	if strings.TrimSpace(s.VMIdentifier) == "" {
+		return &FieldError{Field: "vm_identifier", Message: "is required"}
+	}
+	if s.Provider == "" {
+		return &FieldError{Field: "provider", Message: "is required"}
+	}
+	if _, err := m.providers.Provider(s.Provider); err != nil {
+		return &FieldError{Field: "provider", Message: err.Error(), Err: err}
+	}
+	switch s.ExportMethod {
+	case "":
+		s.ExportMethod = provider.MethodOVA
+	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK:
+	default:
+		return &FieldError{Field: "export_method", Message: fmt.Sprintf("must be ova, ovf or vmdk, got %q", s.ExportMethod)}
+	}
+	if s.ExportPath == "" {
+		s.ExportPath = jobID
+	}
+	resolved, err := ConfinePath(m.cfg.BasePath, s.ExportPath)
+	if err != nil {
+		return &FieldError{Field: "export_path", Message: err.Error()}
+	}
+	s.ExportPath = resolved
+	if s.Import != nil && s.Import.Format != "" && s.Import.Format != "qcow2" && s.Import.Format != "raw" {
+		return &FieldError{Field: "import.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", s.Import.Format)}
+	}
+	return nil
+}
+
+// ConfinePath resolves p (relative paths are taken under base) and requires the result, with
+// every symlink of its existing part resolved, to lie strictly inside base.
+func ConfinePath(base, p string) (string, error) {
+	absBase, err := filepath.Abs(base)
+	if err != nil {
+		return "", fmt.Errorf("export.base_path: %w", err)
+	}
+	realBase, err := resolveExisting(absBase)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(absBase, p)
+	}
+	real, err := resolveExisting(filepath.Clean(p))
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(realBase, real)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%q is not inside export.base_path %s", p, absBase)
+	}
+	return real, nil
+}
+
+// resolveExisting resolves symlinks in the longest existing prefix of p and appends the rest.
+func resolveExisting(p string) (string, error) {
+	rest := ""
+	for cur := p; ; {
+		real, err := filepath.EvalSymlinks(cur)
+		if err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return p, nil
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
+}
+
+// Submit validates every spec, then accepts them all in one transaction (or none), queues them
+// and returns the accepted jobs.
+func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
+	jobs := make([]Job, len(specs))
+	now := time.Now().UTC()
+	for i := range specs {
+		id := newJobID()
+		if err := m.Validate(&specs[i], id); err != nil {
+			var fe *FieldError
+			if len(specs) > 1 && errors.As(err, &fe) {
+				fe.Field = fmt.Sprintf("jobs[%d].%s", i, fe.Field)
+			}
+			return nil, err
+		}
+		jobs[i] = Job{ID: id, Status: StatusPending, Spec: specs[i], ExportDir: specs[i].ExportPath, CreatedAt: now.Add(time.Duration(i)), ScheduleID: scheduleID}
+	}
+	err := m.store.Update(func(tx *bolt.Tx) error {
+		for i := range jobs {
+			if err := putJob(tx, &jobs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("persist jobs: %w", err)
+	}
+	for _, j := range jobs {
+		m.log.Info("job accepted", "job_id", j.ID, "vm", j.Spec.VMIdentifier, "provider", j.Spec.Provider, "export_dir", j.ExportDir)
+		m.publish(j, events.JobCreated, "")
+		m.enqueue(j.ID)
+	}
+	return jobs, nil
+}
+
+// ErrConflict means the job is already in a state the request cannot change.
+var ErrConflict = errors.New("conflict")
+
+// Cancel stops a job: a pending one never starts, a running one has its context cancelled (the
+// plugin stops, partial files are removed). Ending an ended job is a conflict.
+func (m *Manager) Cancel(id string) (Job, error) {
+	j, err := m.update(id, func(j *Job) error {
+		switch {
+		case j.Status.Terminal():
+			return fmt.Errorf("%w: job %s is already %s", ErrConflict, id, j.Status)
+		case j.Status == StatusPending && m.liveRun(id) == nil:
+			now := time.Now().UTC()
+			j.Status, j.FinishedAt, j.Error = StatusCancelled, &now, "cancelled by request"
+		}
+		return nil
+	})
+	if err != nil {
+		return j, err
+	}
+	if j.Status == StatusCancelled {
+		m.log.Info("job cancelled before it started", "job_id", id)
+		m.publish(j, events.JobCancelled, "cancelled by request")
+		return j, nil
+	}
+	if r := m.liveRun(id); r != nil {
+		r.cancel(errCancelled)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if cur, err := m.Get(id); err == nil && cur.Status.Terminal() {
+			return cur, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return m.Get(id)
+}
