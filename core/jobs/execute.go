@@ -65,7 +65,11 @@ func (m *Manager) execute(parent context.Context, id string) {
 
 		err = m.attempt(ctx, &j, r, log)
 		if err == nil {
-			m.finish(id, StatusCompleted, "", func(rec *Job) { rec.Result = j.Result; rec.Progress = r.tracker.current(); rec.Progress.Percentage = 100 })
+			m.finish(id, StatusCompleted, "", func(rec *Job) {
+				rec.Result = j.Result
+				rec.Progress = r.tracker.current()
+				rec.Progress.Percentage = 100
+			})
 			log.Info("job completed")
 			return
 		}
