@@ -48,12 +48,13 @@ func TestMain(m *testing.M) {
 
 // daemon is one running hypervisord.
 type daemon struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	url    string
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	exited chan error
+	t          *testing.T
+	configPath string
+	cmd        *exec.Cmd
+	url        string
+	mu         sync.Mutex
+	stderr     bytes.Buffer
+	exited     chan error
 }
 
 // startDaemon writes cfg (YAML; address and database default to a free port and a temp file)
@@ -76,7 +77,7 @@ func startDaemon(t *testing.T, cfg string) *daemon {
 
 func startDaemonWithConfig(t *testing.T, path string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, exited: make(chan error, 1)}
+	d := &daemon{t: t, configPath: path, exited: make(chan error, 1)}
 	d.cmd = exec.Command(daemonBin, "--config", path)
 	pipe, err := d.cmd.StderrPipe()
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/store"
+	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
 // Exit codes scripts can rely on.
@@ -97,6 +98,13 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		return fmt.Errorf("export.base_path: %w", err)
 	}
 	bus := events.NewBus()
+	var configured []webhooks.Hook
+	for _, w := range cfg.Webhooks {
+		configured = append(configured, webhooks.Hook{URL: w.URL, Events: w.Events, Headers: w.Headers, Secret: w.Secret})
+	}
+	hooks := webhooks.NewDispatcher(db, bus, configured, log.Named("webhooks"))
+	hooks.Start(ctx)
+	defer hooks.Close()
 	manager := jobs.NewManager(jobs.Config{
 		Workers: cfg.Daemon.Workers, ConcurrentExports: cfg.Export.ConcurrentExports, MaxRetries: cfg.Export.MaxRetries,
 		ChunkSize: cfg.Export.ChunkSize, BasePath: cfg.Export.BasePath, JobTimeout: cfg.Hyper2KVM.JobTimeout.Std(),
@@ -114,6 +122,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		Handler: api.New(api.Deps{
 			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
 			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
+			Webhooks: hooks,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

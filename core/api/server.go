@@ -13,6 +13,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
 // Deps is everything the handlers call.
@@ -25,6 +26,7 @@ type Deps struct {
 	Providers    Providers
 	Jobs         *jobs.Manager
 	Bus          *events.Bus
+	Webhooks     *webhooks.Dispatcher
 }
 
 // New builds the HTTP handler with every route of the API.
@@ -54,6 +56,9 @@ func New(d Deps) http.Handler {
 	r.GET("/jobs/logs/:id", h.jobLogs)
 	r.POST("/jobs/cancel/:id", h.cancelJob)
 	r.GET("/websocket", h.websocket)
+	r.POST("/webhooks/configure", h.configureWebhook)
+	r.GET("/webhooks", h.listWebhooks)
+	r.DELETE("/webhooks/:id", h.deleteWebhook)
 	return r
 }
 

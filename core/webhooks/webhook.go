@@ -1,0 +1,88 @@
+// Package webhooks delivers bus events to HTTP endpoints: the ones in the daemon configuration
+// and the ones registered through POST /webhooks/configure. Each delivery is written to a
+// persisted outbox before it is attempted, signed with HMAC-SHA256 of the body, and retried with
+// backoff, so a daemon restart or a receiver that is down for a while does not lose events.
+package webhooks
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Hook is one registered endpoint.
+type Hook struct {
+	ID        string            `json:"id"`
+	URL       string            `json:"url"`
+	Events    []string          `json:"events"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Secret    string            `json:"secret,omitempty"`
+	Source    string            `json:"source"` // config or api
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// Events a hook may ask for; "*" is every one.
+var KnownEvents = []string{
+	"job.created", "job.started", "job.progress", "job.completed", "job.failed", "job.cancelled",
+	"schedule.triggered", "policy.run.started", "policy.run.completed", "backup.pruned", "*",
+}
+
+// ErrInvalid is a hook definition that cannot be accepted; the message names the field.
+var ErrInvalid = errors.New("invalid webhook")
+
+var secretHeader = regexp.MustCompile(`(?i)(auth|token|key|secret|cookie|pass)`)
+
+// Validate checks a hook from the API. Link-local addresses (cloud metadata services among them)
+// are refused: a webhook must not be a way to make the daemon read them.
+func Validate(h Hook) error {
+	u, err := url.Parse(h.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: url: must be an http:// or https:// URL, got %q", ErrInvalid, h.URL)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && (ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified()) {
+		return fmt.Errorf("%w: url: %s is a link-local or unspecified address", ErrInvalid, u.Hostname())
+	}
+	if len(h.Events) == 0 {
+		return fmt.Errorf("%w: events: list at least one event", ErrInvalid)
+	}
+	for i, e := range h.Events {
+		if !slices.Contains(KnownEvents, e) {
+			return fmt.Errorf("%w: events[%d]: unknown event %q; known: %v", ErrInvalid, i, e, KnownEvents)
+		}
+	}
+	return nil
+}
+
+// Wants reports whether the hook subscribes to an event type.
+func (h Hook) Wants(event string) bool {
+	return slices.Contains(h.Events, event) || slices.Contains(h.Events, "*")
+}
+
+// Public returns the hook as the API may show it: no secret, header values that look like
+// credentials replaced.
+func (h Hook) Public() Hook {
+	out := h
+	out.Secret = ""
+	if len(h.Headers) > 0 {
+		out.Headers = map[string]string{}
+		for k, v := range h.Headers {
+			if secretHeader.MatchString(k) {
+				v = "(redacted)"
+			}
+			out.Headers[k] = v
+		}
+	}
+	return out
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
