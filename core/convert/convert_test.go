@@ -1,0 +1,140 @@
+package convert
+
+import (
+	"archive/tar"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hypersdk/hypersdk/sdk/ovf"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+func needQemuImg(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("qemu-img")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("qemu-img not found; .ci/run installs qemu-utils")
+		}
+		t.Skip("qemu-img not found (apt-get install qemu-utils)")
+	}
+	return p
+}
+
+// fixture makes a raw image with data in it and its streamOptimized VMDK twin.
+func fixture(t *testing.T, qemu, dir string) (raw, vmdk string) {
+	t.Helper()
+	raw, vmdk = filepath.Join(dir, "src.raw"), filepath.Join(dir, "web-disk0.vmdk")
+	f, _ := os.Create(raw)
+	f.Truncate(32 << 20)
+	f.WriteAt([]byte(strings.Repeat("hypersdk", 4096)), 5<<20)
+	f.Close()
+	if out, err := exec.Command(qemu, "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	return raw, vmdk
+}
+
+func same(t *testing.T, qemu, a, b string) {
+	t.Helper()
+	if out, err := exec.Command(qemu, "compare", a, b).CombinedOutput(); err != nil {
+		t.Fatalf("%s and %s differ: %v %s", a, b, err, out)
+	}
+}
+
+func makeOVA(t *testing.T, dir, vmdk string) string {
+	t.Helper()
+	st, _ := os.Stat(vmdk)
+	vm := provider.VM{Name: "web", CPUs: 2, MemoryMB: 1024, Disks: []provider.Disk{{Label: "d", CapacityBytes: 32 << 20, Controller: "scsi"}}}
+	desc, err := ovf.Write(vm, []ovf.DiskFile{{Disk: 0, Href: filepath.Base(vmdk), Size: st.Size(), Format: ovf.FormatStreamOptimized}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "web.ova")
+	f, _ := os.Create(p)
+	tw := tar.NewWriter(f)
+	tw.WriteHeader(&tar.Header{Name: "web.ovf", Mode: 0o644, Size: int64(len(desc)), Typeflag: tar.TypeReg})
+	tw.Write(desc)
+	data, _ := os.ReadFile(vmdk)
+	tw.WriteHeader(&tar.Header{Name: filepath.Base(vmdk), Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+	tw.Write(data)
+	tw.Close()
+	f.Close()
+	return p
+}
+
+func TestConvertFromEveryKindOfExport(t *testing.T) {
+	qemu := needQemuImg(t)
+	dir := t.TempDir()
+	raw, vmdk := fixture(t, qemu, dir)
+	ova := makeOVA(t, dir, vmdk)
+	for _, src := range []string{vmdk, ova} {
+		for _, format := range []string{FormatQCOW2, FormatRaw} {
+			t.Run(filepath.Ext(src)+"→"+format, func(t *testing.T) {
+				exp, err := LoadExport(context.Background(), qemu, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(exp.Disks) != 1 || exp.VM.Disks[0].CapacityBytes != 32<<20 {
+					t.Fatalf("export = %+v", exp)
+				}
+				out := filepath.Join(t.TempDir(), "out."+format)
+				var last float64
+				if err := Convert(context.Background(), qemu, exp.Disks[0], out, Options{Format: format}, func(p float64) { last = p }); err != nil {
+					t.Fatal(err)
+				}
+				if last != 100 {
+					t.Errorf("last progress %v, want 100", last)
+				}
+				same(t, qemu, raw, out)
+				if _, err := os.Stat(out + ".part"); !os.IsNotExist(err) {
+					t.Error("temporary file left behind")
+				}
+			})
+		}
+	}
+}
+
+func TestConvertFailureLeavesNothing(t *testing.T) {
+	qemu := needQemuImg(t)
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.vmdk")
+	os.WriteFile(junk, []byte("not a disk at all"), 0o644)
+	out := filepath.Join(dir, "out.qcow2")
+	err := Convert(context.Background(), qemu, Source{Path: junk, Format: "vmdk"}, out, Options{Format: FormatQCOW2}, nil)
+	if err == nil || !strings.Contains(err.Error(), "qemu-img convert") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, p := range []string{out, out + ".part"} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s exists after a failed conversion", p)
+		}
+	}
+}
+
+func TestIndexOVARefusesHostileArchives(t *testing.T) {
+	t.Parallel()
+	cases := map[string]*tar.Header{
+		"traversal": {Name: "../evil", Typeflag: tar.TypeReg},
+		"absolute":  {Name: "/etc/passwd", Typeflag: tar.TypeReg},
+		"symlink":   {Name: "link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"},
+		"hardlink":  {Name: "hard", Typeflag: tar.TypeLink, Linkname: "x"},
+		"device":    {Name: "dev", Typeflag: tar.TypeChar},
+	}
+	for name, h := range cases {
+		p := filepath.Join(t.TempDir(), "x.ova")
+		f, _ := os.Create(p)
+		tw := tar.NewWriter(f)
+		h.Mode = 0o644
+		tw.WriteHeader(h)
+		tw.Close()
+		f.Close()
+		if _, err := IndexOVA(p); err == nil {
+			t.Errorf("%s: IndexOVA accepted it", name)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package kvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hypersdk/hypersdk/core/domainxml"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+const testSocket = "/var/run/libvirt/libvirt-sock"
+
+// needLibvirt fails under CI (where .ci/run starts libvirtd) and skips elsewhere.
+func needLibvirt(t *testing.T) Config {
+	t.Helper()
+	if _, err := os.Stat(testSocket); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("libvirtd is not running (no " + testSocket + "); .ci/run starts it")
+		}
+		t.Skip("libvirtd is not running: apt-get install libvirt-daemon-system, then start virtlogd and libvirtd")
+	}
+	return Config{Socket: testSocket}
+}
+
+func testDisk(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "disk.qcow2")
+	if out, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", p, "64M").CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img create: %v %s", err, out)
+	}
+	return p
+}
+
+func TestDefineChecksAndAutostart(t *testing.T) {
+	cfg := needLibvirt(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name := fmt.Sprintf("hypersdk-test-%d", time.Now().UnixNano())
+	vm := provider.VM{Name: name, CPUs: 1, MemoryMB: 128, Firmware: provider.FirmwareBIOS, Disks: []provider.Disk{{BootOrder: 1}}}
+	dom, err := domainxml.Build(vm, domainxml.Options{DomainType: "qemu", Disks: []domainxml.Disk{{Path: testDisk(t), Format: "qcow2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := Define(ctx, cfg, dom, true)
+	if err != nil {
+		t.Fatalf("Define: %v", err)
+	}
+	t.Cleanup(func() { Undefine(context.Background(), cfg, name) })
+	got, ok, err := Lookup(ctx, cfg, name)
+	if err != nil || !ok || !got.Autostart || got.UUID != def.UUID {
+		t.Fatalf("Lookup = %+v %v %v, want the defined, autostarting domain %+v", got, ok, err, def)
+	}
+	if _, err := Define(ctx, cfg, dom, false); !errors.Is(err, ErrExists) {
+		t.Errorf("second Define = %v, want ErrExists", err)
+	}
+
+	vm.Name += "-net"
+	vm.NICs = []provider.NIC{{MAC: "52:54:00:00:00:01"}}
+	dom2, _ := domainxml.Build(vm, domainxml.Options{DomainType: "qemu", Network: "hypersdk-no-such-network", Disks: []domainxml.Disk{{Path: testDisk(t), Format: "qcow2"}}})
+	if _, err := Define(ctx, cfg, dom2, false); !errors.Is(err, ErrNoNetwork) {
+		t.Errorf("Define with a missing network = %v, want ErrNoNetwork", err)
+	}
+	if _, ok, _ := Lookup(ctx, cfg, vm.Name); ok {
+		t.Error("a refused domain was defined anyway")
+	}
+}
+
+func TestUnreachableLibvirt(t *testing.T) {
+	t.Parallel()
+	_, err := Define(context.Background(), Config{Socket: filepath.Join(t.TempDir(), "nope")}, nil, false)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Define without libvirtd = %v", err)
+	}
+}
