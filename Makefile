@@ -26,13 +26,14 @@ plugins: ## build every provider binary into plugins.d/
 	@for p in $(PLUGINS); do echo "  plugin $$p"; (cd plugins/$$p && go build -trimpath -ldflags '$(LDFLAGS)' -o ../../plugins.d/hypersdk-provider-$$p .) || exit 1; done
 	go build -trimpath -o plugins.d/hypersdk-provider-testprovider ./sdk/examples/testprovider
 
-deps: ## install the host tools the daemon and tests use (Debian packages; needs root)
+deps: ## install the host tools the daemon needs (Debian packages; needs root); the tests add libvirt
 	deploy/install-deps.sh
 
 run: deps build plugins ## build and start the daemon on the embedded vSphere simulator at 127.0.0.1:8080
 	./bin/hypervisord --config deploy/demo.yaml
 
-test: deps tools ## run every test (real qemu-img, plugins as real processes); CI=true turns missing peers into failures
+test: tools ## run every test (real qemu-img, plugins as real processes); CI=true turns missing peers into failures
+	deploy/install-deps.sh --test
 	PATH="$(TOOLS):$$PATH" go test -count=1 -timeout 30m $(PKGS)
 
 bench: deps ## benchmarks, printed as ratios against the tools users would otherwise run

@@ -1,25 +1,41 @@
 #!/usr/bin/env bash
-# Installs the host tools hypervisord and its tests drive, from Debian packages.
+# Installs the host tools hypervisord and its tests drive, from Debian packages, and (with
+# --test) starts libvirtd the way a machine without systemd as PID 1 needs.
 # As root it installs what is missing; otherwise it names what to install and fails.
+#   deploy/install-deps.sh          what the daemon needs to run (qemu-img)
+#   deploy/install-deps.sh --test   plus protoc, libvirt + QEMU + OVMF, systemd-analyze; starts libvirtd
 set -euo pipefail
 
-# command → Debian package
-declare -A need=(
-  [qemu-img]=qemu-utils
-  [protoc]=protobuf-compiler
-)
+declare -A need=([qemu-img]=qemu-utils)
+if [ "${1:-}" = "--test" ]; then
+  need+=(
+    [protoc]=protobuf-compiler
+    [libvirtd]=libvirt-daemon-system
+    [virsh]=libvirt-clients
+    [qemu-system-x86_64]=qemu-system-x86
+    [systemd-analyze]=systemd
+  )
+fi
 
 missing=()
 for cmd in "${!need[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${need[$cmd]}")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "missing host tools; install them with: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+if [ "${1:-}" = "--test" ] && [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+  missing+=(ovmf)
 fi
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing host tools; install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  "$(dirname "$0")/start-libvirtd.sh"
+fi

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 	"time"
@@ -19,9 +20,11 @@ import (
 	"github.com/hypersdk/hypersdk/core/api"
 	"github.com/hypersdk/hypersdk/core/buildinfo"
 	"github.com/hypersdk/hypersdk/core/config"
+	"github.com/hypersdk/hypersdk/core/domainxml"
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/kvm"
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/store"
@@ -94,8 +97,10 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	defer plugins.Close()
 
-	if err := os.MkdirAll(cfg.Export.BasePath, 0o750); err != nil {
-		return fmt.Errorf("export.base_path: %w", err)
+	for key, dir := range map[string]string{"export.base_path": cfg.Export.BasePath, "hyper2kvm.output_dir": cfg.Hyper2KVM.OutputDir} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
 	}
 	bus := events.NewBus()
 	var configured []webhooks.Hook
@@ -108,7 +113,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	manager := jobs.NewManager(jobs.Config{
 		Workers: cfg.Daemon.Workers, ConcurrentExports: cfg.Export.ConcurrentExports, MaxRetries: cfg.Export.MaxRetries,
 		ChunkSize: cfg.Export.ChunkSize, BasePath: cfg.Export.BasePath, JobTimeout: cfg.Hyper2KVM.JobTimeout.Std(),
-	}, db, bus, plugins, nil, log.Named("jobs"))
+	}, db, bus, plugins, kvmConfig(cfg), log.Named("jobs"))
 	if err := manager.Start(ctx); err != nil {
 		return err
 	}
@@ -144,4 +149,23 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// kvmConfig gathers what the conversion, import and hand-off stages need.
+func kvmConfig(cfg config.Config) jobs.KVMConfig {
+	domainType := cfg.Libvirt.DomainType
+	if domainType == "auto" {
+		domainType = "qemu"
+		if _, err := os.Stat("/dev/kvm"); err == nil {
+			domainType = "kvm"
+		}
+	}
+	qemuImg, _ := exec.LookPath("qemu-img")
+	systemctl, _ := exec.LookPath("systemctl")
+	return jobs.KVMConfig{
+		QemuImg: qemuImg, OutputDir: cfg.Hyper2KVM.OutputDir, DefaultFormat: cfg.Hyper2KVM.DefaultFormat,
+		Compression: cfg.Hyper2KVM.Compression, Libvirt: kvm.Config{Socket: cfg.Libvirt.Socket, URI: cfg.Libvirt.URI},
+		DomainType: domainType, NVRAMDir: cfg.Libvirt.NVRAMDir, Network: cfg.Libvirt.Network,
+		Firmware: domainxml.DebianOVMF, WatchDir: cfg.Hyper2KVM.WatchDir, Systemctl: systemctl, Version: buildinfo.Version,
+	}
 }

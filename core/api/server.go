@@ -56,6 +56,8 @@ func New(d Deps) http.Handler {
 	r.GET("/jobs/logs/:id", h.jobLogs)
 	r.POST("/jobs/cancel/:id", h.cancelJob)
 	r.GET("/websocket", h.websocket)
+	r.POST("/convert", h.convert)
+	r.POST("/import-to-kvm", h.importToKVM)
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)

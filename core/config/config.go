@@ -14,6 +14,16 @@ type Config struct {
 	Export    Export              `yaml:"export"`
 	Database  Database            `yaml:"database"`
 	Webhooks  []Webhook           `yaml:"webhooks"`
+	Libvirt   Libvirt             `yaml:"libvirt"`
+}
+
+// Libvirt says where converted VMs are defined.
+type Libvirt struct {
+	Socket     string `yaml:"socket"`
+	URI        string `yaml:"uri"`
+	DomainType string `yaml:"domain_type"`
+	NVRAMDir   string `yaml:"nvram_dir"`
+	Network    string `yaml:"network"`
 }
 
 // Daemon configures the HTTP server, logging and the worker pool.
@@ -99,5 +109,9 @@ func Default() Config {
 			ConcurrentExports: 2,
 		},
 		Database: Database{Path: "/var/lib/hypervisord/hypersdk.db"},
+		Libvirt: Libvirt{
+			Socket: "/var/run/libvirt/libvirt-sock", URI: "qemu:///system", DomainType: "auto",
+			NVRAMDir: "/var/lib/libvirt/qemu/nvram", Network: "default",
+		},
 	}
 }

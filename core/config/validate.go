@@ -93,6 +93,13 @@ func validate(c *Config) []Problem {
 		bad("database.path", "must not be empty")
 	}
 
+	oneOf("libvirt.domain_type", c.Libvirt.DomainType, "auto", "kvm", "qemu")
+	for _, kv := range [][2]string{{"libvirt.socket", c.Libvirt.Socket}, {"libvirt.uri", c.Libvirt.URI}, {"libvirt.nvram_dir", c.Libvirt.NVRAMDir}} {
+		if kv[1] == "" {
+			bad(kv[0], "must not be empty")
+		}
+	}
+
 	for i, w := range c.Webhooks {
 		path := fmt.Sprintf("webhooks[%d]", i)
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

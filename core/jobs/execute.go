@@ -47,7 +47,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 				return errStale
 			}
 			now := time.Now().UTC()
-			j.Status, j.Stage, j.Error = StatusRunning, StageExporting, ""
+			j.Status, j.Error = StatusRunning, ""
 			j.Attempts++
 			if j.StartedAt == nil {
 				j.StartedAt = &now
@@ -135,10 +135,38 @@ func retryable(err error) bool {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// attempt runs every stage once.
+// attempt runs every stage once. Stages an earlier attempt finished (export and packaging)
+// are not run again.
 func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger) error {
+	setStage := func(stage string) error {
+		updated, err := m.update(j.ID, func(rec *Job) error { rec.Stage = stage; return nil })
+		if err == nil {
+			j.Stage = stage
+			m.publish(updated, events.JobProgress, "stage "+stage)
+			log.Info("stage started", "stage", stage)
+		}
+		return err
+	}
+	if j.Kind == KindConvert {
+		c := j.ConvertSpec
+		return m.convertExport(ctx, j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)
+	}
+	if j.Packaged && j.Result != nil {
+		log.Info("export already packaged by an earlier attempt; continuing after it")
+	} else if err := m.exportAndPackage(ctx, j, r, setStage, log); err != nil {
+		return err
+	}
+	return m.afterExport(ctx, j, setStage, log)
+}
+
+// exportAndPackage has the provider export the VM, verifies what it wrote and packages it, then
+// records the result so a retry of a later stage starts from here.
+func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage func(string) error, log hclog.Logger) error {
 	p, err := m.providers.Provider(j.Spec.Provider)
 	if err != nil {
+		return err
+	}
+	if err := setStage(StageExporting); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(j.ExportDir, 0o750); err != nil {
@@ -158,16 +186,6 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	<-m.exportSlots
 	if err != nil {
 		return fmt.Errorf("export %s from %s: %w", j.Spec.VMIdentifier, j.Spec.Provider, err)
-	}
-
-	setStage := func(stage string) error {
-		updated, err := m.update(j.ID, func(rec *Job) error { rec.Stage = stage; return nil })
-		if err == nil {
-			j.Stage = stage
-			m.publish(updated, events.JobProgress, "stage "+stage)
-			log.Info("stage started", "stage", stage)
-		}
-		return err
 	}
 	if err := setStage(StagePackaging); err != nil {
 		return err
@@ -191,10 +209,11 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	for _, f := range pkg.Files {
 		j.Result.Artifacts = append(j.Result.Artifacts, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, SHA256: f.SHA256})
 	}
-	log.Info("export packaged", "files", len(pkg.Files), "ova", pkg.OVA)
-	if m.post != nil {
-		return m.post(ctx, j, setStage)
+	j.Packaged = true
+	if _, err := m.update(j.ID, func(rec *Job) error { rec.Result, rec.Packaged = j.Result, true; return nil }); err != nil {
+		return err
 	}
+	log.Info("export packaged", "files", len(pkg.Files), "ova", pkg.OVA)
 	return nil
 }
 

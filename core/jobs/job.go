@@ -56,6 +56,17 @@ type Spec struct {
 	Options      Options        `json:"options"`
 	Hyper2KVM    Hyper2KVM      `json:"hyper2kvm_integration"`
 	Import       *ImportOptions `json:"import,omitempty"`
+	// Convert makes this a conversion job (POST /convert) of an existing export; the export
+	// fields are then unused.
+	Convert *ConvertSpec `json:"-"`
+}
+
+// ConvertSpec is the seed's POST /convert body.
+type ConvertSpec struct {
+	SourcePath string `json:"source_path"`
+	OutputPath string `json:"output_path"`
+	Format     string `json:"format"`
+	Compress   bool   `json:"compression"`
 }
 
 // Options are the seed's export options.
@@ -84,22 +95,31 @@ type ImportOptions struct {
 
 // Job is the persisted record of one job.
 type Job struct {
-	ID          string     `json:"job_id"`
-	Status      Status     `json:"status"`
-	Stage       string     `json:"stage,omitempty"`
-	Spec        Spec       `json:"spec"`
-	ExportDir   string     `json:"export_dir"`
-	CreatedAt   time.Time  `json:"created_at"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-	Attempts    int        `json:"attempts"`
-	Failures    []Failure  `json:"failures,omitempty"`
-	Error       string     `json:"error,omitempty"`
-	Progress    Progress   `json:"progress"`
-	ResumeToken []byte     `json:"resume_token,omitempty"`
-	Result      *Result    `json:"result,omitempty"`
-	ScheduleID  string     `json:"schedule_id,omitempty"`
+	ID          string       `json:"job_id"`
+	Status      Status       `json:"status"`
+	Stage       string       `json:"stage,omitempty"`
+	Spec        Spec         `json:"spec"`
+	ExportDir   string       `json:"export_dir"`
+	CreatedAt   time.Time    `json:"created_at"`
+	StartedAt   *time.Time   `json:"started_at,omitempty"`
+	FinishedAt  *time.Time   `json:"finished_at,omitempty"`
+	Attempts    int          `json:"attempts"`
+	Failures    []Failure    `json:"failures,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	Progress    Progress     `json:"progress"`
+	ResumeToken []byte       `json:"resume_token,omitempty"`
+	Result      *Result      `json:"result,omitempty"`
+	ScheduleID  string       `json:"schedule_id,omitempty"`
+	Kind        string       `json:"kind"` // export or convert
+	ConvertSpec *ConvertSpec `json:"convert,omitempty"`
+	Packaged    bool         `json:"packaged,omitempty"` // export and packaging are done; retries skip them
 }
+
+// Job kinds.
+const (
+	KindExport  = "export"
+	KindConvert = "convert"
+)
 
 // Failure is one failed attempt.
 type Failure struct {
@@ -119,6 +139,9 @@ type Result struct {
 	DomainXML string      `json:"domain_xml,omitempty"`
 	Domain    string      `json:"libvirt_domain,omitempty"`
 	Handoff   string      `json:"hyper2kvm_manifest,omitempty"`
+	// HandoffService is the state of hyper2kvm@<instance> when the manifest was written.
+	HandoffService string `json:"hyper2kvm_service,omitempty"`
+	DomainUUID     string `json:"libvirt_uuid,omitempty"`
 }
 
 // Artifact is a file of the result, verified by the daemon.

@@ -23,10 +23,6 @@ type Providers interface {
 	Provider(name string) (provider.Provider, error)
 }
 
-// PostExport runs the stages after export and packaging that a job asked for (conversion,
-// import, hyper2kvm hand-off); nil when the daemon has none configured.
-type PostExport func(ctx context.Context, j *Job, setStage func(string) error) error
-
 // Config is what the manager takes from the daemon configuration.
 type Config struct {
 	Workers           int
@@ -45,7 +41,7 @@ type Manager struct {
 	bus       *events.Bus
 	providers Providers
 	log       hclog.Logger
-	post      PostExport
+	kvm       KVMConfig
 
 	exportSlots chan struct{}
 	mu          sync.Mutex
@@ -70,12 +66,12 @@ var (
 )
 
 // NewManager returns a manager; Start recovers persisted jobs and starts the workers.
-func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers, post PostExport, log hclog.Logger) *Manager {
+func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers, kvmCfg KVMConfig, log hclog.Logger) *Manager {
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = 2 * time.Second
 	}
 	return &Manager{
-		cfg: cfg, store: s, bus: bus, providers: providers, post: post, log: log,
+		cfg: cfg, store: s, bus: bus, providers: providers, kvm: kvmCfg, log: log,
 		exportSlots: make(chan struct{}, cfg.ConcurrentExports),
 		wake:        make(chan struct{}, 1),
 		live:        map[string]*run{},
@@ -187,6 +183,9 @@ func (m *Manager) liveRun(id string) *run {
 	defer m.mu.Unlock()
 	return m.live[id]
 }
+
+// nowFunc is the clock progress is measured with.
+var nowFunc = time.Now
 
 func newJobID() string {
 	var b [6]byte

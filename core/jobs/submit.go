@@ -28,6 +28,9 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // to <export.base_path>/<job id>, and confines the path under export.base_path after resolving
 // ".." and symlinks.
 func (m *Manager) Validate(s *Spec, jobID string) error {
+	if s.Convert != nil {
+		return m.validateConvert(s.Convert)
+	}
 	if strings.TrimSpace(s.VMIdentifier) == "" {
 		return &FieldError{Field: "vm_identifier", Message: "is required"}
 	}
@@ -54,6 +57,39 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	s.ExportPath = resolved
 	if s.Import != nil && s.Import.Format != "" && s.Import.Format != "qcow2" && s.Import.Format != "raw" {
 		return &FieldError{Field: "import.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", s.Import.Format)}
+	}
+	return nil
+}
+
+// validateConvert checks a /convert request: the source must exist under export.base_path, the
+// output goes under hyper2kvm.output_dir.
+func (m *Manager) validateConvert(c *ConvertSpec) error {
+	if c.SourcePath == "" {
+		return &FieldError{Field: "source_path", Message: "is required"}
+	}
+	src, err := ConfinePath(m.cfg.BasePath, c.SourcePath)
+	if err != nil {
+		return &FieldError{Field: "source_path", Message: err.Error()}
+	}
+	if st, err := os.Stat(src); err != nil || !st.Mode().IsRegular() {
+		return &FieldError{Field: "source_path", Message: fmt.Sprintf("%s is not an existing file", c.SourcePath)}
+	}
+	c.SourcePath = src
+	if c.OutputPath == "" {
+		base := filepath.Base(src)
+		c.OutputPath = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	out, err := ConfinePath(m.kvm.OutputDir, c.OutputPath)
+	if err != nil {
+		return &FieldError{Field: "output_path", Message: strings.Replace(err.Error(), "export.base_path", "hyper2kvm.output_dir", 1)}
+	}
+	c.OutputPath = out
+	switch c.Format {
+	case "":
+		c.Format = m.kvm.DefaultFormat
+	case "qcow2", "raw":
+	default:
+		return &FieldError{Field: "conversion_options.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", c.Format)}
 	}
 	return nil
 }
@@ -117,7 +153,10 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 			}
 			return nil, err
 		}
-		jobs[i] = Job{ID: id, Status: StatusPending, Spec: specs[i], ExportDir: specs[i].ExportPath, CreatedAt: now.Add(time.Duration(i)), ScheduleID: scheduleID}
+		jobs[i] = Job{ID: id, Kind: KindExport, Status: StatusPending, Spec: specs[i], ExportDir: specs[i].ExportPath, CreatedAt: now.Add(time.Duration(i)), ScheduleID: scheduleID}
+		if c := specs[i].Convert; c != nil {
+			jobs[i].Kind, jobs[i].ConvertSpec, jobs[i].ExportDir = KindConvert, c, filepath.Dir(c.SourcePath)
+		}
 	}
 	err := m.store.Update(func(tx *bolt.Tx) error {
 		for i := range jobs {

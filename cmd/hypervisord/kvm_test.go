@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testNetwork = "hypersdk-test"
+
+// needLibvirt fails under CI (where .ci/run starts libvirtd) and skips elsewhere; it makes sure
+// the isolated test network exists (defined, not started: define needs no dnsmasq).
+func needLibvirt(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/var/run/libvirt/libvirt-sock"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("libvirtd is not running; .ci/run starts it")
+		}
+		t.Skip("libvirtd is not running (apt-get install libvirt-daemon-system libvirt-clients; start virtlogd and libvirtd)")
+	}
+	if exec.Command("virsh", "-c", "qemu:///system", "net-info", testNetwork).Run() == nil {
+		return
+	}
+	xml := filepath.Join(t.TempDir(), "net.xml")
+	os.WriteFile(xml, []byte("<network><name>"+testNetwork+"</name></network>"), 0o644)
+	if out, err := exec.Command("virsh", "-c", "qemu:///system", "net-define", xml).CombinedOutput(); err != nil && !strings.Contains(string(out), "already exists") {
+		t.Fatalf("define test network: %v %s", err, out)
+	}
+}
+
+func undefineLater(t *testing.T, name string) {
+	t.Cleanup(func() { exec.Command("virsh", "-c", "qemu:///system", "undefine", "--nvram", name).Run() })
+}
+
+func kvmConfigYAML(base, out, watch string) string {
+	return fmt.Sprintf(`
+providers:
+  vsphere:
+    simulator: true
+    simulator_vms: 2
+    simulator_disk_mb: 16
+export:
+  base_path: %s
+hyper2kvm:
+  output_dir: %s
+  watch_dir: %s
+libvirt:
+  domain_type: qemu
+  nvram_dir: %s
+`, base, out, watch, filepath.Join(out, "nvram"))
+}
+
+// The seed's Pattern 1: one job exports, converts and defines the VM in libvirt.
+func TestPatternOneExportConvertImport(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	base, out := t.TempDir(), t.TempDir()
+	d := startDaemon(t, kvmConfigYAML(base, out, t.TempDir()))
+	domain := "DC0_C0_RP0_VM1"
+	undefineLater(t, domain)
+	code, body, _ := d.do("POST", "/jobs/submit", `{
+		"vm_identifier": "DC0_C0_RP0_VM1", "provider": "vsphere", "export_method": "ovf", "export_path": "p1",
+		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
+		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1, "autostart": true}}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	job := d.waitJob(body["job_id"].(string))
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, d.text("/jobs/logs/"+job["job_id"].(string)))
+	}
+	res := job["result"].(map[string]any)
+	converted := res["converted"].([]any)
+	if res["libvirt_domain"] != domain || len(converted) != 1 {
+		t.Fatalf("result = %v", res)
+	}
+	qcow := converted[0].(string)
+	vmdk := filepath.Join(base, "p1", domain+"-disk0.vmdk")
+	if out, err := exec.Command("qemu-img", "compare", vmdk, qcow).CombinedOutput(); err != nil {
+		t.Fatalf("converted disk differs from the export: %v %s", err, out)
+	}
+	info, err := exec.Command("virsh", "-c", "qemu:///system", "dominfo", domain).CombinedOutput()
+	if err != nil || !strings.Contains(string(info), "Autostart:      enable") {
+		t.Fatalf("virsh dominfo: %v\n%s", err, info)
+	}
+	xml, _ := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", domain).Output()
+	for _, want := range []string{qcow, "network='" + testNetwork + "'", "machine='pc-q35", "org.qemu.guest_agent.0"} {
+		if !strings.Contains(string(xml), want) {
+			t.Errorf("defined domain lacks %q", want)
+		}
+	}
+	logs := d.text("/jobs/logs/" + job["job_id"].(string))
+	for _, want := range []string{"stage started stage=converting", "stage started stage=importing"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("job log lacks %q", want)
+		}
+	}
+}
+
+// daemon_mode hands the export to hyper2kvm@<instance> through its watch directory.
+func TestDaemonModeWritesTheHandoffManifest(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	base, watch := t.TempDir(), t.TempDir()
+	d := startDaemon(t, kvmConfigYAML(base, t.TempDir(), watch))
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "ova",
+		"hyper2kvm_integration": {"enabled": true, "daemon_mode": true, "instance": "vsphere"}}`)
+	job := d.waitJob(body["job_id"].(string))
+	res, _ := job["result"].(map[string]any)
+	if job["status"] != "completed" || res["hyper2kvm_manifest"] == nil {
+		t.Fatalf("job = %v", job)
+	}
+	path := res["hyper2kvm_manifest"].(string)
+	if filepath.Dir(path) != filepath.Join(watch, "vsphere") {
+		t.Errorf("manifest at %s, want in %s/vsphere", path, watch)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m["source"] != res["ova"] || m["format"] != "qcow2" || m["vm_name"] != "DC0_C0_RP0_VM0" {
+		t.Errorf("manifest = %s", raw)
+	}
+}
+
+func TestConvertAndImportEndpoints(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	base, out := t.TempDir(), t.TempDir()
+	d := startDaemon(t, kvmConfigYAML(base, out, t.TempDir()))
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "ova", "export_path": "vm-123"}`)
+	exported := d.waitJob(body["job_id"].(string))
+	ova := exported["result"].(map[string]any)["ova"].(string)
+
+	code, conv, _ := d.do("POST", "/convert", `{"source_path": "`+ova+`", "output_path": "vm-123",
+		"conversion_options": {"format": "qcow2", "compression": true}}`)
+	if code != 202 {
+		t.Fatalf("convert = %d %v", code, conv)
+	}
+	cj := d.waitJob(conv["job_id"].(string))
+	if cj["status"] != "completed" || cj["kind"] != "convert" {
+		t.Fatalf("convert job = %v", cj)
+	}
+	disk := cj["result"].(map[string]any)["converted"].([]any)[0].(string)
+	if filepath.Dir(disk) != filepath.Join(out, "vm-123") {
+		t.Errorf("converted disk at %s", disk)
+	}
+
+	name := fmt.Sprintf("hypersdk-import-%d", time.Now().UnixNano())
+	undefineLater(t, name)
+	req := `{"vm_name": "` + name + `", "disk_path": "` + disk + `", "memory_mb": 256, "vcpus": 1, "network": "` + testNetwork + `", "autostart": true}`
+	code, imp, _ := d.do("POST", "/import-to-kvm", req)
+	if code != 201 || imp["name"] != name || imp["uuid"] == "" || imp["autostart"] != true {
+		t.Fatalf("import = %d %v", code, imp)
+	}
+	cases := []struct {
+		name, body string
+		status     int
+		field      string
+	}{
+		{"name clash", req, 409, "vm_name"},
+		{"missing network", strings.Replace(strings.Replace(req, testNetwork, "no-such-net", 1), name, name+"-x", 1), 400, "network"},
+		{"disk outside the roots", strings.Replace(req, disk, "/etc/passwd", 1), 400, "disk_path"},
+		{"bad name", strings.Replace(req, name, "../x", 1), 400, "vm_name"},
+		{"convert source outside base", `{"source_path": "/etc/passwd"}`, 400, "source_path"},
+		{"convert bad format", `{"source_path": "` + ova + `", "conversion_options": {"format": "vdi"}}`, 400, "conversion_options.format"},
+	}
+	for _, c := range cases {
+		path := "/import-to-kvm"
+		if strings.HasPrefix(c.name, "convert") {
+			path = "/convert"
+		}
+		code, body, _ := d.do("POST", path, c.body)
+		if e, _ := body["error"].(map[string]any); code != c.status || e["field"] != c.field {
+			t.Errorf("%s = %d %v, want %d naming %s", c.name, code, body, c.status, c.field)
+		}
+	}
+}

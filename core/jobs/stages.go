@@ -1,0 +1,189 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/convert"
+	"github.com/hypersdk/hypersdk/core/domainxml"
+	"github.com/hypersdk/hypersdk/core/handoff"
+	"github.com/hypersdk/hypersdk/core/kvm"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// KVMConfig is what the conversion, import and hand-off stages need from the daemon config.
+type KVMConfig struct {
+	QemuImg       string
+	OutputDir     string // hyper2kvm.output_dir: where converted disks go
+	DefaultFormat string
+	Compression   bool
+	Libvirt       kvm.Config
+	DomainType    string // kvm or qemu
+	NVRAMDir      string
+	Network       string // default libvirt network
+	Firmware      domainxml.Firmware
+	WatchDir      string // hyper2kvm.watch_dir
+	Systemctl     string // empty when not installed
+	Version       string
+}
+
+// afterExport runs what the job's hyper2kvm_integration and import blocks ask for:
+//   - daemon_mode: hand the export to hyper2kvm@<instance> through its watch directory;
+//   - auto_convert (or an import block): convert the disks with qemu-img, and with an import
+//     block also write the domain XML and define the VM in libvirt.
+func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string) error, log hclog.Logger) error {
+	h := j.Spec.Hyper2KVM
+	if h.Enabled && h.DaemonMode {
+		if err := setStage(StageHandingOff); err != nil {
+			return err
+		}
+		return m.handOff(ctx, j, log)
+	}
+	if !(h.Enabled && h.AutoConvert) && j.Spec.Import == nil {
+		return nil
+	}
+	format := m.kvm.DefaultFormat
+	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
+		format = j.Spec.Import.Format
+	}
+	name := j.Result.VM.Name
+	out, err := ConfinePath(m.kvm.OutputDir, unsafeName.ReplaceAllString(name, "_"))
+	if err != nil {
+		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
+	}
+	if err := m.convertExport(ctx, j, exportSource(j), out, format, m.kvm.Compression, setStage, log); err != nil {
+		return err
+	}
+	if j.Spec.Import == nil {
+		return nil
+	}
+	if err := setStage(StageImporting); err != nil {
+		return err
+	}
+	return m.importVM(ctx, j, *j.Spec.Import, out, log)
+}
+
+// exportSource is the file conversion reads: the OVA, the OVF, or the single VMDK.
+func exportSource(j *Job) string {
+	if j.Result.OVA != "" {
+		return j.Result.OVA
+	}
+	for _, a := range j.Result.Artifacts {
+		if a.Kind == provider.KindDescriptor {
+			return a.Path
+		}
+	}
+	for _, a := range j.Result.Artifacts {
+		if a.Kind == provider.KindDisk {
+			return a.Path
+		}
+	}
+	return ""
+}
+
+// convertExport converts every disk of the export at source into outDir, with progress.
+func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, format string, compress bool, setStage func(string) error, log hclog.Logger) error {
+	if err := setStage(StageConverting); err != nil {
+		return err
+	}
+	if m.kvm.QemuImg == "" {
+		return fmt.Errorf("%w: qemu-img is not installed (apt-get install qemu-utils)", provider.ErrUnsupported)
+	}
+	exp, err := convert.LoadExport(ctx, m.kvm.QemuImg, source)
+	if err != nil {
+		return fmt.Errorf("read export %s: %w", source, err)
+	}
+	if err := os.MkdirAll(outDir, 0o750); err != nil {
+		return err
+	}
+	if j.Result == nil {
+		j.Result = &Result{}
+	}
+	j.Result.VM = exp.VM
+	j.Result.Converted = nil
+	r := m.liveRun(j.ID)
+	base := unsafeName.ReplaceAllString(exp.VM.Name, "_")
+	for i, src := range exp.Disks {
+		out := filepath.Join(outDir, fmt.Sprintf("%s-disk%d.%s", base, i, format))
+		log.Info("converting disk", "disk", i, "source", source, "output", out, "format", format)
+		total := exp.VM.Disks[i].CapacityBytes
+		err := convert.Convert(ctx, m.kvm.QemuImg, src, out, convert.Options{Format: format, Compress: compress}, func(pct float64) {
+			if r != nil {
+				r.tracker.update(provider.Progress{Phase: StageConverting, Disk: 1000 + i, DiskName: filepath.Base(out),
+					BytesDone: int64(pct / 100 * float64(total)), BytesTotal: total}, nowFunc())
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("convert disk %d: %w", i, err)
+		}
+		j.Result.Converted = append(j.Result.Converted, out)
+	}
+	log.Info("conversion finished", "disks", len(j.Result.Converted), "output_dir", outDir)
+	return nil
+}
+
+// importVM writes the domain XML beside the converted disks and defines the VM in libvirt.
+func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir string, log hclog.Logger) error {
+	vm := j.Result.VM
+	name := unsafeName.ReplaceAllString(vm.Name, "_")
+	disks := make([]domainxml.Disk, len(j.Result.Converted))
+	for i, p := range j.Result.Converted {
+		disks[i] = domainxml.Disk{Path: p, Format: strings.TrimPrefix(filepath.Ext(p), ".")}
+	}
+	network := o.Network
+	if network == "" {
+		network = m.kvm.Network
+	}
+	dom, err := domainxml.Build(vm, domainxml.Options{
+		Name: name, DomainType: m.kvm.DomainType, MemoryMB: o.MemoryMB, VCPUs: o.VCPUs, Network: network,
+		Disks: disks, NVRAMPath: filepath.Join(m.kvm.NVRAMDir, name+"_VARS.fd"), Firmware: m.kvm.Firmware,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %v", provider.ErrInvalidArgument, err)
+	}
+	xml, err := dom.Marshal()
+	if err != nil {
+		return err
+	}
+	xmlPath := filepath.Join(outDir, name+".xml")
+	if err := os.WriteFile(xmlPath, []byte(xml+"\n"), 0o644); err != nil {
+		return err
+	}
+	j.Result.DomainXML = xmlPath
+	def, err := kvm.Define(ctx, m.kvm.Libvirt, dom, o.Autostart)
+	if err != nil {
+		return fmt.Errorf("define %s in libvirt: %w", name, err)
+	}
+	j.Result.Domain, j.Result.DomainUUID = def.Name, def.UUID
+	log.Info("VM defined in libvirt", "domain", def.Name, "uuid", def.UUID, "autostart", def.Autostart, "domain_xml", xmlPath)
+	return nil
+}
+
+// handOff writes the hyper2kvm manifest for this export into the instance's watch directory.
+func (m *Manager) handOff(ctx context.Context, j *Job, log hclog.Logger) error {
+	instance := j.Spec.Hyper2KVM.Instance
+	if instance == "" {
+		instance = j.Spec.Provider
+	}
+	state := handoff.ServiceState(ctx, m.kvm.Systemctl, instance)
+	path, err := handoff.Write(m.kvm.WatchDir, instance, handoff.Manifest{
+		JobID: j.ID, VMName: j.Result.VM.Name, Provider: j.Spec.Provider, Source: exportSource(j),
+		ExportDir: j.ExportDir, Format: m.kvm.DefaultFormat, Compression: m.kvm.Compression,
+		OutputDir: m.kvm.OutputDir, VM: j.Result.VM, Producer: "hypervisord " + m.kvm.Version,
+	})
+	if err != nil {
+		return fmt.Errorf("hand off to hyper2kvm@%s: %w", instance, err)
+	}
+	j.Result.Handoff, j.Result.HandoffService = path, state
+	if state != handoff.Active {
+		log.Warn("hyper2kvm daemon is not active; the manifest waits in its watch directory", "service", handoff.Unit(instance), "state", state, "manifest", path)
+	} else {
+		log.Info("export handed to hyper2kvm", "service", handoff.Unit(instance), "manifest", path)
+	}
+	return nil
+}
