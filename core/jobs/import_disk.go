@@ -67,7 +67,7 @@ func (m *Manager) ImportDisk(ctx context.Context, r ImportDiskRequest) (Imported
 		NICs:  []provider.NIC{{Network: network}}}
 	dom, err := domainxml.Build(vm, domainxml.Options{
 		DomainType: m.kvm.DomainType, MemoryMB: r.MemoryMB, VCPUs: r.VCPUs, Network: network,
-		Disks: []domainxml.Disk{{Path: path, Format: info.Format}},
+		Disks:     []domainxml.Disk{{Path: path, Format: info.Format}},
 		NVRAMPath: filepath.Join(m.kvm.NVRAMDir, r.VMName+"_VARS.fd"), Firmware: m.kvm.Firmware,
 	})
 	if err != nil {
