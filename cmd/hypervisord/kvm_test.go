@@ -184,3 +184,25 @@ func TestConvertAndImportEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestParseVMDKEndpoint(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	base := t.TempDir()
+	d := startDaemon(t, "export:\n  base_path: "+base+"\n")
+	disk := filepath.Join(base, "vm", "disk.vmdk")
+	os.MkdirAll(filepath.Dir(disk), 0o755)
+	if out, err := exec.Command("qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=streamOptimized", disk, "32M").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	os.WriteFile(filepath.Join(base, "vm", "hostile.vmdk"), []byte("# Disk DescriptorFile\ncreateType=\"monolithicFlat\"\nRW 10 FLAT \"../../etc/shadow\" 0\n"), 0o644)
+	code, body, _ := d.do("GET", "/parse-vmdk?path="+disk, "")
+	if code != 200 || body["create_type"] != "streamOptimized" || body["embedded"] != true || body["capacity_bytes"] != float64(32<<20) {
+		t.Fatalf("parse = %d %v", code, body)
+	}
+	for path, want := range map[string]int{"/etc/passwd": 400, base + "/vm/hostile.vmdk": 400, base + "/vm/none.vmdk": 404, "": 400} {
+		if code, body, _ := d.do("GET", "/parse-vmdk?path="+path, ""); code != want {
+			t.Errorf("parse %q = %d %v, want %d", path, code, body, want)
+		}
+	}
+}

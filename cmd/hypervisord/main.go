@@ -127,7 +127,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		Handler: api.New(api.Deps{
 			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
 			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
-			Webhooks: hooks,
+			Webhooks: hooks, FileRoots: []string{cfg.Export.BasePath, cfg.Hyper2KVM.OutputDir},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

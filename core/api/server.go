@@ -27,6 +27,7 @@ type Deps struct {
 	Jobs         *jobs.Manager
 	Bus          *events.Bus
 	Webhooks     *webhooks.Dispatcher
+	FileRoots    []string // directories request paths may name: export.base_path, hyper2kvm.output_dir
 }
 
 // New builds the HTTP handler with every route of the API.
@@ -58,6 +59,7 @@ func New(d Deps) http.Handler {
 	r.GET("/websocket", h.websocket)
 	r.POST("/convert", h.convert)
 	r.POST("/import-to-kvm", h.importToKVM)
+	r.GET("/parse-vmdk", h.parseVMDK)
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)
