@@ -22,6 +22,7 @@ type Settings struct {
 	ChunkDelay    string `json:"chunk_delay"` // pause after each 64 KiB written, e.g. "5ms"
 	ListDelay     string `json:"list_delay"`  // pause before ListVMs answers
 	Faults        bool   `json:"faults"`      // also serve vm-panic, vm-hang and vm-exit
+	APIToken      string `json:"api_token"`   // a stand-in credential: accepted, never logged
 }
 
 // Provider is the fake provider.
