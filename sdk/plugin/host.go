@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"fmt"
+	"io"
 	"os/exec"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,6 +21,9 @@ func ClientConfig(cmd *exec.Cmd, logger hclog.Logger) *goplugin.ClientConfig {
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		Logger:           logger,
+		// Plugin stderr reaches the host as parsed log lines through Logger; the raw copy go-plugin
+		// would also write to the daemon's stderr is dropped so nothing is printed twice.
+		Stderr: io.Discard,
 		GRPCDialOptions: []grpc.DialOption{
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
 		},

@@ -27,7 +27,7 @@ func ConnectInProcess(t testing.TB, impl provider.Provider) provider.Provider {
 // the process is killed when the test ends.
 func Launch(t testing.TB, binary string) provider.Provider {
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: testWriter{t}, Level: hclog.Info})
+	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: testWriter{t}, Level: hclog.Warn})
 	client := goplugin.NewClient(ClientConfig(exec.Command(binary), logger))
 	t.Cleanup(client.Kill)
 	p, err := Dispense(client)

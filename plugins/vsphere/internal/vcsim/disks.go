@@ -83,8 +83,9 @@ func (s *Simulator) datastoreFile(name string) (string, error) {
 	return "", fmt.Errorf("vcsim: no datastore %q", p.Datastore)
 }
 
-// writeRawImage writes a sparse image: every 1 MiB, a 64 KiB block of bytes derived from the
-// VM name, disk index and offset, so each disk differs and compression still has work to do.
+// writeRawImage writes a sparse image: every 1 MiB, a 64 KiB block of pseudo-random bytes
+// derived from the VM name, disk index and offset, so each disk differs, the VMDK holds data
+// that does not compress away, and the zeros between blocks stay sparse as on a real disk.
 func writeRawImage(path string, size int64, vm string, disk int) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -97,8 +98,9 @@ func writeRawImage(path string, size int64, vm string, disk int) error {
 	block := make([]byte, 64<<10)
 	for off := int64(0); off+int64(len(block)) <= size; off += 1 << 20 {
 		seed := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d", vm, disk, off)))
-		for i := range block {
-			block[i] = seed[i%len(seed)] ^ byte(i>>5)
+		for i := 0; i < len(block); i += sha256.Size {
+			seed = sha256.Sum256(seed[:])
+			copy(block[i:], seed[:])
 		}
 		if _, err := f.WriteAt(block, off); err != nil {
 			return err

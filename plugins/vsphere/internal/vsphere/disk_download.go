@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -122,26 +124,63 @@ func (d download) fetch(ctx context.Context, w *sink, total *int64) error {
 	default:
 		return fmt.Errorf("server answered %s", resp.Status)
 	}
-	buf := make([]byte, d.chunk)
-	for {
-		n, rerr := readChunk(resp.Body, buf)
-		if n > 0 {
-			if err := w.write(buf[:n]); err != nil {
+	return d.copyBody(resp, w, total)
+}
+
+// copyBody streams the response into the sink with two buffers in flight: one is being filled
+// from the network while the other is written, hashed and handed to the kernel for writeback,
+// so neither the network nor the disk waits for the other.
+func (d download) copyBody(resp *http.Response, w *sink, total *int64) error {
+	type chunk struct {
+		buf []byte
+		n   int
+		err error
+	}
+	free := make(chan []byte, 2)
+	full := make(chan chunk, 2)
+	free <- make([]byte, d.chunk)
+	free <- make([]byte, d.chunk)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			n, err := readChunk(resp.Body, buf)
+			select {
+			case full <- chunk{buf, n, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range full {
+		if c.n > 0 {
+			if err := w.write(c.buf[:c.n]); err != nil {
 				return err
 			}
 			d.progress(w.done, max(*total, w.done))
 		}
 		switch {
-		case rerr == nil:
-		case rerr == io.EOF:
+		case c.err == nil:
+			free <- c.buf
+		case c.err == io.EOF:
 			if resp.ContentLength > 0 && w.done < *total {
 				return fmt.Errorf("connection closed at byte %d of %d", w.done, *total)
 			}
 			return nil
 		default:
-			return rerr
+			return c.err
 		}
 	}
+	return nil
 }
 
 // readChunk fills buf unless the body ends or fails first, and returns the body's own error:
@@ -184,6 +223,8 @@ func (s *sink) write(b []byte) error {
 	if _, err := s.file.Write(b); err != nil {
 		return err
 	}
+	// Start writeback of this chunk now, so the fsync at the end has little left to do.
+	_ = unix.SyncFileRange(int(s.file.Fd()), s.done, int64(len(b)), unix.SYNC_FILE_RANGE_WRITE)
 	s.hash.Write(b)
 	s.done += int64(len(b))
 	return nil
