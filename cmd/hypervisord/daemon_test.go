@@ -174,7 +174,10 @@ func (d *daemon) do(method, path, body string) (int, map[string]any, http.Header
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
+	out := map[string]any{}
+	if len(raw) == 0 && resp.StatusCode == http.StatusNoContent {
+		return resp.StatusCode, out, resp.Header
+	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		d.t.Fatalf("%s %s: status %d, body is not JSON: %q", method, path, resp.StatusCode, raw)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/kvm"
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
+	"github.com/hypersdk/hypersdk/core/scheduler"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/core/webhooks"
 )
@@ -119,6 +120,14 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	defer manager.Close()
 
+	defaultProvider := ""
+	if names := cfg.EnabledProviders(); len(names) == 1 {
+		defaultProvider = names[0]
+	}
+	sched := scheduler.New(db, manager, plugins, bus, cfg.Export.BasePath, defaultProvider, nil, log.Named("scheduler"))
+	sched.Start(ctx)
+	defer sched.Close()
+
 	ln, err := net.Listen("tcp", cfg.Daemon.Address)
 	if err != nil {
 		return fmt.Errorf("listen on daemon.address %s: %w", cfg.Daemon.Address, err)
@@ -128,6 +137,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
 			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
 			Webhooks: hooks, FileRoots: []string{cfg.Export.BasePath, cfg.Hyper2KVM.OutputDir},
+			Scheduler: sched,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/scheduler"
 	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Jobs         *jobs.Manager
 	Bus          *events.Bus
 	Webhooks     *webhooks.Dispatcher
+	Scheduler    *scheduler.Scheduler
 	FileRoots    []string // directories request paths may name: export.base_path, hyper2kvm.output_dir
 }
 
@@ -60,6 +62,19 @@ func New(d Deps) http.Handler {
 	r.POST("/convert", h.convert)
 	r.POST("/import-to-kvm", h.importToKVM)
 	r.GET("/parse-vmdk", h.parseVMDK)
+	r.POST("/schedules/create", h.createSchedule)
+	r.GET("/schedules", h.listSchedules)
+	r.GET("/schedules/:id", h.getSchedule)
+	r.PUT("/schedules/:id", h.updateSchedule)
+	r.DELETE("/schedules/:id", h.deleteSchedule)
+	r.POST("/schedules/:id/pause", h.pauseSchedule(true))
+	r.POST("/schedules/:id/resume", h.pauseSchedule(false))
+	r.POST("/schedules/:id/run", h.runSchedule)
+	r.POST("/backup-policies/create", h.createPolicy)
+	r.GET("/backup-policies", h.listPolicies)
+	r.GET("/backup-policies/:id", h.getPolicy)
+	r.DELETE("/backup-policies/:id", h.deletePolicy)
+	r.POST("/backup-policies/:id/run", h.runPolicy)
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)

@@ -1,0 +1,186 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/store"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+func fieldErr(field, format string, args ...any) error {
+	return &jobs.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// validateSchedule checks a schedule and sets its next run.
+func (s *Scheduler) validateSchedule(sc *Schedule) error {
+	if strings.TrimSpace(sc.Name) == "" {
+		return fieldErr("name", "is required")
+	}
+	c, err := parseCron(sc.Cron, sc.TimeZone)
+	if err != nil {
+		if strings.Contains(err.Error(), "time zone") {
+			return fieldErr("timezone", "%v", err)
+		}
+		return fieldErr("cron", "%v", err)
+	}
+	probe := sc.JobDefinition
+	if err := s.jobs.Validate(&probe, "schedule-probe"); err != nil {
+		if fe, ok := err.(*jobs.FieldError); ok {
+			return fieldErr("job_definition."+fe.Field, "%s", fe.Message)
+		}
+		return err
+	}
+	sc.JobDefinition.ExportMethod = probe.ExportMethod
+	next := c.Next(s.clock.Now())
+	sc.NextRun = &next
+	return nil
+}
+
+// CreateSchedule validates and stores a schedule.
+func (s *Scheduler) CreateSchedule(sc Schedule) (Schedule, error) {
+	if err := s.validateSchedule(&sc); err != nil {
+		return Schedule{}, err
+	}
+	sc.ID, sc.CreatedAt = newID("sched-"), s.clock.Now().UTC()
+	if err := s.put(store.BucketSchedules, sc.ID, sc); err != nil {
+		return Schedule{}, err
+	}
+	s.log.Info("schedule created", "schedule", sc.Name, "cron", sc.Cron, "next_run", sc.NextRun)
+	s.poke()
+	return sc, nil
+}
+
+// UpdateSchedule replaces a schedule's name, cron, time zone and job definition.
+func (s *Scheduler) UpdateSchedule(id string, in Schedule) (Schedule, error) {
+	if err := s.validateSchedule(&in); err != nil {
+		return Schedule{}, err
+	}
+	var out Schedule
+	err := s.updateSchedule(id, func(rec *Schedule) error {
+		rec.Name, rec.Cron, rec.TimeZone, rec.JobDefinition, rec.NextRun = in.Name, in.Cron, in.TimeZone, in.JobDefinition, in.NextRun
+		out = *rec
+		return nil
+	})
+	s.poke()
+	return out, err
+}
+
+// PauseSchedule stops or restarts a schedule; resuming computes the next run from now, so time
+// spent paused is not made up.
+func (s *Scheduler) PauseSchedule(id string, paused bool) (Schedule, error) {
+	var out Schedule
+	err := s.updateSchedule(id, func(rec *Schedule) error {
+		rec.Paused = paused
+		if !paused {
+			c, err := parseCron(rec.Cron, rec.TimeZone)
+			if err != nil {
+				return err
+			}
+			n := c.Next(s.clock.Now())
+			rec.NextRun = &n
+		}
+		out = *rec
+		return nil
+	})
+	s.poke()
+	return out, err
+}
+
+// DeleteSchedule removes a schedule; jobs it already submitted are not touched.
+func (s *Scheduler) DeleteSchedule(id string) error { return s.delete(store.BucketSchedules, id) }
+
+// RunSchedule runs a schedule now, outside its cron times, and returns the job id.
+func (s *Scheduler) RunSchedule(id string) (string, error) {
+	if _, err := s.GetSchedule(id); err != nil {
+		return "", err
+	}
+	sc, _ := s.GetSchedule(id)
+	jobID, err := s.fireSchedule(id, s.clock.Now())
+	if err == nil && sc.NextRun != nil { // a manual run does not move the cron timetable
+		s.updateSchedule(id, func(rec *Schedule) error { rec.NextRun = sc.NextRun; return nil })
+	}
+	return jobID, err
+}
+
+func (s *Scheduler) delete(bucket []byte, id string) error {
+	return s.store.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b.Get([]byte(id)) == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		return b.Delete([]byte(id))
+	})
+}
+
+// CreatePolicy validates and stores a backup policy.
+func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
+	if strings.TrimSpace(p.Name) == "" {
+		return Policy{}, fieldErr("name", "is required")
+	}
+	policies, _ := s.ListPolicies()
+	for _, other := range policies {
+		if unsafeName.ReplaceAllString(other.Name, "_") == unsafeName.ReplaceAllString(p.Name, "_") {
+			return Policy{}, fieldErr("name", "a policy named %q exists; policies own a folder each", p.Name)
+		}
+	}
+	if p.Provider == "" {
+		p.Provider = s.defaultProvider
+	}
+	if p.Provider == "" {
+		return Policy{}, fieldErr("provider", "is required when more than one provider is configured")
+	}
+	if _, err := s.providers.Provider(p.Provider); err != nil {
+		return Policy{}, &jobs.FieldError{Field: "provider", Message: err.Error(), Err: err}
+	}
+	switch p.VMFilter.Status {
+	case "", provider.PowerOn, provider.PowerOff, provider.PowerSuspended:
+	default:
+		return Policy{}, fieldErr("vm_filter.status", "must be poweredOn, poweredOff or suspended")
+	}
+	c, err := parseCron(p.Schedule, p.TimeZone)
+	if err != nil {
+		return Policy{}, fieldErr("schedule", "%v", err)
+	}
+	if p.Retention.Count < 0 || p.Retention.AgeDays < 0 {
+		return Policy{}, fieldErr("retention", "count and age_days must not be negative")
+	}
+	switch p.ExportOptions.ExportMethod {
+	case "":
+		p.ExportOptions.ExportMethod = provider.MethodOVA
+	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK:
+	default:
+		return Policy{}, fieldErr("export_options.export_method", "must be ova, ovf or vmdk")
+	}
+	if _, err := jobs.ConfinePath(s.basePath, s.policyDir(p)); err != nil {
+		return Policy{}, fieldErr("name", "%v", err)
+	}
+	next := c.Next(s.clock.Now())
+	p.ID, p.CreatedAt, p.NextRun, p.Backups = newID("policy-"), s.clock.Now().UTC(), &next, nil
+	if err := s.put(store.BucketPolicies, p.ID, p); err != nil {
+		return Policy{}, err
+	}
+	s.log.Info("backup policy created", "policy", p.Name, "schedule", p.Schedule, "next_run", p.NextRun)
+	s.poke()
+	return p, nil
+}
+
+// DeletePolicy removes a policy; its backups stay on disk.
+func (s *Scheduler) DeletePolicy(id string) error { return s.delete(store.BucketPolicies, id) }
+
+// RunPolicy runs a policy now and returns the jobs it submitted.
+func (s *Scheduler) RunPolicy(ctx context.Context, id string) ([]string, error) {
+	p, err := s.GetPolicy(id)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.firePolicy(ctx, id, s.clock.Now())
+	if p.NextRun != nil {
+		s.updatePolicy(id, func(rec *Policy) error { rec.NextRun = p.NextRun; return nil })
+	}
+	return ids, err
+}
