@@ -106,7 +106,7 @@ func (f *fakeJobs) Submit(specs []jobs.Spec, scheduleID string) ([]jobs.Job, err
 }
 func (f *fakeJobs) Validate(*jobs.Spec, string) error { return nil }
 func (f *fakeJobs) Get(id string) (jobs.Job, error)   { return jobs.Job{}, jobs.ErrNotFound }
-func (f *fakeJobs) count() int                       { f.mu.Lock(); defer f.mu.Unlock(); return len(f.submitted) }
+func (f *fakeJobs) count() int                        { f.mu.Lock(); defer f.mu.Unlock(); return len(f.submitted) }
 
 type noProviders struct{}
 
