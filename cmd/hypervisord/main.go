@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/api"
+	"github.com/hypersdk/hypersdk/core/audit"
+	"github.com/hypersdk/hypersdk/core/auth"
 	"github.com/hypersdk/hypersdk/core/buildinfo"
 	"github.com/hypersdk/hypersdk/core/config"
 	"github.com/hypersdk/hypersdk/core/domainxml"
@@ -137,13 +141,21 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
 			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
 			Webhooks: hooks, FileRoots: []string{cfg.Export.BasePath, cfg.Hyper2KVM.OutputDir},
-			Scheduler: sched,
+			Scheduler: sched, Auth: auth.New(cfg.Auth), Audit: audit.New(db),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	if cfg.Daemon.TLS.CertFile != "" {
+		tlsCfg, err := tlsConfig(cfg.Daemon.TLS)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, tlsCfg)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "address", ln.Addr().String(), "version", buildinfo.Version,
+	log.Info("listening", "address", ln.Addr().String(), "tls", cfg.Daemon.TLS.CertFile != "", "auth", cfg.Auth.Enabled, "version", buildinfo.Version,
 		"database", db.Path(), "plugins_dir", cfg.Daemon.PluginsDir, "providers", cfg.EnabledProviders())
 
 	select {
@@ -178,4 +190,25 @@ func kvmConfig(cfg config.Config) jobs.KVMConfig {
 		DomainType: domainType, NVRAMDir: cfg.Libvirt.NVRAMDir, Network: cfg.Libvirt.Network,
 		Firmware: domainxml.DebianOVMF, WatchDir: cfg.Hyper2KVM.WatchDir, Systemctl: systemctl, Version: buildinfo.Version,
 	}
+}
+
+// tlsConfig loads the server certificate and, for mTLS, the client CA.
+func tlsConfig(c config.TLS) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("daemon.tls: %w", err)
+	}
+	out := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if c.ClientCAFile != "" {
+		pem, err := os.ReadFile(c.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("daemon.tls.client_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("daemon.tls.client_ca_file: no certificate in %s", c.ClientCAFile)
+		}
+		out.ClientCAs, out.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return out, nil
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/hypersdk/hypersdk/core/audit"
+	"github.com/hypersdk/hypersdk/core/auth"
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
@@ -29,6 +31,8 @@ type Deps struct {
 	Bus          *events.Bus
 	Webhooks     *webhooks.Dispatcher
 	Scheduler    *scheduler.Scheduler
+	Auth         *auth.Authenticator
+	Audit        *audit.Log
 	FileRoots    []string // directories request paths may name: export.base_path, hyper2kvm.output_dir
 }
 
@@ -38,7 +42,7 @@ func New(d Deps) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestID(), accessLog(d.Log), recoverPanics(d.Log), limitBody(d.MaxBodyBytes))
+	r.Use(requestID(), accessLog(d.Log), recoverPanics(d.Log), limitBody(d.MaxBodyBytes), auditMutations(d.Audit), authenticate(d.Auth))
 	r.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, "not_found", "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, "")
 	})
@@ -75,6 +79,7 @@ func New(d Deps) http.Handler {
 	r.GET("/backup-policies/:id", h.getPolicy)
 	r.DELETE("/backup-policies/:id", h.deletePolicy)
 	r.POST("/backup-policies/:id/run", h.runPolicy)
+	r.GET("/audit", h.listAudit)
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)

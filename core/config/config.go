@@ -15,6 +15,35 @@ type Config struct {
 	Database  Database            `yaml:"database"`
 	Webhooks  []Webhook           `yaml:"webhooks"`
 	Libvirt   Libvirt             `yaml:"libvirt"`
+	Auth      Auth                `yaml:"auth"`
+}
+
+// Auth turns on bearer-token authentication, roles and per-token rate limits.
+type Auth struct {
+	Enabled   bool      `yaml:"enabled"`
+	Tokens    []Token   `yaml:"tokens"`
+	RateLimit RateLimit `yaml:"rate_limit"`
+}
+
+// Token is one API client. Give the token itself (from ${ENV}) or its SHA-256 (hex), never both.
+type Token struct {
+	Name        string `yaml:"name"`
+	Role        string `yaml:"role"` // viewer, operator or admin
+	Token       string `yaml:"token"`
+	TokenSHA256 string `yaml:"token_sha256"`
+}
+
+// RateLimit bounds requests per token (or per client address without auth).
+type RateLimit struct {
+	RequestsPerSecond float64 `yaml:"requests_per_second"`
+	Burst             int     `yaml:"burst"`
+}
+
+// TLS serves the API over HTTPS; ClientCAFile also requires client certificates (mTLS).
+type TLS struct {
+	CertFile     string `yaml:"cert_file"`
+	KeyFile      string `yaml:"key_file"`
+	ClientCAFile string `yaml:"client_ca_file"`
 }
 
 // Libvirt says where converted VMs are defined.
@@ -35,6 +64,7 @@ type Daemon struct {
 	PluginsDir      string   `yaml:"plugins_dir"`
 	MaxBodyBytes    int64    `yaml:"max_body_bytes"`
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	TLS             TLS      `yaml:"tls"`
 }
 
 // Provider is one section under providers:. Core understands enabled and plugin_sha256;

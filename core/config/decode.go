@@ -69,6 +69,17 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 				v.SetString(s)
 			}
 		}
+	case reflect.Float64:
+		if d.expect(path, n, yaml.ScalarNode, "a number") {
+			if s, shown, ok := d.scalar(path, n); ok {
+				f, err := strconv.ParseFloat(s, 64)
+				if err != nil {
+					d.fail(path, "must be a number, got %s", shown)
+					return
+				}
+				v.SetFloat(f)
+			}
+		}
 	case reflect.Int, reflect.Int64:
 		if d.expect(path, n, yaml.ScalarNode, "an integer") {
 			if s, shown, ok := d.scalar(path, n); ok {

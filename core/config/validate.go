@@ -100,6 +100,38 @@ func validate(c *Config) []Problem {
 		}
 	}
 
+	if (c.Daemon.TLS.CertFile == "") != (c.Daemon.TLS.KeyFile == "") {
+		bad("daemon.tls", "cert_file and key_file go together")
+	}
+	if c.Daemon.TLS.ClientCAFile != "" && c.Daemon.TLS.CertFile == "" {
+		bad("daemon.tls.client_ca_file", "needs cert_file and key_file")
+	}
+	if c.Auth.Enabled && len(c.Auth.Tokens) == 0 {
+		bad("auth.tokens", "auth is enabled but no token is configured")
+	}
+	names := map[string]bool{}
+	for i, t := range c.Auth.Tokens {
+		path := fmt.Sprintf("auth.tokens[%d]", i)
+		if t.Name == "" || names[t.Name] {
+			bad(path+".name", "must be set and unique")
+		}
+		names[t.Name] = true
+		oneOf(path+".role", t.Role, "viewer", "operator", "admin")
+		switch {
+		case t.Token == "" && t.TokenSHA256 == "":
+			bad(path, "give token or token_sha256")
+		case t.Token != "" && t.TokenSHA256 != "":
+			bad(path, "give token or token_sha256, not both")
+		case t.TokenSHA256 != "" && !sha256Hex.MatchString(t.TokenSHA256):
+			bad(path+".token_sha256", "must be 64 lower-case hex digits")
+		case t.Token != "" && len(t.Token) < 16:
+			bad(path+".token", "must be at least 16 characters")
+		}
+	}
+	if c.Auth.RateLimit.RequestsPerSecond < 0 || c.Auth.RateLimit.Burst < 0 {
+		bad("auth.rate_limit", "requests_per_second and burst must not be negative")
+	}
+
 	for i, w := range c.Webhooks {
 		path := fmt.Sprintf("webhooks[%d]", i)
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -14,7 +14,8 @@
 //	├── schedules            → schedule id → schedule record (JSON)
 //	├── policies             → backup policy id → policy record (JSON)
 //	├── webhooks             → webhook id → webhook record (JSON)
-//	└── outbox               → 8-byte sequence → pending webhook delivery (JSON)
+//	├── outbox               → 8-byte sequence → pending webhook delivery (JSON)
+//	└── audit                → 8-byte sequence → audit entry (JSON): who, what, when, outcome
 package store
 
 import (
@@ -40,6 +41,7 @@ var (
 	BucketPolicies  = []byte("policies")
 	BucketWebhooks  = []byte("webhooks")
 	BucketOutbox    = []byte("outbox")
+	BucketAudit     = []byte("audit")
 
 	keySchemaVersion = []byte("schema_version")
 	keyCreatedAt     = []byte("created_at")
@@ -105,7 +107,7 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketOutbox} {
+		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketOutbox, BucketAudit} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
