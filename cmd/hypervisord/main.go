@@ -30,6 +30,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/kvm"
 	"github.com/hypersdk/hypersdk/core/logging"
+	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/scheduler"
 	"github.com/hypersdk/hypersdk/core/store"
@@ -124,6 +125,8 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	defer manager.Close()
 
+	registerStateMetrics(manager, plugins)
+
 	defaultProvider := ""
 	if names := cfg.EnabledProviders(); len(names) == 1 {
 		defaultProvider = names[0]
@@ -211,4 +214,28 @@ func tlsConfig(c config.TLS) (*tls.Config, error) {
 		out.ClientCAs, out.ClientAuth = pool, tls.RequireAndVerifyClientCert
 	}
 	return out, nil
+}
+
+// registerStateMetrics exposes job and plugin states, read at scrape time.
+func registerStateMetrics(manager *jobs.Manager, plugins *pluginhost.Host) {
+	metrics.Registry.MustRegister(
+		metrics.NewStateCollector("hypersdk_jobs", "Jobs by state.", "state", manager.CountByStatus),
+		metrics.NewStateCollector("hypersdk_plugin_ready", "1 when the provider plugin answers calls.", "plugin", func() map[string]float64 {
+			out := map[string]float64{}
+			for _, s := range plugins.Statuses() {
+				out[s.Name] = 0
+				if s.State == pluginhost.StateReady {
+					out[s.Name] = 1
+				}
+			}
+			return out
+		}),
+		metrics.NewStateCollector("hypersdk_plugin_restarts", "Restarts of each provider plugin since the daemon started.", "plugin", func() map[string]float64 {
+			out := map[string]float64{}
+			for _, s := range plugins.Statuses() {
+				out[s.Name] = float64(s.Restarts)
+			}
+			return out
+		}),
+	)
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/metrics"
 )
 
 const (
@@ -47,6 +50,12 @@ func accessLog(log hclog.Logger) gin.HandlerFunc {
 		} else if status >= 400 {
 			level = hclog.Info
 		}
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		metrics.HTTPRequests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+		metrics.HTTPLatency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 		log.Log(level, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
 			"status", status, "duration_ms", time.Since(start).Milliseconds(), "request_id", c.GetString(requestIDKey))
 	}

@@ -9,12 +9,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hypersdk/hypersdk/core/audit"
 	"github.com/hypersdk/hypersdk/core/auth"
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/core/scheduler"
 	"github.com/hypersdk/hypersdk/core/webhooks"
 )
@@ -80,6 +82,7 @@ func New(d Deps) http.Handler {
 	r.DELETE("/backup-policies/:id", h.deletePolicy)
 	r.POST("/backup-policies/:id/run", h.runPolicy)
 	r.GET("/audit", h.listAudit)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})))
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -118,6 +119,9 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
 		return
 	}
+	if j.StartedAt != nil {
+		metrics.JobDuration.WithLabelValues(j.Kind, string(s)).Observe(j.FinishedAt.Sub(*j.StartedAt).Seconds())
+	}
 	typ := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed, StatusCancelled: events.JobCancelled}[s]
 	m.publish(j, typ, msg)
 }
@@ -187,6 +191,14 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if err != nil {
 		return fmt.Errorf("export %s from %s: %w", j.Spec.VMIdentifier, j.Spec.Provider, err)
 	}
+	var exported int64
+	for _, a := range res.Artifacts {
+		if a.Kind == provider.KindDisk {
+			exported += a.Size
+		}
+	}
+	metrics.BytesExported.WithLabelValues(j.Spec.Provider).Add(float64(exported))
+	metrics.ExportThroughput.WithLabelValues(j.Spec.Provider).Set(r.tracker.current().ThroughputBps)
 	if err := setStage(StagePackaging); err != nil {
 		return err
 	}

@@ -115,3 +115,23 @@ func seqKey(n uint64) []byte {
 	binary.BigEndian.PutUint64(b[:], n)
 	return b[:]
 }
+
+// CountByStatus counts jobs per status, for the metrics endpoint.
+func (m *Manager) CountByStatus() map[string]float64 {
+	out := map[string]float64{}
+	for _, s := range []Status{StatusPending, StatusRunning, StatusCompleted, StatusFailed, StatusCancelled} {
+		out[string(s)] = 0
+	}
+	m.store.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(store.BucketJobs).ForEach(func(_, raw []byte) error {
+			var j struct {
+				Status Status `json:"status"`
+			}
+			if json.Unmarshal(raw, &j) == nil {
+				out[string(j.Status)]++
+			}
+			return nil
+		})
+	})
+	return out
+}

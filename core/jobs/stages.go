@@ -13,6 +13,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/domainxml"
 	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/kvm"
+	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -122,6 +123,7 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 			return fmt.Errorf("convert disk %d: %w", i, err)
 		}
 		j.Result.Converted = append(j.Result.Converted, out)
+		metrics.BytesConverted.Add(float64(total))
 	}
 	log.Info("conversion finished", "disks", len(j.Result.Converted), "output_dir", outDir)
 	return nil

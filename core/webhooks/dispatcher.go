@@ -19,6 +19,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/core/store"
 )
 
@@ -202,16 +203,19 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 		}
 		err := d.send(ctx, h, dl)
 		if err == nil {
+			metrics.WebhookDeliveries.WithLabelValues("ok").Inc()
 			d.remove(dl.Seq)
 			continue
 		}
 		dl.Attempts++
 		dl.LastErr = err.Error()
 		if dl.Attempts >= maxAttempts {
+			metrics.WebhookDeliveries.WithLabelValues("dropped").Inc()
 			d.log.Error("webhook delivery dropped after retries", "hook", h.ID, "url", h.URL, "event", dl.Event, "attempts", dl.Attempts, "error", err)
 			d.remove(dl.Seq)
 			continue
 		}
+		metrics.WebhookDeliveries.WithLabelValues("failed").Inc()
 		dl.NextAt = time.Now().Add(min(time.Second<<(dl.Attempts-1), maxBackoff))
 		d.log.Warn("webhook delivery failed; will retry", "hook", h.ID, "url", h.URL, "event", dl.Event, "attempt", dl.Attempts, "retry_at", dl.NextAt, "error", err)
 		d.put(dl)
