@@ -39,7 +39,7 @@ type Deps struct {
 }
 
 // New builds the HTTP handler with every route of the API.
-func New(d Deps) http.Handler {
+func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -83,6 +83,7 @@ func New(d Deps) http.Handler {
 	r.POST("/backup-policies/:id/run", h.runPolicy)
 	r.GET("/audit", h.listAudit)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})))
+	r.GET("/openapi.json", h.openAPI)
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)
