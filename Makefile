@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/hypersdk/hypersdk/core/buildinfo.Version=$(VERSION)
 TOOLS   := $(CURDIR)/bin/tools
 # Every Go module of the workspace; each is also built on its own (GOWORK=off) by `make lint`.
-MODULES := sdk core cmd/hypervisord $(patsubst %/go.mod,%,$(wildcard plugins/*/go.mod))
+MODULES := sdk core cmd/hypervisord cmd/hyperctl $(patsubst %/go.mod,%,$(wildcard plugins/*/go.mod))
 PKGS    := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 # Provider binaries: plugins/<name> and the SDK's example test provider.
 PLUGINS := $(patsubst plugins/%/go.mod,%,$(wildcard plugins/*/go.mod))
@@ -18,8 +18,9 @@ PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build hypervisord into bin/
+build: ## build hypervisord and hyperctl into bin/
 	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/hypervisord ./cmd/hypervisord
+	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/hyperctl ./cmd/hyperctl
 
 plugins: ## build every provider binary into plugins.d/
 	@mkdir -p plugins.d

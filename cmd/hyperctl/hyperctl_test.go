@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hyperctl is driven as a process against a real hypervisord with the SDK's test provider.
+var hyperctlBin, daemonBin, pluginsDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hyperctl-test-")
+	if err != nil {
+		panic(err)
+	}
+	hyperctlBin, daemonBin, pluginsDir = filepath.Join(dir, "hyperctl"), filepath.Join(dir, "hypervisord"), filepath.Join(dir, "plugins.d")
+	for out, pkg := range map[string]string{hyperctlBin: ".", daemonBin: "../hypervisord", filepath.Join(pluginsDir, "hypersdk-provider-testprovider"): "../../sdk/examples/testprovider"} {
+		cmd := exec.Command("go", "build", "-o", out, ".")
+		cmd.Dir = pkg
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, msg)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startDaemon runs hypervisord on a free port and returns its URL.
+func startDaemon(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`daemon:
+  address: 127.0.0.1:0
+  log_format: json
+  plugins_dir: %s
+providers:
+  testprovider:
+    faults: true
+export:
+  base_path: %s
+  max_retries: 0
+database:
+  path: %s
+`, pluginsDir, filepath.Join(dir, "exports"), filepath.Join(dir, "db"))
+	path := filepath.Join(dir, "config.yaml")
+	os.WriteFile(path, []byte(cfg), 0o600)
+	cmd := exec.Command(daemonBin, "--config", path)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	deadline := time.After(30 * time.Second)
+	found := make(chan string, 1)
+	go func() {
+		for sc.Scan() {
+			var e struct {
+				Msg  string `json:"@message"`
+				Addr string `json:"address"`
+			}
+			if json.Unmarshal(sc.Bytes(), &e) == nil && e.Msg == "listening" {
+				found <- "http://" + e.Addr
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-deadline:
+		t.Fatal("daemon did not start")
+	}
+	return ""
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func hyperctl(t *testing.T, server string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(hyperctlBin, args...)
+	cmd.Env = append(os.Environ(), "HYPERCTL_SERVER="+server)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
+	t.Parallel()
+	server := startDaemon(t)
+	scheduleFile := filepath.Join(t.TempDir(), "nightly.yaml")
+	os.WriteFile(scheduleFile, []byte("name: nightly-vm-backup\ncron: \"0 2 * * *\"\njob_definition:\n  vm_identifier: vm-002\n  provider: testprovider\n  export_method: ova\n"), 0o644)
+
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"health", []string{"health"}, 0, "healthy", ""},
+		{"capabilities", []string{"capabilities"}, 0, "testprovider", ""},
+		{"vms list json", []string{"vms", "list", "--provider", "testprovider", "--status", "poweredOn", "-o", "json"}, 0, `"vm-001"`, ""},
+		{"vms list table", []string{"vms", "list", "--provider", "testprovider", "--tag", "fault"}, 0, "vm-panic", ""},
+		{"vms info", []string{"vms", "info", "vm-001", "--provider", "testprovider", "-o", "yaml"}, 0, "memory_mb: 2048", ""},
+		{"vms list without provider", []string{"vms", "list"}, 2, "", "required flag"},
+		{"submit and watch", []string{"jobs", "submit", "--vm", "vm-001", "--provider", "testprovider", "--method", "vmdk", "--watch"}, 0, "completed", ""},
+		{"watched job fails", []string{"jobs", "submit", "--vm", "vm-exit", "--provider", "testprovider", "-w"}, 1, "", "job failed"},
+		{"refused submit is one line", []string{"jobs", "submit", "--vm", "x", "--provider", "aws"}, 1, "", "400 invalid_field (provider)"},
+		{"jobs list", []string{"jobs", "list", "--status", "completed"}, 0, "JOB_ID", ""},
+		{"schedule from a YAML file", []string{"schedules", "create", "-f", scheduleFile}, 0, "nightly-vm-backup", ""},
+		{"schedules list", []string{"schedules", "list"}, 0, "0 2 * * *", ""},
+		{"webhook add shows its secret once", []string{"webhooks", "add", "--url", "http://127.0.0.1:9/hook", "--event", "job.failed"}, 0, "SECRET", ""},
+		{"bad output format", []string{"health", "-o", "xml"}, 2, "", "--output must be"},
+		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
+	}
+	for _, c := range cases {
+		r := hyperctl(t, server, c.args...)
+		if r.code != c.code || !strings.Contains(r.stdout, c.stdout) || !strings.Contains(r.stderr, c.stderr) {
+			t.Errorf("%s: hyperctl %v = exit %d\nstdout: %s\nstderr: %s\nwant exit %d, stdout with %q, stderr with %q",
+				c.name, c.args, r.code, r.stdout, r.stderr, c.code, c.stdout, c.stderr)
+		}
+		if c.code != 0 && strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 && !strings.Contains(c.stderr, "required") {
+			t.Errorf("%s: error is not one line: %q", c.name, r.stderr)
+		}
+	}
+
+	r := hyperctl(t, server, "jobs", "list", "-o", "json")
+	var list struct {
+		Jobs []struct {
+			ID     string `json:"job_id"`
+			Status string `json:"status"`
+		} `json:"jobs"`
+	}
+	json.Unmarshal([]byte(r.stdout), &list)
+	var done string
+	for _, j := range list.Jobs {
+		if j.Status == "completed" {
+			done = j.ID
+		}
+	}
+	if logs := hyperctl(t, server, "jobs", "logs", done); !strings.Contains(logs.stdout, "job completed") {
+		t.Errorf("jobs logs %s: %v", done, logs)
+	}
+	if q := hyperctl(t, server, "jobs", "cancel", done); q.code != 1 || !strings.Contains(q.stderr, "409") {
+		t.Errorf("cancelling a finished job: %+v", q)
+	}
+}
+
+func TestUnreachableDaemonExitsThree(t *testing.T) {
+	t.Parallel()
+	r := hyperctl(t, "http://127.0.0.1:1", "health", "--timeout", "2s")
+	if r.code != 3 || !strings.Contains(r.stderr, "cannot reach hypervisord") {
+		t.Fatalf("= %+v", r)
+	}
+}

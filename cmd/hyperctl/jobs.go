@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// jobFailed is a watched job that ended other than completed (exit 1).
+type jobFailed struct{ status, reason string }
+
+func (j jobFailed) Error() string { return "job " + j.status + ": " + j.reason }
+
+func jobsCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "jobs", Short: "Submit, follow and cancel jobs"}
+	var file, vm, provider, method, path, instance string
+	var shutdown, removeCD, compress, h2k, autoConvert, daemonMode, watch bool
+	submit := &cobra.Command{Use: "submit", Short: "Submit an export job (flags, or -f with the API's body; a list submits a batch)", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			var body any
+			if file != "" {
+				var err error
+				if body, err = readSpec(file); err != nil {
+					return err
+				}
+			} else {
+				if vm == "" || provider == "" {
+					return usageError{fmt.Errorf("give --vm and --provider, or -f FILE")}
+				}
+				body = map[string]any{"vm_identifier": vm, "provider": provider, "export_method": method, "export_path": path,
+					"options":               map[string]any{"shutdown_vm": shutdown, "remove_cdrom": removeCD, "compress": compress},
+					"hyper2kvm_integration": map[string]any{"enabled": h2k, "auto_convert": autoConvert, "daemon_mode": daemonMode, "instance": instance}}
+			}
+			ctx, cancel := a.ctx()
+			defer cancel()
+			v, err := a.client().call(ctx, "POST", "/jobs/submit", body)
+			if err != nil {
+				return err
+			}
+			if err := render(a.out, a.output, v, "jobs", []column{{"JOB_ID", "job_id"}, {"STATUS", "status"}, {"CREATED", "created_at"}}); err != nil {
+				return err
+			}
+			if id, _ := lookup(v, "job_id").(string); watch && id != "" {
+				return a.watch(id)
+			}
+			return nil
+		}}
+	fl := submit.Flags()
+	fl.StringVarP(&file, "file", "f", "", "JSON or YAML body (or a list of them), - for stdin")
+	fl.StringVar(&vm, "vm", "", "vm_identifier")
+	fl.StringVar(&provider, "provider", "", "provider name")
+	fl.StringVar(&method, "method", "ova", "ova, ovf or vmdk")
+	fl.StringVar(&path, "path", "", "export_path under export.base_path")
+	fl.BoolVar(&shutdown, "shutdown-vm", false, "shut the guest down first")
+	fl.BoolVar(&removeCD, "remove-cdrom", false, "drop CD-ROM drives from the export")
+	fl.BoolVar(&compress, "compress", false, "options.compress")
+	fl.BoolVar(&h2k, "hyper2kvm", false, "hyper2kvm_integration.enabled")
+	fl.BoolVar(&autoConvert, "auto-convert", false, "hyper2kvm_integration.auto_convert")
+	fl.BoolVar(&daemonMode, "daemon-mode", false, "hyper2kvm_integration.daemon_mode")
+	fl.StringVar(&instance, "instance", "", "hyper2kvm_integration.instance")
+	fl.BoolVarP(&watch, "watch", "w", false, "follow the job until it ends")
+
+	var status string
+	var limit int
+	list := &cobra.Command{Use: "list", Short: "List jobs, newest first", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
+		q := url.Values{"limit": {fmt.Sprint(limit)}}
+		if status != "" {
+			q.Set("status", status)
+		}
+		return a.show("GET", "/jobs?"+q.Encode(), nil, "jobs", jobColumns)
+	}}
+	list.Flags().StringVar(&status, "status", "", "pending, running, completed, failed or cancelled")
+	list.Flags().IntVar(&limit, "limit", 50, "at most this many")
+
+	var follow bool
+	logs := &cobra.Command{Use: "logs ID", Short: "A job's log (-f follows it until the job ends)", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+		return a.logs(args[0], follow)
+	}}
+	logs.Flags().BoolVarP(&follow, "follow", "f", false, "stream new lines until the job ends")
+
+	cmd.AddCommand(submit, list,
+		&cobra.Command{Use: "query ID", Short: "A job's status, stage, failures and result", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "", jobColumns)
+		}},
+		&cobra.Command{Use: "cancel ID", Short: "Cancel a job", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+			return a.show("POST", "/jobs/cancel/"+url.PathEscape(args[0]), nil, "", jobColumns)
+		}},
+		&cobra.Command{Use: "watch ID", Short: "Live progress per disk with throughput and ETA until the job ends", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+			return a.watch(args[0])
+		}},
+		logs,
+	)
+	return cmd
+}
+
+func (a *app) logs(id string, follow bool) error {
+	path := "/jobs/logs/" + url.PathEscape(id)
+	if follow {
+		path += "?follow=1"
+	}
+	req, err := http.NewRequest("GET", strings.TrimRight(a.server, "/")+path, nil)
+	if err != nil {
+		return err
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := (&http.Client{}).Do(req) // no timeout: a followed log lasts as long as the job
+	if err != nil {
+		return fmt.Errorf("%w at %s: %v", errUnreachable, a.server, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		_, err := a.client().do(context.Background(), "GET", "/jobs/logs/"+url.PathEscape(id), nil)
+		return err
+	}
+	_, err = io.Copy(a.out, resp.Body)
+	return err
+}
+
+// watch polls the job's progress and redraws one line per disk until it ends; it returns
+// jobFailed (exit 1) unless the job completed.
+func (a *app) watch(id string) error {
+	c := a.client()
+	for {
+		ctx, cancel := a.ctx()
+		v, err := c.call(ctx, "GET", "/jobs/progress/"+url.PathEscape(id), nil)
+		cancel()
+		if err != nil {
+			return err
+		}
+		status, _ := lookup(v, "status").(string)
+		fmt.Fprintln(a.out, progressLine(v))
+		for _, d := range asList(lookup(v, "disks")) {
+			fmt.Fprintln(a.out, "  "+bar(d))
+		}
+		switch status {
+		case "completed":
+			return nil
+		case "failed", "cancelled":
+			ctx, cancel := a.ctx()
+			j, _ := c.call(ctx, "GET", "/jobs/query?job_id="+url.QueryEscape(id), nil)
+			cancel()
+			reason, _ := lookup(j, "error").(string)
+			return jobFailed{status: status, reason: reason}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func progressLine(v any) string {
+	s := fmt.Sprintf("%s %s %s %5.1f%%", cell(lookup(v, "job_id")), cell(lookup(v, "status")), cell(lookup(v, "stage")), num(lookup(v, "percentage")))
+	if t := num(lookup(v, "throughput_bps")); t > 0 {
+		s += fmt.Sprintf("  %.1f MB/s", t/1e6)
+	}
+	if eta, ok := lookup(v, "eta_seconds").(float64); ok {
+		s += "  ETA " + (time.Duration(eta) * time.Second).String()
+	}
+	return s
+}
+
+func bar(d any) string {
+	done, total := num(lookup(d, "bytes_done")), num(lookup(d, "bytes_total"))
+	frac := 0.0
+	if total > 0 {
+		frac = min(done/total, 1)
+	}
+	n := int(frac * 30)
+	return fmt.Sprintf("%-28s [%s%s] %5.1f%%", cell(lookup(d, "name")), strings.Repeat("#", n), strings.Repeat(".", 30-n), frac*100)
+}
+
+func num(v any) float64 {
+	f, _ := v.(float64)
+	return f
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(bufio.NewReader(r)) }
+
+// isCobraUsage recognises cobra's own argument and flag errors (exit 2).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "required flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
