@@ -14,6 +14,8 @@ if [ "${1:-}" = "--test" ]; then
     [virsh]=libvirt-clients
     [qemu-system-x86_64]=qemu-system-x86
     [systemd-analyze]=systemd
+    [jq]=jq
+    [curl]=curl
   )
 fi
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sort"
 	"sync"
 
 	"github.com/vmware/govmomi/simulator"
@@ -22,6 +23,9 @@ type Options struct {
 	VMs       int    // VMs in the one datacenter, DC0
 	DiskBytes int64  // capacity of each VM's disk
 	Dir       string // where datastores and disks live; a temporary directory when empty
+	// NamePrefix renames the VMs <prefix>001, <prefix>002… (e.g. "test-vm-", the names of the
+	// user workflow document's integration script); empty keeps the simulator's DC0_C0_RP0_VM0….
+	NamePrefix string
 }
 
 // Faults make the NFC endpoint misbehave the way real vCenters and networks do.
@@ -62,6 +66,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0"}
 	m.Service.HandleFunc(nfcPath, s.serveNFC)
 	s.extend()
+	s.rename(opts.NamePrefix)
 	s.server = m.Service.NewServer()
 	if err := s.writeDisks(ctx, opts); err != nil {
 		s.Close()
@@ -135,6 +140,22 @@ func (s *Simulator) Close() {
 		s.model.Remove()
 	}
 	s.removeDisks()
+}
+
+// rename gives the VMs numbered names in their original name order.
+func (s *Simulator) rename(prefix string) {
+	if prefix == "" {
+		return
+	}
+	var vms []*simulator.VirtualMachine
+	for _, obj := range s.model.Map().All("VirtualMachine") {
+		vms = append(vms, obj.(*simulator.VirtualMachine))
+	}
+	sort.Slice(vms, func(i, j int) bool { return vms[i].Name < vms[j].Name })
+	for i, vm := range vms {
+		name := fmt.Sprintf("%s%03d", prefix, i+1)
+		vm.Name, vm.Config.Name, vm.Summary.Config.Name = name, name, name
+	}
 }
 
 func (s *Simulator) vmRef(name string) (types.ManagedObjectReference, bool) {

@@ -69,3 +69,21 @@ func TestGetVMByIDNameAndPath(t *testing.T) {
 		t.Errorf("nic = %+v", n)
 	}
 }
+
+func TestSimulatorNamePrefix(t *testing.T) {
+	needQemuImg(t)
+	p := New()
+	cfg, _ := provider.NewConfig(map[string]any{"simulator": true, "simulator_vms": 2, "simulator_disk_mb": 4, "simulator_name_prefix": "test-vm-"})
+	if err := p.Configure(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	vm, err := p.GetVM(context.Background(), "test-vm-001")
+	if err != nil || len(vm.Disks) != 1 {
+		t.Fatalf("GetVM(test-vm-001) = %+v, %v", vm, err)
+	}
+	spec := provider.ExportSpec{VMID: "test-vm-002", Method: provider.MethodVMDK, Dir: t.TempDir(), ChunkSize: 1 << 20}
+	res, err := p.ExportVM(context.Background(), spec, &recorder{})
+	if err != nil || res.Artifacts[0].Path != "test-vm-002-disk0.vmdk" {
+		t.Fatalf("export = %+v, %v", res.Artifacts, err)
+	}
+}

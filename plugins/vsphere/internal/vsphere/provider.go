@@ -66,7 +66,7 @@ func (p *Provider) Configure(ctx context.Context, cfg provider.Config) error {
 	}
 	var u *url.URL
 	if s.Simulator {
-		sim, err := vcsim.Start(ctx, vcsim.Options{VMs: s.SimulatorVMs, DiskBytes: s.SimulatorDiskMB << 20})
+		sim, err := vcsim.Start(ctx, vcsim.Options{VMs: s.SimulatorVMs, DiskBytes: s.SimulatorDiskMB << 20, NamePrefix: s.SimulatorNamePrefix})
 		if err != nil {
 			return fmt.Errorf("start the embedded vCenter simulator: %w", err)
 		}

@@ -25,6 +25,8 @@ type Settings struct {
 	Simulator       bool  `json:"simulator"`
 	SimulatorVMs    int   `json:"simulator_vms"`
 	SimulatorDiskMB int64 `json:"simulator_disk_mb"`
+	// SimulatorNamePrefix names the simulated VMs <prefix>001…; empty keeps DC0_C0_RP0_VM0….
+	SimulatorNamePrefix string `json:"simulator_name_prefix"`
 }
 
 func defaultSettings() Settings {
