@@ -4,7 +4,6 @@
 package audit
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -45,9 +44,7 @@ func (l *Log) Append(e Entry) error {
 		if err != nil {
 			return err
 		}
-		var k [8]byte
-		binary.BigEndian.PutUint64(k[:], seq)
-		return b.Put(k[:], raw)
+		return b.Put(store.SeqKey(seq), raw)
 	})
 }
 

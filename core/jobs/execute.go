@@ -185,7 +185,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	res, err := p.ExportVM(provider.WithJobID(ctx, j.ID), provider.ExportSpec{
 		JobID: j.ID, VMID: j.Spec.VMIdentifier, Method: j.Spec.ExportMethod, Dir: j.ExportDir,
 		Options:   provider.ExportOptions{ShutdownVM: j.Spec.Options.ShutdownVM, RemoveCDROM: j.Spec.Options.RemoveCDROM, Compress: j.Spec.Options.Compress},
-		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: m.resumeToken(j.ID),
+		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: j.ResumeToken,
 	}, rep)
 	<-m.exportSlots
 	if err != nil {
@@ -227,14 +227,6 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	}
 	log.Info("export packaged", "files", len(pkg.Files), "ova", pkg.OVA)
 	return nil
-}
-
-func (m *Manager) resumeToken(id string) []byte {
-	j, err := m.Get(id)
-	if err != nil {
-		return nil
-	}
-	return j.ResumeToken
 }
 
 // removePartials deletes the .part files a cancelled transfer left in its export directory.

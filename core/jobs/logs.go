@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -119,7 +118,7 @@ func (s *LogSink) write() {
 				seq, _ := b.NextSequence()
 				p.line.Seq = seq
 				raw, _ := json.Marshal(p.line)
-				if err := b.Put(seqKey(seq), raw); err != nil {
+				if err := b.Put(store.SeqKey(seq), raw); err != nil {
 					return err
 				}
 			}
@@ -155,10 +154,7 @@ func (m *Manager) Logs(id string, after uint64) ([]LogLine, error) {
 			return nil
 		}
 		c := b.Cursor()
-		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
-			if binary.BigEndian.Uint64(k) <= after {
-				continue
-			}
+		for k, v := c.Seek(store.SeqKey(after + 1)); k != nil; k, v = c.Next() {
 			var l LogLine
 			if err := json.Unmarshal(v, &l); err == nil {
 				lines = append(lines, l)

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,12 +107,6 @@ func (m *Manager) List(o ListOptions) ([]Job, int, error) {
 		all = all[:o.Limit]
 	}
 	return all, total, nil
-}
-
-func seqKey(n uint64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], n)
-	return b[:]
 }
 
 // CountByStatus counts jobs per status, for the metrics endpoint.

@@ -125,7 +125,7 @@ func writeOVA(dir, name string, desc, mf File, disks []File) (File, error) {
 		return File{}, err
 	}
 	ok = true
-	sum, size, err := hashFile(final)
+	sum, size, err := provider.FileSHA256(final)
 	if err != nil {
 		return File{}, err
 	}
@@ -157,7 +157,7 @@ func writeSmallFile(dir, name string, data []byte, kind, format string) (File, e
 	if err := os.Rename(path+".part", path); err != nil {
 		return File{}, err
 	}
-	sum, size, err := hashFile(path)
+	sum, size, err := provider.FileSHA256(path)
 	if err != nil {
 		return File{}, err
 	}

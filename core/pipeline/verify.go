@@ -1,10 +1,7 @@
 package pipeline
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +45,7 @@ func Verify(dir string, artifacts []provider.Artifact) ([]File, error) {
 		if err != nil || !st.Mode().IsRegular() {
 			return nil, fmt.Errorf("artifact %q is not a regular file", a.Path)
 		}
-		sum, size, err := hashFile(real)
+		sum, size, err := provider.FileSHA256(real)
 		if err != nil {
 			return nil, fmt.Errorf("artifact %q: %w", a.Path, err)
 		}
@@ -61,18 +58,4 @@ func Verify(dir string, artifacts []provider.Artifact) ([]File, error) {
 		files = append(files, File{Path: real, Name: a.Path, Kind: a.Kind, Format: a.Format, Size: size, SHA256: sum, Disk: a.Disk})
 	}
 	return files, nil
-}
-
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -1,10 +1,7 @@
 package pluginhost
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,18 +37,4 @@ func discover(dir string) (map[string]string, error) {
 		found[name] = path
 	}
 	return found, nil
-}
-
-// fileSHA256 hashes a plugin binary for the optional providers.<name>.plugin_sha256 pin.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

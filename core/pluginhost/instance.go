@@ -96,7 +96,7 @@ func (in *instance) run(ctx context.Context) {
 func (in *instance) start(ctx context.Context) error {
 	in.setState(StateStarting, in.lastError())
 	if in.sha256 != "" {
-		sum, err := fileSHA256(in.path)
+		sum, _, err := provider.FileSHA256(in.path)
 		if err != nil {
 			return fmt.Errorf("%w: hash plugin binary: %v", errPermanent, err)
 		}

@@ -96,10 +96,10 @@ func (s *Scheduler) DeleteSchedule(id string) error { return s.delete(store.Buck
 
 // RunSchedule runs a schedule now, outside its cron times, and returns the job id.
 func (s *Scheduler) RunSchedule(id string) (string, error) {
-	if _, err := s.GetSchedule(id); err != nil {
+	sc, err := s.GetSchedule(id)
+	if err != nil {
 		return "", err
 	}
-	sc, _ := s.GetSchedule(id)
 	jobID, err := s.fireSchedule(id, s.clock.Now())
 	if err == nil && sc.NextRun != nil { // a manual run does not move the cron timetable
 		s.updateSchedule(id, func(rec *Schedule) error { rec.NextRun = sc.NextRun; return nil })

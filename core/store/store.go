@@ -19,6 +19,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -137,4 +138,11 @@ func (s *Store) SchemaVersion() (int, error) {
 		return err
 	})
 	return v, err
+}
+
+// SeqKey encodes a bucket sequence number as a big-endian key, so keys sort in sequence order.
+func SeqKey(n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return b[:]
 }

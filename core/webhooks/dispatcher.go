@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -136,7 +135,7 @@ func (d *Dispatcher) enqueue(ev events.Event) error {
 			}
 			seq, _ := b.NextSequence()
 			raw, _ := json.Marshal(delivery{Seq: seq, HookID: h.ID, Event: ev.Type, Body: body, NextAt: time.Now()})
-			if err := b.Put(seqKey(seq), raw); err != nil {
+			if err := b.Put(store.SeqKey(seq), raw); err != nil {
 				return err
 			}
 			queued = true
@@ -261,18 +260,12 @@ func Sign(secret string, body []byte) string {
 }
 
 func (d *Dispatcher) remove(seq uint64) {
-	d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Delete(seqKey(seq)) })
+	d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Delete(store.SeqKey(seq)) })
 }
 
 func (d *Dispatcher) put(dl delivery) {
 	raw, _ := json.Marshal(dl)
-	d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Put(seqKey(dl.Seq), raw) })
-}
-
-func seqKey(n uint64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], n)
-	return b[:]
+	d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Put(store.SeqKey(dl.Seq), raw) })
 }
 
 // List returns every hook, configured ones first.

@@ -3,7 +3,6 @@ package vsphere
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"os"
 
 	"github.com/hypersdk/hypersdk/sdk/provider"
@@ -32,17 +31,4 @@ func writeArtifact(dir, name string, data []byte, kind, format string) (provider
 	}
 	sum := sha256.Sum256(data)
 	return provider.Artifact{Path: name, Kind: kind, Format: format, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
-}
-
-func sha256File(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

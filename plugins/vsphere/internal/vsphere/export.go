@@ -234,6 +234,6 @@ func fileMatches(path string, size int64, sum string) bool {
 	if err != nil || st.Size() != size {
 		return false
 	}
-	got, err := sha256File(path)
+	got, _, err := provider.FileSHA256(path)
 	return err == nil && got == sum
 }

@@ -39,23 +39,21 @@ func shutdown(ctx context.Context, vm *object.VirtualMachine, timeout time.Durat
 }
 
 func powerOff(ctx context.Context, vm *object.VirtualMachine) error {
-	task, err := vm.PowerOff(ctx)
-	if err != nil {
-		return fmt.Errorf("power off: %w", err)
-	}
-	if err := task.Wait(ctx); err != nil {
-		return fmt.Errorf("power off: %w", err)
-	}
-	return nil
+	return waitTask(ctx, "power off", vm.PowerOff)
 }
 
 func powerOn(ctx context.Context, vm *object.VirtualMachine) error {
-	task, err := vm.PowerOn(ctx)
-	if err != nil {
-		return fmt.Errorf("power on: %w", err)
+	return waitTask(ctx, "power on", vm.PowerOn)
+}
+
+// waitTask starts a vSphere task and waits for it to finish.
+func waitTask(ctx context.Context, what string, start func(context.Context) (*object.Task, error)) error {
+	task, err := start(ctx)
+	if err == nil {
+		err = task.Wait(ctx)
 	}
-	if err := task.Wait(ctx); err != nil {
-		return fmt.Errorf("power on: %w", err)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
