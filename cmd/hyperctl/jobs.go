@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/spf13/cobra"
 )
 
@@ -125,9 +126,12 @@ func (a *app) logs(id string, follow bool) error {
 	return err
 }
 
-// watch polls the job's progress and redraws one line per disk until it ends; it returns
-// jobFailed (exit 1) unless the job completed.
+// watch follows the job over the WebSocket (?job_id=): every event for it redraws one line per
+// disk with throughput and ETA from /jobs/progress, until the job ends. If the WebSocket cannot
+// be opened it falls back to polling every half second. It returns jobFailed (exit 1) unless
+// the job completed.
 func (a *app) watch(id string) error {
+	events := a.subscribe(id)
 	c := a.client()
 	for {
 		ctx, cancel := a.ctx()
@@ -151,8 +155,58 @@ func (a *app) watch(id string) error {
 			reason, _ := lookup(j, "error").(string)
 			return jobFailed{status: status, reason: reason}
 		}
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case _, ok := <-events:
+			if !ok {
+				events = nil // the stream ended: poll from now on
+			}
+		case <-time.After(pollEvery(events)):
+		}
 	}
+}
+
+// pollEvery is how long watch waits between refreshes: a safety net while events arrive,
+// the refresh rate when there is no event stream.
+func pollEvery(events <-chan struct{}) time.Duration {
+	if events == nil {
+		return 500 * time.Millisecond
+	}
+	return 5 * time.Second
+}
+
+// subscribe opens the WebSocket for one job and signals each event; nil when it cannot.
+func (a *app) subscribe(id string) <-chan struct{} {
+	u, err := url.Parse(strings.TrimRight(a.server, "/") + "/websocket")
+	if err != nil {
+		return nil
+	}
+	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+	q := url.Values{"job_id": {id}}
+	if a.token != "" {
+		q.Set("access_token", a.token)
+	}
+	u.RawQuery = q.Encode()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, u.String(), nil)
+	if err != nil {
+		return nil
+	}
+	ch := make(chan struct{}, 1)
+	go func() {
+		defer close(ch)
+		defer conn.CloseNow()
+		for {
+			if _, _, err := conn.Read(context.Background()); err != nil {
+				return
+			}
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return ch
 }
 
 func progressLine(v any) string {
