@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/vmware/govmomi/session"
+
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -85,5 +87,25 @@ func TestSimulatorNamePrefix(t *testing.T) {
 	res, err := p.ExportVM(context.Background(), spec, &recorder{})
 	if err != nil || res.Artifacts[0].Path != "test-vm-002-disk0.vmdk" {
 		t.Fatalf("export = %+v, %v", res.Artifacts, err)
+	}
+}
+
+// A session vCenter has dropped is logged in again, and the call goes through.
+func TestExpiredSessionLogsInAgain(t *testing.T) {
+	sim := startSim(t, 1, 4)
+	settings := simSettings(sim)
+	settings["connection_pool_size"] = 1
+	p := New()
+	cfg, _ := provider.NewConfig(settings)
+	if err := p.Configure(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err := p.pool.do(ctx, func(c *conn) error { return session.NewManager(c.vim).Logout(ctx) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vms, err := p.ListVMs(ctx, provider.Filter{}); err != nil || len(vms) != 1 {
+		t.Fatalf("ListVMs after the session expired = %d, %v", len(vms), err)
 	}
 }
