@@ -186,12 +186,17 @@ func kvmConfig(cfg config.Config) jobs.KVMConfig {
 		}
 	}
 	qemuImg, _ := exec.LookPath("qemu-img")
+	hyper2kvm := ""
+	if st, err := os.Stat(cfg.Hyper2KVM.Path); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		hyper2kvm = cfg.Hyper2KVM.Path
+	}
 	systemctl, _ := exec.LookPath("systemctl")
 	return jobs.KVMConfig{
 		QemuImg: qemuImg, OutputDir: cfg.Hyper2KVM.OutputDir, DefaultFormat: cfg.Hyper2KVM.DefaultFormat,
 		Compression: cfg.Hyper2KVM.Compression, Libvirt: kvm.Config{Socket: cfg.Libvirt.Socket, URI: cfg.Libvirt.URI},
 		DomainType: domainType, NVRAMDir: cfg.Libvirt.NVRAMDir, Network: cfg.Libvirt.Network,
 		Firmware: domainxml.DebianOVMF, WatchDir: cfg.Hyper2KVM.WatchDir, Systemctl: systemctl, Version: buildinfo.Version,
+		PollInterval: cfg.Hyper2KVM.PollInterval.Std(), Hyper2KVM: hyper2kvm,
 	}
 }
 

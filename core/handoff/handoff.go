@@ -30,8 +30,17 @@ type Manifest struct {
 	Compression bool        `json:"compression"`
 	OutputDir   string      `json:"output_dir"`
 	VM          provider.VM `json:"vm"`
+	Disks       []Disk      `json:"disks"`
 	Producer    string      `json:"producer"`
 	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// Disk is one file of the export, as the daemon verified it.
+type Disk struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // Service states as systemctl is-active prints them, plus unknown when it cannot be asked.
@@ -93,4 +102,33 @@ func Write(watchDir, instance string, m Manifest) (string, error) {
 		return "", err
 	}
 	return final, os.Rename(tmp, final)
+}
+
+// Result is what hyper2kvm writes beside a manifest when it is done with it:
+// <watch_dir>/<instance>/<job id>.result.json.
+type Result struct {
+	Status  string   `json:"status"` // completed or failed
+	Error   string   `json:"error,omitempty"`
+	Outputs []string `json:"outputs,omitempty"`
+}
+
+// ResultPath is where hyper2kvm answers the manifest at manifestPath.
+func ResultPath(manifestPath string) string {
+	return strings.TrimSuffix(manifestPath, ".json") + ".result.json"
+}
+
+// ReadResult returns hyper2kvm's answer to a manifest, and false while there is none yet.
+func ReadResult(manifestPath string) (Result, bool, error) {
+	raw, err := os.ReadFile(ResultPath(manifestPath))
+	if os.IsNotExist(err) {
+		return Result{}, false, nil
+	}
+	if err != nil {
+		return Result{}, false, err
+	}
+	var r Result
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Result{}, true, fmt.Errorf("hyper2kvm result %s is not JSON: %w", ResultPath(manifestPath), err)
+	}
+	return r, true, nil
 }

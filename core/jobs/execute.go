@@ -72,6 +72,9 @@ func (m *Manager) execute(parent context.Context, id string) {
 				rec.Progress.Percentage = 100
 			})
 			log.Info("job completed")
+			if j.Result != nil && j.Result.HandoffStatus == handoffWaiting {
+				m.startFollower(m.runCtx, j)
+			}
 			return
 		}
 		switch cause := context.Cause(ctx); {

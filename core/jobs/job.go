@@ -141,7 +141,11 @@ type Result struct {
 	Handoff   string      `json:"hyper2kvm_manifest,omitempty"`
 	// HandoffService is the state of hyper2kvm@<instance> when the manifest was written.
 	HandoffService string `json:"hyper2kvm_service,omitempty"`
-	DomainUUID     string `json:"libvirt_uuid,omitempty"`
+	// HandoffStatus follows hyper2kvm's answer: waiting, completed, failed or timed_out.
+	HandoffStatus  string   `json:"hyper2kvm_status,omitempty"`
+	HandoffError   string   `json:"hyper2kvm_error,omitempty"`
+	HandoffOutputs []string `json:"hyper2kvm_outputs,omitempty"`
+	DomainUUID     string   `json:"libvirt_uuid,omitempty"`
 }
 
 // Artifact is a file of the result, verified by the daemon.

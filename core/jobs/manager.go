@@ -49,6 +49,7 @@ type Manager struct {
 	wake        chan struct{}
 	live        map[string]*run
 	stop        context.CancelFunc
+	runCtx      context.Context // lives until Close; hand-off followers use it
 	wg          sync.WaitGroup
 }
 
@@ -110,6 +111,8 @@ func (m *Manager) Start(ctx context.Context) error {
 		m.enqueue(j.ID)
 	}
 	ctx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
+	m.runCtx = ctx
+	m.followHandoffs(ctx)
 	for i := 0; i < m.cfg.Workers; i++ {
 		m.wg.Add(1)
 		go m.worker(ctx)

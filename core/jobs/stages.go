@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -28,8 +29,10 @@ type KVMConfig struct {
 	NVRAMDir      string
 	Network       string // default libvirt network
 	Firmware      domainxml.Firmware
-	WatchDir      string // hyper2kvm.watch_dir
-	Systemctl     string // empty when not installed
+	WatchDir      string        // hyper2kvm.watch_dir
+	PollInterval  time.Duration // hyper2kvm.poll_interval: how often a hand-off's answer is looked for
+	Hyper2KVM     string        // hyper2kvm.path when that executable exists, else ""
+	Systemctl     string        // empty when not installed
 	Version       string
 }
 
@@ -47,6 +50,12 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 	}
 	if !(h.Enabled && h.AutoConvert) && j.Spec.Import == nil {
 		return nil
+	}
+	if h.Enabled && h.AutoConvert {
+		if m.kvm.Hyper2KVM != "" {
+			return m.runHyper2KVM(ctx, j, setStage, log)
+		}
+		log.Info("hyper2kvm is not installed at hyper2kvm.path; converting with the built-in pipeline (qemu-img, domain XML, libvirt)")
 	}
 	format := m.kvm.DefaultFormat
 	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
@@ -176,16 +185,24 @@ func (m *Manager) handOff(ctx context.Context, j *Job, log hclog.Logger) error {
 	path, err := handoff.Write(m.kvm.WatchDir, instance, handoff.Manifest{
 		JobID: j.ID, VMName: j.Result.VM.Name, Provider: j.Spec.Provider, Source: exportSource(j),
 		ExportDir: j.ExportDir, Format: m.kvm.DefaultFormat, Compression: m.kvm.Compression,
-		OutputDir: m.kvm.OutputDir, VM: j.Result.VM, Producer: "hypervisord " + m.kvm.Version,
+		OutputDir: m.kvm.OutputDir, VM: j.Result.VM, Disks: manifestDisks(j), Producer: "hypervisord " + m.kvm.Version,
 	})
 	if err != nil {
 		return fmt.Errorf("hand off to hyper2kvm@%s: %w", instance, err)
 	}
-	j.Result.Handoff, j.Result.HandoffService = path, state
+	j.Result.Handoff, j.Result.HandoffService, j.Result.HandoffStatus = path, state, handoffWaiting
 	if state != handoff.Active {
 		log.Warn("hyper2kvm daemon is not active; the manifest waits in its watch directory", "service", handoff.Unit(instance), "state", state, "manifest", path)
 	} else {
 		log.Info("export handed to hyper2kvm", "service", handoff.Unit(instance), "manifest", path)
 	}
 	return nil
+}
+
+func manifestDisks(j *Job) []handoff.Disk {
+	var out []handoff.Disk
+	for _, a := range j.Result.Artifacts {
+		out = append(out, handoff.Disk{Path: a.Path, Format: a.Format, Size: a.Size, SHA256: a.SHA256})
+	}
+	return out
 }
