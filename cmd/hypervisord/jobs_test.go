@@ -71,6 +71,8 @@ func TestSeedExportJobProducesAVerifiedOVA(t *testing.T) {
 	id := body["job_id"].(string)
 
 	seen := map[string]bool{}
+	var order []string
+	ids := map[string]bool{}
 	for !seen["job.completed"] && !seen["job.failed"] {
 		_, msg, err := ws.Read(ctx)
 		if err != nil {
@@ -85,11 +87,16 @@ func TestSeedExportJobProducesAVerifiedOVA(t *testing.T) {
 			t.Errorf("event lacks the seed's fields: %s", msg)
 		}
 		seen[ev["event"].(string)] = true
-	}
-	for _, want := range []string{"job.started", "job.completed"} {
-		if !seen[want] {
-			t.Errorf("no %s event over the WebSocket: %v", want, seen)
+		if ids[ev["id"].(string)] {
+			t.Errorf("event id %v repeated", ev["id"])
 		}
+		ids[ev["id"].(string)] = true
+		if s := ev["status"].(string); len(order) == 0 || order[len(order)-1] != s {
+			order = append(order, s)
+		}
+	}
+	if got := strings.Join(order, " → "); got != "pending → running → completed" {
+		t.Errorf("WebSocket saw the job's states as %s, want pending → running → completed", got)
 	}
 
 	job := d.waitJob(id)

@@ -4,6 +4,8 @@
 package events
 
 import (
+	"fmt"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -25,6 +27,8 @@ const (
 // Event is one thing that happened. The JSON shape is what WebSocket clients and webhooks get:
 // the seed's example reads job_id, status and progress.
 type Event struct {
+	// ID is unique per event (at-least-once webhook receivers de-duplicate on it).
+	ID       string    `json:"id"`
 	Type     string    `json:"event"`
 	Time     time.Time `json:"time"`
 	JobID    string    `json:"job_id,omitempty"`
@@ -40,10 +44,14 @@ type Bus struct {
 	mu   sync.Mutex
 	next int
 	subs map[int]chan Event
+	boot string // distinguishes this daemon run's event ids from the last one's
+	seq  uint64
 }
 
 // NewBus returns an empty bus.
-func NewBus() *Bus { return &Bus{subs: map[int]chan Event{}} }
+func NewBus() *Bus {
+	return &Bus{subs: map[int]chan Event{}, boot: strconv.FormatInt(time.Now().UnixNano(), 36)}
+}
 
 // Publish delivers e to every subscriber whose buffer has room; a full subscriber is closed and
 // removed, so one stuck client never holds up the daemon.
@@ -53,6 +61,10 @@ func (b *Bus) Publish(e Event) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.seq++
+	if e.ID == "" {
+		e.ID = fmt.Sprintf("evt-%s-%d", b.boot, b.seq)
+	}
 	for id, ch := range b.subs {
 		select {
 		case ch <- e:

@@ -24,7 +24,7 @@ func TestSlowSubscriberIsDroppedOthersKeepReceiving(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		select {
 		case e := <-fast:
-			if e.Progress != float64(i) || e.Time.IsZero() {
+			if e.Progress != float64(i) || e.Time.IsZero() || e.ID == "" {
 				t.Fatalf("event %d = %+v", i, e)
 			}
 		case <-time.After(time.Second):
