@@ -11,8 +11,8 @@ import (
 
 // BenchmarkConvertVsQemuImg converts a 1 GiB streamOptimized VMDK (256 MiB of data) to qcow2 with
 // Convert (progress parsing, .part, qemu-img check, fsync, rename) and with a bare
-// `qemu-img convert`, caches dropped before each run where the machine allows it, and reports
-// the ratio: what the safety steps cost. qemu-img's -W and -m 8 were measured on 2 cores and gave
+// `qemu-img convert` followed by an fsync of its output, caches dropped before each run where
+// the machine allows it, and reports the ratio: what the safety steps cost. qemu-img's -W and -m 8 were measured on 2 cores and gave
 // no gain (see shared/PEERS.md), so Convert uses qemu-img's defaults.
 func BenchmarkConvertVsQemuImg(b *testing.B) {
 	qemu, err := exec.LookPath("qemu-img")
@@ -49,6 +49,9 @@ func BenchmarkConvertVsQemuImg(b *testing.B) {
 		dropCaches()
 		t1 := time.Now()
 		if err := exec.Command(qemu, "convert", "-f", "vmdk", "-O", "qcow2", vmdk, out2).Run(); err != nil {
+			b.Fatal(err)
+		}
+		if err := syncPath(out2); err != nil { // durable, like Convert's result
 			b.Fatal(err)
 		}
 		bare += time.Since(t1)

@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -113,4 +117,41 @@ func (s *Simulator) removeDisks() {
 	if s.tmpDir != "" {
 		os.RemoveAll(s.tmpDir)
 	}
+}
+
+// addDisks gives every VM n more disks on its first disk's controller, through the API as a
+// user would, so the simulator creates their backing files.
+func (s *Simulator) addDisks(ctx context.Context, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	vc, err := vim25.NewClient(ctx, soap.NewClient(s.URL(), true))
+	if err != nil {
+		return err
+	}
+	if err := session.NewManager(vc).Login(ctx, url.UserPassword(s.Username(), s.Password())); err != nil {
+		return err
+	}
+	for _, obj := range s.model.Map().All("VirtualMachine") {
+		vm := object.NewVirtualMachine(vc, obj.(*simulator.VirtualMachine).Self)
+		for i := 0; i < n; i++ {
+			devices, err := vm.Device(ctx)
+			if err != nil {
+				return err
+			}
+			disks := devices.SelectByType((*types.VirtualDisk)(nil))
+			if len(disks) == 0 {
+				return fmt.Errorf("vcsim: VM %s has no disk to copy", vm.Reference().Value)
+			}
+			first := disks[0].(*types.VirtualDisk)
+			ctrl := devices.FindByKey(first.ControllerKey).(types.BaseVirtualController)
+			ds := first.Backing.(*types.VirtualDiskFlatVer2BackingInfo).Datastore
+			disk := devices.CreateDisk(ctrl, *ds, "")
+			disk.CapacityInKB = 1024
+			if err := vm.AddDevice(ctx, disk); err != nil {
+				return fmt.Errorf("vcsim: add disk to %s: %w", vm.Reference().Value, err)
+			}
+		}
+	}
+	return nil
 }

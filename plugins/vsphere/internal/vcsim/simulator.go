@@ -26,6 +26,8 @@ type Options struct {
 	// NamePrefix renames the VMs <prefix>001, <prefix>002… (e.g. "test-vm-", the names of the
 	// user workflow document's integration script); empty keeps the simulator's DC0_C0_RP0_VM0….
 	NamePrefix string
+	// DisksPerVM gives every VM this many disks (default 1), each of DiskBytes.
+	DisksPerVM int
 }
 
 // Faults make the NFC endpoint misbehave the way real vCenters and networks do.
@@ -68,6 +70,10 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	s.extend()
 	s.rename(opts.NamePrefix)
 	s.server = m.Service.NewServer()
+	if err := s.addDisks(ctx, opts.DisksPerVM-1); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.writeDisks(ctx, opts); err != nil {
 		s.Close()
 		return nil, err

@@ -260,3 +260,36 @@ func TestUnknownVMAndBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// A VM with two disks exports both, in parallel, each byte-identical to its source.
+func TestExportTwoDisks(t *testing.T) {
+	needQemuImg(t)
+	sim, err := vcsim.Start(context.Background(), vcsim.Options{VMs: 1, DiskBytes: 8 << 20, DisksPerVM: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	p := configured(t, sim)
+	spec := exportSpec(t, provider.MethodOVF)
+	res, err := p.ExportVM(context.Background(), spec, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disks := 0
+	for _, a := range res.Artifacts {
+		if a.Kind != provider.KindDisk {
+			continue
+		}
+		raw, err := sim.RawDisk(testVM, a.Disk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("qemu-img", "compare", "-f", "vmdk", "-F", "raw", filepath.Join(spec.Dir, a.Path), raw).CombinedOutput(); err != nil {
+			t.Errorf("disk %d differs from its source: %v %s", a.Disk, err, out)
+		}
+		disks++
+	}
+	if disks != 2 || len(res.VM.Disks) != 2 {
+		t.Fatalf("exported %d disks of %d", disks, len(res.VM.Disks))
+	}
+}
