@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 
 // daemon is one running hypervisord.
 type daemon struct {
-	t          *testing.T
+	t          testing.TB
 	configPath string
 	cmd        *exec.Cmd
 	url        string
@@ -59,7 +59,7 @@ type daemon struct {
 
 // startDaemon writes cfg (YAML; address and database default to a free port and a temp file)
 // and starts the daemon, returning once it listens.
-func startDaemon(t *testing.T, cfg string) *daemon {
+func startDaemon(t testing.TB, cfg string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	if !strings.Contains(cfg, "address:") {
@@ -75,7 +75,7 @@ func startDaemon(t *testing.T, cfg string) *daemon {
 	return startDaemonWithConfig(t, path)
 }
 
-func startDaemonWithConfig(t *testing.T, path string) *daemon {
+func startDaemonWithConfig(t testing.TB, path string) *daemon {
 	t.Helper()
 	d := &daemon{t: t, configPath: path, exited: make(chan error, 1)}
 	d.cmd = exec.Command(daemonBin, "--config", path)

@@ -206,3 +206,22 @@ func TestParseVMDKEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// An import that libvirt refuses fails the job at once and removes the converted disks.
+func TestFailedImportLeavesNothingConverted(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	out := t.TempDir()
+	d := startDaemon(t, kvmConfigYAML(t.TempDir(), out, t.TempDir()))
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "vmdk",
+		"hyper2kvm_integration": {"enabled": true, "auto_convert": true}, "import": {"network": "hypersdk-no-such-network"}}`)
+	job := d.waitJob(body["job_id"].(string))
+	if job["status"] != "failed" || job["attempts"] != 1.0 || !strings.Contains(job["error"].(string), "network") {
+		t.Fatalf("job = %v", job)
+	}
+	left, _ := filepath.Glob(filepath.Join(out, "DC0_C0_RP0_VM0", "*"))
+	if len(left) != 0 {
+		t.Errorf("converted files left behind: %v", left)
+	}
+}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/kvm"
 	"github.com/hypersdk/hypersdk/core/metrics"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -61,21 +63,33 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
 		format = j.Spec.Import.Format
 	}
-	name := j.Result.VM.Name
-	out, err := ConfinePath(m.kvm.OutputDir, unsafeName.ReplaceAllString(name, "_"))
+	out, err := ConfinePath(m.kvm.OutputDir, unsafeName.ReplaceAllString(j.Result.VM.Name, "_"))
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}
-	if err := m.convertExport(ctx, j, exportSource(j), out, format, m.kvm.Compression, setStage, log); err != nil {
-		return err
+	// Converted disks are removed again if the import fails or the job is cancelled, so a failed
+	// job leaves nothing half-made in the output directory; a retry converts again.
+	steps := []pipeline.Step{{
+		Name: "convert",
+		Run: func(ctx context.Context) error {
+			return m.convertExport(ctx, j, exportSource(j), out, format, m.kvm.Compression, setStage, log)
+		},
+		Cleanup: func() {
+			for _, p := range j.Result.Converted {
+				os.Remove(p)
+			}
+			j.Result.Converted = nil
+		},
+	}}
+	if j.Spec.Import != nil {
+		steps = append(steps, pipeline.Step{Name: "import", Run: func(ctx context.Context) error {
+			if err := setStage(StageImporting); err != nil {
+				return err
+			}
+			return m.importVM(ctx, j, *j.Spec.Import, out, log)
+		}})
 	}
-	if j.Spec.Import == nil {
-		return nil
-	}
-	if err := setStage(StageImporting); err != nil {
-		return err
-	}
-	return m.importVM(ctx, j, *j.Spec.Import, out, log)
+	return pipeline.Run(ctx, steps)
 }
 
 // exportSource is the file conversion reads: the OVA, the OVF, or the single VMDK.
@@ -114,14 +128,18 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	if j.Result == nil {
 		j.Result = &Result{}
 	}
-	j.Result.VM = exp.VM
+	// The provider's picture of the VM (MACs, networks, firmware from its API) beats what a
+	// descriptor or a bare disk says; a conversion job of a file has only the latter.
+	if len(j.Result.VM.Disks) != len(exp.Disks) {
+		j.Result.VM = exp.VM
+	}
 	j.Result.Converted = nil
 	r := m.liveRun(j.ID)
-	base := unsafeName.ReplaceAllString(exp.VM.Name, "_")
+	base := unsafeName.ReplaceAllString(j.Result.VM.Name, "_")
 	for i, src := range exp.Disks {
 		out := filepath.Join(outDir, fmt.Sprintf("%s-disk%d.%s", base, i, format))
 		log.Info("converting disk", "disk", i, "source", source, "output", out, "format", format)
-		total := exp.VM.Disks[i].CapacityBytes
+		total := j.Result.VM.Disks[i].CapacityBytes
 		err := convert.Convert(ctx, m.kvm.QemuImg, src, out, convert.Options{Format: format, Compress: compress}, func(pct float64) {
 			if r != nil {
 				r.tracker.update(provider.Progress{Phase: StageConverting, Disk: 1000 + i, DiskName: filepath.Base(out),
@@ -157,6 +175,15 @@ func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir 
 	if err != nil {
 		return fmt.Errorf("%w: %v", provider.ErrInvalidArgument, err)
 	}
+	def, err := kvm.Define(ctx, m.kvm.Libvirt, dom, o.Autostart)
+	if errors.Is(err, kvm.ErrExists) || errors.Is(err, kvm.ErrNoNetwork) {
+		// Retrying cannot fix a name clash or a missing network: fail the job at once.
+		return fmt.Errorf("define %s in libvirt: %w: %v", name, provider.ErrInvalidArgument, err)
+	}
+	if err != nil {
+		return fmt.Errorf("define %s in libvirt: %w", name, err)
+	}
+	// The XML is written once libvirt has it, so a failed import leaves no file behind.
 	xml, err := dom.Marshal()
 	if err != nil {
 		return err
@@ -166,10 +193,6 @@ func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir 
 		return err
 	}
 	j.Result.DomainXML = xmlPath
-	def, err := kvm.Define(ctx, m.kvm.Libvirt, dom, o.Autostart)
-	if err != nil {
-		return fmt.Errorf("define %s in libvirt: %w", name, err)
-	}
 	j.Result.Domain, j.Result.DomainUUID = def.Name, def.UUID
 	log.Info("VM defined in libvirt", "domain", def.Name, "uuid", def.UUID, "autostart", def.Autostart, "domain_xml", xmlPath)
 	return nil
