@@ -169,3 +169,18 @@ func TestRedactSettings(t *testing.T) {
 		t.Errorf("redaction changed the wrong values: in=%v out=%v", in, out)
 	}
 }
+
+// The loader never panics and never echoes an environment value, whatever the file holds.
+func FuzzParse(f *testing.F) {
+	for _, file := range []string{"testdata/good/seed.yaml", "testdata/bad/wrong_types.yaml", "testdata/bad/impossible_values.yaml"} {
+		raw, _ := os.ReadFile(file)
+		f.Add(raw)
+	}
+	f.Add([]byte("daemon: {workers: ${HYPERSDK_TEST_WORKERS}}\nproviders: {x: {password: ${VSPHERE_PASSWORD}}}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse(data)
+		if err != nil && strings.Contains(err.Error(), "s3cret-from-env") {
+			t.Fatalf("error echoes a secret: %v", err)
+		}
+	})
+}
