@@ -59,6 +59,12 @@ func TestDefineChecksAndAutostart(t *testing.T) {
 	if _, err := Define(ctx, cfg, dom, false); !errors.Is(err, ErrExists) {
 		t.Errorf("second Define = %v, want ErrExists", err)
 	}
+	if err := Undefine(ctx, cfg, name); err != nil {
+		t.Fatalf("Undefine: %v", err)
+	}
+	if _, ok, err := Lookup(ctx, cfg, name); ok || err != nil {
+		t.Fatalf("after Undefine the domain is still there (%v)", err)
+	}
 
 	vm.Name += "-net"
 	vm.NICs = []provider.NIC{{MAC: "52:54:00:00:00:01"}}
