@@ -1,0 +1,72 @@
+package webhooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypersdk/hypersdk/core/store"
+)
+
+// List returns every hook, configured ones first.
+func (d *Dispatcher) List() ([]Hook, error) {
+	d.mu.Lock()
+	out := append([]Hook(nil), d.config...)
+	d.mu.Unlock()
+	var api []Hook
+	err := d.store.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(store.BucketWebhooks).ForEach(func(_, raw []byte) error {
+			var h Hook
+			if err := json.Unmarshal(raw, &h); err != nil {
+				return err
+			}
+			api = append(api, h)
+			return nil
+		})
+	})
+	sort.Slice(api, func(i, j int) bool { return api[i].CreatedAt.Before(api[j].CreatedAt) })
+	return append(out, api...), err
+}
+
+// Add validates and persists a hook from the API. Without a secret one is generated; the
+// returned hook carries it, and that answer is the only place it is ever shown.
+func (d *Dispatcher) Add(h Hook) (Hook, error) {
+	if err := Validate(h); err != nil {
+		return Hook{}, err
+	}
+	h.ID, h.Source, h.CreatedAt = "wh-"+randomHex(6), "api", time.Now().UTC()
+	if h.Secret == "" {
+		h.Secret = randomHex(32)
+	}
+	raw, _ := json.Marshal(h)
+	err := d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketWebhooks).Put([]byte(h.ID), raw) })
+	return h, err
+}
+
+// ErrNotFound and ErrReadOnly answer DELETE /webhooks/{id}.
+var (
+	ErrNotFound = fmt.Errorf("webhook not found")
+	ErrReadOnly = fmt.Errorf("webhook comes from the configuration file; remove it there")
+)
+
+// Delete removes a hook added through the API.
+func (d *Dispatcher) Delete(id string) error {
+	d.mu.Lock()
+	for _, h := range d.config {
+		if h.ID == id {
+			d.mu.Unlock()
+			return ErrReadOnly
+		}
+	}
+	d.mu.Unlock()
+	return d.store.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(store.BucketWebhooks)
+		if b.Get([]byte(id)) == nil {
+			return ErrNotFound
+		}
+		return b.Delete([]byte(id))
+	})
+}
