@@ -129,3 +129,66 @@ export:
 		t.Errorf("bad policy = %d %v", code, body)
 	}
 }
+
+// kill -9 while a policy's backups run: after the restart they finish, the policy records them,
+// and retention still applies.
+func TestPolicyRunSurvivesADaemonCrash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	base := filepath.Join(dir, "exports")
+	cfgPath := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfgPath, []byte(`daemon:
+  address: 127.0.0.1:0
+  log_format: json
+  plugins_dir: `+pluginsDir+`
+providers:
+  testprovider:
+    vm_count: 3
+    disk_size_bytes: 2097152
+    chunk_delay: 40ms
+export:
+  base_path: `+base+`
+database:
+  path: `+filepath.Join(dir, "hypersdk.db")+`
+`), 0o600)
+	d := startDaemonWithConfig(t, cfgPath)
+	_, p, _ := d.do("POST", "/backup-policies/create", `{"name": "prod", "vm_filter": {"tags": ["production"]},
+		"schedule": "@daily", "retention": {"count": 1}, "export_options": {"export_method": "vmdk"}}`)
+	id := p["id"].(string)
+	_, first, _ := d.do("POST", "/backup-policies/"+id+"/run", "")
+	for _, j := range first["job_ids"].([]any) {
+		d.waitJob(j.(string))
+	}
+	_, second, _ := d.do("POST", "/backup-policies/"+id+"/run", "")
+	jobIDs := second["job_ids"].([]any)
+	if len(jobIDs) != 2 {
+		t.Fatalf("second run = %v", second)
+	}
+	time.Sleep(400 * time.Millisecond) // the backups are being written
+	d.cmd.Process.Kill()
+	<-d.exited
+
+	d2 := startDaemonWithConfig(t, cfgPath)
+	for _, j := range jobIDs {
+		if job := d2.waitJob(j.(string)); job["status"] != "completed" {
+			t.Fatalf("backup after the crash = %v", job)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, got, _ := d2.do("GET", "/backup-policies/"+id, "")
+		backups := got["backups"].([]any)
+		runs := 0
+		for _, vm := range []string{"vm-001", "vm-002"} {
+			entries, _ := os.ReadDir(filepath.Join(base, "policies", "prod", vm))
+			runs += len(entries)
+		}
+		if len(backups) == 2 && runs == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the crash: %d backups recorded, %d folders on disk; want 2 and 2 (retention count 1)", len(backups), runs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
