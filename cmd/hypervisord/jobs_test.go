@@ -20,7 +20,7 @@ import (
 	"github.com/coder/websocket"
 )
 
-func needQemuImg(t *testing.T) {
+func needQemuImg(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("qemu-img"); err != nil {
 		if os.Getenv("CI") == "true" {

@@ -17,15 +17,18 @@ import (
 func main() {
 	vms := flag.Int("vms", 4, "number of VMs")
 	diskMB := flag.Int64("disk-mb", 64, "capacity of each VM disk in MiB")
+	disks := flag.Int("disks", 1, "disks per VM")
+	prefix := flag.String("name-prefix", "", "name the VMs <prefix>001… (default: DC0_C0_RP0_VM0…)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sim, err := vcsim.Start(ctx, vcsim.Options{VMs: *vms, DiskBytes: *diskMB << 20})
+	sim, err := vcsim.Start(ctx, vcsim.Options{VMs: *vms, DiskBytes: *diskMB << 20, DisksPerVM: *disks, NamePrefix: *prefix})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hypersdk-vcsim:", err)
 		os.Exit(1)
 	}
 	defer sim.Close()
 	fmt.Printf("url: %s\nusername: %s\npassword: %s\n", sim.URL(), sim.Username(), sim.Password())
+	os.Stdout.Sync()
 	<-ctx.Done()
 }
