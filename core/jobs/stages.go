@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -136,21 +138,43 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	j.Result.Converted = nil
 	r := m.liveRun(j.ID)
 	base := unsafeName.ReplaceAllString(j.Result.VM.Name, "_")
+	// Disks convert in parallel, one qemu-img per core: each is mostly single-threaded.
+	outputs := make([]string, len(exp.Disks))
+	errs := make([]error, len(exp.Disks))
+	sem := make(chan struct{}, max(runtime.NumCPU(), 1))
+	var wg sync.WaitGroup
 	for i, src := range exp.Disks {
 		out := filepath.Join(outDir, fmt.Sprintf("%s-disk%d.%s", base, i, format))
-		log.Info("converting disk", "disk", i, "source", source, "output", out, "format", format)
 		total := j.Result.VM.Disks[i].CapacityBytes
-		err := convert.Convert(ctx, m.kvm.QemuImg, src, out, convert.Options{Format: format, Compress: compress}, func(pct float64) {
-			if r != nil {
-				r.tracker.update(provider.Progress{Phase: StageConverting, Disk: 1000 + i, DiskName: filepath.Base(out),
-					BytesDone: int64(pct / 100 * float64(total)), BytesTotal: total}, nowFunc())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			log.Info("converting disk", "disk", i, "source", source, "output", out, "format", format)
+			errs[i] = convert.Convert(ctx, m.kvm.QemuImg, src, out, convert.Options{Format: format, Compress: compress}, func(pct float64) {
+				if r != nil {
+					r.tracker.update(provider.Progress{Phase: StageConverting, Disk: 1000 + i, DiskName: filepath.Base(out),
+						BytesDone: int64(pct / 100 * float64(total)), BytesTotal: total}, nowFunc())
+				}
+			})
+			if errs[i] == nil {
+				outputs[i] = out
+				metrics.BytesConverted.Add(float64(total))
 			}
-		})
-		if err != nil {
-			return fmt.Errorf("convert disk %d: %w", i, err)
+		}()
+	}
+	wg.Wait()
+	for i, out := range outputs {
+		if out != "" {
+			j.Result.Converted = append(j.Result.Converted, out)
 		}
-		j.Result.Converted = append(j.Result.Converted, out)
-		metrics.BytesConverted.Add(float64(total))
+		if errs[i] != nil && err == nil {
+			err = fmt.Errorf("convert disk %d: %w", i, errs[i])
+		}
+	}
+	if err != nil {
+		return err
 	}
 	log.Info("conversion finished", "disks", len(j.Result.Converted), "output_dir", outDir)
 	return nil
