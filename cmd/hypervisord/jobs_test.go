@@ -320,3 +320,25 @@ database:
 		t.Errorf("result = %v", res)
 	}
 }
+
+// A job cancelled while it waits to retry ends cancelled at once, without another attempt.
+func TestCancelDuringRetryBackoff(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, "providers:\n  testprovider:\n    faults: true\nexport:\n  base_path: "+t.TempDir()+"\n  max_retries: 3\n")
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"vm-exit","provider":"testprovider","export_method":"vmdk"}`)
+	id := body["job_id"].(string)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		_, j, _ := d.do("GET", "/jobs/query?job_id="+id, "")
+		if f, _ := j["failures"].([]any); len(f) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed attempt recorded: %v", j)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, job, _ := d.do("POST", "/jobs/cancel/"+id, "")
+	if job["status"] != "cancelled" || job["attempts"] != 1.0 || len(job["failures"].([]any)) != 1 {
+		t.Fatalf("cancelled during backoff = %v, want cancelled after exactly one attempt", job)
+	}
+}

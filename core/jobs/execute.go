@@ -77,17 +77,10 @@ func (m *Manager) execute(parent context.Context, id string) {
 			}
 			return
 		}
-		switch cause := context.Cause(ctx); {
-		case errors.Is(cause, errCancelled):
-			removePartials(j.ExportDir)
-			m.finish(id, StatusCancelled, "cancelled by request", nil)
-			log.Info("job cancelled")
+		if m.stoppedBy(ctx, &j, log) {
 			return
-		case errors.Is(cause, errShutdown):
-			m.update(id, func(rec *Job) error { rec.Status, rec.Stage = StatusPending, ""; return nil })
-			log.Info("job interrupted by shutdown; it resumes at the next start")
-			return
-		case errors.Is(cause, errTimeout):
+		}
+		if errors.Is(context.Cause(ctx), errTimeout) {
 			err = fmt.Errorf("%w (after %s): %v", errTimeout, m.cfg.JobTimeout, err)
 		}
 		failure := Failure{Attempt: j.Attempts, Stage: j.Stage, Error: err.Error(), At: time.Now().UTC()}
@@ -99,13 +92,37 @@ func (m *Manager) execute(parent context.Context, id string) {
 			case <-time.After(wait):
 				continue
 			case <-ctx.Done():
-				continue // the next round sees the cause and ends the job accordingly
+				if !m.stoppedBy(ctx, &j, log) { // the job timed out while waiting to retry
+					m.finish(id, StatusFailed, fmt.Sprintf("%v (after %s) while waiting to retry: %v", errTimeout, m.cfg.JobTimeout, err), nil)
+					log.Error("job failed", "stage", j.Stage, "error", err)
+				}
+				return
 			}
 		}
 		m.finish(id, StatusFailed, err.Error(), func(rec *Job) { rec.Failures = append(rec.Failures, failure) })
 		log.Error("job failed", "stage", j.Stage, "error", err)
 		return
 	}
+}
+
+// stoppedBy ends the job when its context was cancelled on purpose: by a cancel request
+// (cancelled, partial files removed) or by the daemon shutting down (back to pending, to resume
+// at the next start). It reports whether it did.
+func (m *Manager) stoppedBy(ctx context.Context, j *Job, log hclog.Logger) bool {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errCancelled):
+		if j.Kind == KindExport {
+			removePartials(j.ExportDir)
+		}
+		m.finish(j.ID, StatusCancelled, "cancelled by request", nil)
+		log.Info("job cancelled")
+		return true
+	case errors.Is(cause, errShutdown):
+		m.update(j.ID, func(rec *Job) error { rec.Status, rec.Stage = StatusPending, ""; return nil })
+		log.Info("job interrupted by shutdown; it resumes at the next start")
+		return true
+	}
+	return false
 }
 
 // finish commits a terminal state and announces it.
