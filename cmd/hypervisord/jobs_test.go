@@ -11,23 +11,18 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 func needQemuImg(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("qemu-img not found; .ci/run installs qemu-utils")
-		}
-		t.Skip("qemu-img not found (apt-get install qemu-utils)")
-	}
+	providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 }
 
 func vsphereConfig(base string) string {

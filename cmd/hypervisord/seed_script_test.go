@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,12 +15,7 @@ import (
 func TestSeedIntegrationScript(t *testing.T) {
 	needQemuImg(t)
 	for _, tool := range []string{"curl", "jq", "bash"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found; make test installs it", tool)
-			}
-			t.Skipf("%s not found", tool)
-		}
+		providertest.NeedTool(t, tool, "apt-get install "+tool+"; make test installs it")
 	}
 	const exports = "/tmp/exports" // the script's export_path is /tmp/exports/test-vm-001
 	os.RemoveAll(filepath.Join(exports, "test-vm-001"))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,13 +14,7 @@ import (
 // folder holding the real hypervisord and a stand-in hyper2kvm (a separate project).
 func TestSystemdUnitsVerify(t *testing.T) {
 	t.Parallel()
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("systemd-analyze not found (Debian package systemd)")
-		}
-		t.Skip("systemd-analyze not found (Debian package systemd)")
-	}
+	analyze := providertest.NeedTool(t, "systemd-analyze", "Debian package systemd")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	os.MkdirAll(bin, 0o755)

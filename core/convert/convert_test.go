@@ -11,18 +11,12 @@ import (
 
 	"github.com/hypersdk/hypersdk/sdk/ovf"
 	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 func needQemuImg(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("qemu-img")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("qemu-img not found; .ci/run installs qemu-utils")
-		}
-		t.Skip("qemu-img not found (apt-get install qemu-utils)")
-	}
-	return p
+	return providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 }
 
 // fixture makes a raw image with data in it and its streamOptimized VMDK twin.

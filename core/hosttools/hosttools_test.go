@@ -2,8 +2,7 @@ package hosttools
 
 import (
 	"context"
-	"os"
-	"os/exec"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 	"testing"
 )
 
@@ -27,12 +26,7 @@ func TestParseVersion(t *testing.T) {
 // qemu-img is a required peer: the project's setup installs it, and under CI its absence fails.
 func TestDetectorFindsQemuImg(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("qemu-img not installed; .ci/run installs qemu-utils")
-		}
-		t.Skip("qemu-img not installed (apt-get install qemu-utils)")
-	}
+	providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 	d := NewDetector("/nonexistent/hyper2kvm")
 	qemu, ok := d.Find(context.Background(), "qemu-img")
 	if !ok || qemu.Version == "" || qemu.Path == "" {

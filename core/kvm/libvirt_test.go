@@ -12,6 +12,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/domainxml"
 	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 const testSocket = "/var/run/libvirt/libvirt-sock"
@@ -19,12 +20,8 @@ const testSocket = "/var/run/libvirt/libvirt-sock"
 // needLibvirt fails under CI (where .ci/run starts libvirtd) and skips elsewhere.
 func needLibvirt(t *testing.T) Config {
 	t.Helper()
-	if _, err := os.Stat(testSocket); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("libvirtd is not running (no " + testSocket + "); .ci/run starts it")
-		}
-		t.Skip("libvirtd is not running: apt-get install libvirt-daemon-system, then start virtlogd and libvirtd")
-	}
+	_, err := os.Stat(testSocket)
+	providertest.NeedPeer(t, err == nil, "libvirtd is not running (no "+testSocket+"; deploy/install-deps.sh --test installs and starts it)")
 	return Config{Socket: testSocket}
 }
 

@@ -2,6 +2,7 @@ package vmdk
 
 import (
 	"errors"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,13 +64,7 @@ func TestParseDescriptors(t *testing.T) {
 
 // Real files made by qemu-img: embedded descriptors and a parent chain.
 func TestParseFilesMadeByQemuImg(t *testing.T) {
-	qemu, err := exec.LookPath("qemu-img")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("qemu-img not found")
-		}
-		t.Skip("qemu-img not found (apt-get install qemu-utils)")
-	}
+	qemu := providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 	dir := t.TempDir()
 	run := func(args ...string) {
 		cmd := exec.Command(qemu, args...)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -13,12 +12,7 @@ import (
 
 // The built plugin binary, configured with the embedded simulator, passes the conformance suite.
 func TestBinaryConformanceOnTheEmbeddedSimulator(t *testing.T) {
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("qemu-img not found; .ci/run installs qemu-utils")
-		}
-		t.Skip("qemu-img not found (apt-get install qemu-utils)")
-	}
+	providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 	bin := filepath.Join(t.TempDir(), "hypersdk-provider-vsphere")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

@@ -1,7 +1,8 @@
-package providerpb
+package providerpb_test
 
 import (
 	"bytes"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +12,7 @@ import (
 // The committed generated code must be what `make proto` produces from the .proto today.
 func TestGeneratedCodeIsCurrent(t *testing.T) {
 	for _, tool := range []string{"protoc", "protoc-gen-go", "protoc-gen-go-grpc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found: `make test` installs it (make deps tools)", tool)
-			}
-			t.Skipf("%s not found: run `make deps tools` and put bin/tools on PATH", tool)
-		}
+		providertest.NeedTool(t, tool, "`make test` installs it: make tools, bin/tools on PATH")
 	}
 	out := t.TempDir()
 	const mod = "github.com/hypersdk/hypersdk/sdk/internal/providerpb"

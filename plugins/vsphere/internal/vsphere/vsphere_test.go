@@ -2,8 +2,6 @@ package vsphere
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"testing"
 
 	"github.com/hypersdk/hypersdk/plugins/vsphere/internal/vcsim"
@@ -16,12 +14,7 @@ import (
 // disks, is missing.
 func needQemuImg(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("qemu-img not found; .ci/run installs qemu-utils")
-		}
-		t.Skip("qemu-img not found (apt-get install qemu-utils)")
-	}
+	providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 }
 
 func startSim(t testing.TB, vms int, diskMB int64) *vcsim.Simulator {
