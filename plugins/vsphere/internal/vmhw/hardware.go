@@ -29,13 +29,10 @@ func ReadDevices(vm *provider.VM, devices []types.BaseVirtualDevice, boot *types
 		switch d := dev.(type) {
 		case *types.VirtualDisk:
 			disk := provider.Disk{
-				Key: itoa(d.Key), CapacityBytes: d.CapacityInBytes, BootOrder: bootRank[d.Key],
+				Key: itoa(d.Key), Label: label(dev), CapacityBytes: d.CapacityInBytes, BootOrder: bootRank[d.Key],
 			}
 			if d.CapacityInBytes == 0 {
 				disk.CapacityBytes = d.CapacityInKB * 1024
-			}
-			if info := d.DeviceInfo.GetDescription(); info != nil {
-				disk.Label = info.Label
 			}
 			if d.UnitNumber != nil {
 				disk.Unit = *d.UnitNumber
@@ -47,10 +44,7 @@ func ReadDevices(vm *provider.VM, devices []types.BaseVirtualDevice, boot *types
 			vm.Disks = append(vm.Disks, disk)
 		case types.BaseVirtualEthernetCard:
 			card := d.GetVirtualEthernetCard()
-			nic := provider.NIC{MAC: card.MacAddress, AdapterType: list.Type(dev)}
-			if info := card.DeviceInfo.GetDescription(); info != nil {
-				nic.Label = info.Label
-			}
+			nic := provider.NIC{Label: label(dev), MAC: card.MacAddress, AdapterType: list.Type(dev)}
 			switch b := card.Backing.(type) {
 			case *types.VirtualEthernetCardNetworkBackingInfo:
 				nic.Network = b.DeviceName
@@ -59,10 +53,7 @@ func ReadDevices(vm *provider.VM, devices []types.BaseVirtualDevice, boot *types
 			}
 			vm.NICs = append(vm.NICs, nic)
 		case *types.VirtualCdrom:
-			cd := provider.CDROM{}
-			if info := d.DeviceInfo.GetDescription(); info != nil {
-				cd.Label = info.Label
-			}
+			cd := provider.CDROM{Label: label(dev)}
 			if iso, ok := d.Backing.(*types.VirtualCdromIsoBackingInfo); ok {
 				cd.ISO = iso.FileName
 			}
@@ -75,6 +66,16 @@ func ReadDevices(vm *provider.VM, devices []types.BaseVirtualDevice, boot *types
 	if len(bootRank) == 0 && len(vm.Disks) > 0 {
 		vm.Disks[0].BootOrder = 1
 	}
+}
+
+// label is the device's display label ("Hard disk 1"), or "".
+func label(dev types.BaseVirtualDevice) string {
+	if info := dev.GetVirtualDevice().DeviceInfo; info != nil {
+		if d := info.GetDescription(); d != nil {
+			return d.Label
+		}
+	}
+	return ""
 }
 
 // controllerOf names a disk controller's bus and model the way the contract does.
