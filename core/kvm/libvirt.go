@@ -93,41 +93,6 @@ func Define(ctx context.Context, c Config, dom *libvirtxml.Domain, autostart boo
 	return Defined{Name: d.Name, UUID: uuidString(d.UUID), Autostart: autostart}, nil
 }
 
-// Undefine removes a domain (and its NVRAM), e.g. when a later stage of the job failed.
-func Undefine(ctx context.Context, c Config, name string) error {
-	l, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Disconnect()
-	d, err := l.DomainLookupByName(name)
-	if err != nil {
-		return err
-	}
-	return l.DomainUndefineFlags(d, libvirt.DomainUndefineNvram)
-}
-
-// Lookup says whether a domain exists and whether it autostarts.
-func Lookup(ctx context.Context, c Config, name string) (Defined, bool, error) {
-	l, err := c.connect(ctx)
-	if err != nil {
-		return Defined{}, false, err
-	}
-	defer l.Disconnect()
-	d, err := l.DomainLookupByName(name)
-	if libvirt.IsNotFound(err) {
-		return Defined{}, false, nil
-	}
-	if err != nil {
-		return Defined{}, false, err
-	}
-	auto, err := l.DomainGetAutostart(d)
-	if err != nil {
-		return Defined{}, false, err
-	}
-	return Defined{Name: d.Name, UUID: uuidString(d.UUID), Autostart: auto == 1}, true, nil
-}
-
 func uuidString(u libvirt.UUID) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
