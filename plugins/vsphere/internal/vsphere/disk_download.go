@@ -15,8 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -44,11 +43,16 @@ type downloaded struct {
 
 func (d download) run(ctx context.Context) (downloaded, error) {
 	part := d.path + ".part"
-	f, err := os.OpenFile(part, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o644)
+	f, err := diskfile.Create(part)
 	if err != nil {
 		return downloaded{}, err
 	}
-	defer f.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			f.Abort()
+		}
+	}()
 	w := &sink{file: f, hash: sha256.New()}
 	total := d.estimate
 	log := provider.Logger(ctx)
@@ -74,7 +78,9 @@ func (d download) run(ctx context.Context) (downloaded, error) {
 		case <-time.After(wait):
 		}
 	}
-	if err := f.Sync(); err != nil {
+	closed = true
+	if err := f.Close(); err != nil {
+		os.Remove(part)
 		return downloaded{}, err
 	}
 	if err := os.Rename(part, d.path); err != nil {
@@ -128,8 +134,8 @@ func (d download) fetch(ctx context.Context, w *sink, total *int64) error {
 }
 
 // copyBody streams the response into the sink with two buffers in flight: one is being filled
-// from the network while the other is written, hashed and handed to the kernel for writeback,
-// so neither the network nor the disk waits for the other.
+// from the network while the other is written and hashed, so neither the network nor the disk
+// waits for the other.
 func (d download) copyBody(resp *http.Response, w *sink, total *int64) error {
 	type chunk struct {
 		buf []byte
@@ -138,8 +144,8 @@ func (d download) copyBody(resp *http.Response, w *sink, total *int64) error {
 	}
 	free := make(chan []byte, 2)
 	full := make(chan chunk, 2)
-	free <- make([]byte, d.chunk)
-	free <- make([]byte, d.chunk)
+	free <- diskfile.Buffer(int(d.chunk))
+	free <- diskfile.Buffer(int(d.chunk))
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -214,27 +220,30 @@ func rangeStart(h string) int64 {
 
 // sink is the partial file and the running hash of what it holds.
 type sink struct {
-	file *os.File
+	file *diskfile.Writer
 	hash hash.Hash
 	done int64
 }
 
+// write appends b to the file and to the hash at the same time: the disk write is mostly the
+// device's time (O_DIRECT), the hash is all CPU, so neither waits for the other.
 func (s *sink) write(b []byte) error {
-	if _, err := s.file.Write(b); err != nil {
+	hashed := make(chan struct{})
+	go func() {
+		s.hash.Write(b)
+		close(hashed)
+	}()
+	_, err := s.file.Write(b)
+	<-hashed
+	if err != nil {
 		return err
 	}
-	// Start writeback of this chunk now, so the fsync at the end has little left to do.
-	_ = unix.SyncFileRange(int(s.file.Fd()), s.done, int64(len(b)), unix.SYNC_FILE_RANGE_WRITE)
-	s.hash.Write(b)
 	s.done += int64(len(b))
 	return nil
 }
 
 func (s *sink) reset() error {
-	if err := s.file.Truncate(0); err != nil {
-		return err
-	}
-	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+	if err := s.file.Reset(); err != nil {
 		return err
 	}
 	s.hash.Reset()

@@ -1,0 +1,6 @@
+package diskfile
+
+import "syscall"
+
+// openDirect is the open flag that bypasses the page cache.
+const openDirect = syscall.O_DIRECT
