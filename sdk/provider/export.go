@@ -27,6 +27,12 @@ type ExportSpec struct {
 	// ResumeToken is the last Checkpoint the provider reported for this job, if any: an export
 	// task id, a lease, per-disk offsets — whatever lets it continue instead of starting over.
 	ResumeToken []byte
+	// ConvertTo is the image format ("qcow2" or "raw") the daemon converts the disks to after
+	// the export, or "". A provider that can write that image while it downloads (package
+	// diskconv does it for streamOptimized VMDKs) reports it as a KindConvertedDisk artifact
+	// beside the disk, and the daemon skips its own conversion of that disk. Ignoring it is
+	// always correct.
+	ConvertTo string
 }
 
 // ExportOptions are the seed's options{shutdown_vm, remove_cdrom, compress}.
@@ -67,6 +73,9 @@ const (
 	KindDescriptor = "descriptor"
 	KindManifest   = "manifest"
 	KindArchive    = "archive"
+	// KindConvertedDisk is disk Disk already in ExportSpec.ConvertTo's format. It is not part
+	// of the export's package (manifest, OVA); the daemon checks it and moves it into place.
+	KindConvertedDisk = "converted-disk"
 )
 
 // Artifact is one file the export wrote. Path is relative to ExportSpec.Dir; the host checks it

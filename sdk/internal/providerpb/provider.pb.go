@@ -840,17 +840,21 @@ func (x *CDROM) GetConnected() bool {
 }
 
 type ExportVMRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	VmId          string                 `protobuf:"bytes,2,opt,name=vm_id,json=vmId,proto3" json:"vm_id,omitempty"`
-	Method        string                 `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
-	Dir           string                 `protobuf:"bytes,4,opt,name=dir,proto3" json:"dir,omitempty"`
-	ShutdownVm    bool                   `protobuf:"varint,5,opt,name=shutdown_vm,json=shutdownVm,proto3" json:"shutdown_vm,omitempty"`
-	RemoveCdrom   bool                   `protobuf:"varint,6,opt,name=remove_cdrom,json=removeCdrom,proto3" json:"remove_cdrom,omitempty"`
-	Compress      bool                   `protobuf:"varint,7,opt,name=compress,proto3" json:"compress,omitempty"`
-	ChunkSize     int64                  `protobuf:"varint,8,opt,name=chunk_size,json=chunkSize,proto3" json:"chunk_size,omitempty"`
-	MaxRetries    int32                  `protobuf:"varint,9,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
-	ResumeToken   []byte                 `protobuf:"bytes,10,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	JobId       string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	VmId        string                 `protobuf:"bytes,2,opt,name=vm_id,json=vmId,proto3" json:"vm_id,omitempty"`
+	Method      string                 `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
+	Dir         string                 `protobuf:"bytes,4,opt,name=dir,proto3" json:"dir,omitempty"`
+	ShutdownVm  bool                   `protobuf:"varint,5,opt,name=shutdown_vm,json=shutdownVm,proto3" json:"shutdown_vm,omitempty"`
+	RemoveCdrom bool                   `protobuf:"varint,6,opt,name=remove_cdrom,json=removeCdrom,proto3" json:"remove_cdrom,omitempty"`
+	Compress    bool                   `protobuf:"varint,7,opt,name=compress,proto3" json:"compress,omitempty"`
+	ChunkSize   int64                  `protobuf:"varint,8,opt,name=chunk_size,json=chunkSize,proto3" json:"chunk_size,omitempty"`
+	MaxRetries  int32                  `protobuf:"varint,9,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
+	ResumeToken []byte                 `protobuf:"bytes,10,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	// The format (qcow2, raw) the daemon converts the disks to after the export, if any. A
+	// provider that can write that image while it downloads reports it as a "converted-disk"
+	// artifact, and the daemon skips its own conversion of that disk.
+	ConvertTo     string `protobuf:"bytes,11,opt,name=convert_to,json=convertTo,proto3" json:"convert_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -953,6 +957,13 @@ func (x *ExportVMRequest) GetResumeToken() []byte {
 		return x.ResumeToken
 	}
 	return nil
+}
+
+func (x *ExportVMRequest) GetConvertTo() string {
+	if x != nil {
+		return x.ConvertTo
+	}
+	return ""
 }
 
 type ExportVMEvent struct {
@@ -1476,7 +1487,7 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"\x05CDROM\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x10\n" +
 	"\x03iso\x18\x02 \x01(\tR\x03iso\x12\x1c\n" +
-	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xaa\x02\n" +
+	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xc9\x02\n" +
 	"\x0fExportVMRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x13\n" +
 	"\x05vm_id\x18\x02 \x01(\tR\x04vmId\x12\x16\n" +
@@ -1491,7 +1502,9 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"\vmax_retries\x18\t \x01(\x05R\n" +
 	"maxRetries\x12!\n" +
 	"\fresume_token\x18\n" +
-	" \x01(\fR\vresumeToken\"\xd8\x01\n" +
+	" \x01(\fR\vresumeToken\x12\x1d\n" +
+	"\n" +
+	"convert_to\x18\v \x01(\tR\tconvertTo\"\xd8\x01\n" +
 	"\rExportVMEvent\x12<\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1e.hypersdk.provider.v1.ProgressH\x00R\bprogress\x12B\n" +
 	"\n" +

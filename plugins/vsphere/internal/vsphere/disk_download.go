@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypersdk/hypersdk/sdk/diskconv"
 	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -34,11 +35,17 @@ type download struct {
 	maxRetries int
 	estimate   int64 // bytes expected when the server does not say (the disk capacity)
 	progress   func(done, total int64)
+	// convertTo ("qcow2", "raw" or "") asks for the disk also as that image, decoded from the
+	// stream as it arrives, at convertPath.
+	convertTo   string
+	convertPath string
 }
 
 type downloaded struct {
 	size   int64
 	sha256 string
+	// converted is true when convertPath holds the complete image.
+	converted bool
 }
 
 func (d download) run(ctx context.Context) (downloaded, error) {
@@ -53,7 +60,13 @@ func (d download) run(ctx context.Context) (downloaded, error) {
 			f.Abort()
 		}
 	}()
-	w := &sink{file: f, hash: sha256.New()}
+	w := &sink{file: f, hash: sha256.New(), newConverter: func() *diskconv.Converter { return d.newConverter(ctx) }}
+	w.conv = w.newConverter()
+	defer func() {
+		if w.conv != nil {
+			w.conv.Abort()
+		}
+	}()
 	total := d.estimate
 	log := provider.Logger(ctx)
 	for attempt := 0; ; attempt++ {
@@ -87,7 +100,41 @@ func (d download) run(ctx context.Context) (downloaded, error) {
 		return downloaded{}, err
 	}
 	d.progress(w.done, w.done)
-	return downloaded{size: w.done, sha256: hex.EncodeToString(w.hash.Sum(nil))}, nil
+	got := downloaded{size: w.done, sha256: hex.EncodeToString(w.hash.Sum(nil))}
+	got.converted = d.finishConversion(ctx, w)
+	return got, nil
+}
+
+// newConverter starts decoding the download into convertPath+".part" when a conversion was
+// asked for; nil otherwise. A conversion that cannot start is logged and left to the daemon.
+func (d download) newConverter(ctx context.Context) *diskconv.Converter {
+	if d.convertTo == "" {
+		return nil
+	}
+	c, err := diskconv.New(ctx, d.convertPath+".part", d.convertTo)
+	if err != nil {
+		provider.Logger(ctx).Warn("cannot convert the disk while downloading; the daemon will convert it", "error", err)
+		return nil
+	}
+	return c
+}
+
+// finishConversion waits for the image decoded beside the download and gives it its name.
+func (d download) finishConversion(ctx context.Context, w *sink) bool {
+	if w.conv == nil {
+		return false
+	}
+	err := w.conv.Close()
+	w.conv = nil
+	if err == nil {
+		err = os.Rename(d.convertPath+".part", d.convertPath)
+	}
+	if err != nil {
+		os.Remove(d.convertPath + ".part")
+		provider.Logger(ctx).Warn("disk not converted while downloading; the daemon will convert it", "error", err)
+		return false
+	}
+	return true
 }
 
 // fetch makes one GET, resuming at w.done, and copies the body into w.
@@ -218,11 +265,14 @@ func rangeStart(h string) int64 {
 	return n
 }
 
-// sink is the partial file and the running hash of what it holds.
+// sink is the partial file, the running hash of what it holds and, when asked for, the
+// conversion decoding it.
 type sink struct {
-	file *diskfile.Writer
-	hash hash.Hash
-	done int64
+	file         *diskfile.Writer
+	hash         hash.Hash
+	done         int64
+	conv         *diskconv.Converter
+	newConverter func() *diskconv.Converter
 }
 
 // write appends b to the file and to the hash at the same time: the disk write is mostly the
@@ -234,6 +284,9 @@ func (s *sink) write(b []byte) error {
 		close(hashed)
 	}()
 	_, err := s.file.Write(b)
+	if err == nil && s.conv != nil {
+		s.conv.Write(b)
+	}
 	<-hashed
 	if err != nil {
 		return err
@@ -248,5 +301,9 @@ func (s *sink) reset() error {
 	}
 	s.hash.Reset()
 	s.done = 0
+	if s.conv != nil {
+		s.conv.Abort()
+		s.conv = s.newConverter()
+	}
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/hypersdk/hypersdk/sdk/diskconv"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -142,6 +145,7 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 		total     = make([]int64, len(jobs))
 		files     = make([]types.OvfFile, len(jobs))
 		artifacts = make([]provider.Artifact, len(jobs))
+		converted []provider.Artifact
 		firstErr  error
 	)
 	for i := range jobs {
@@ -197,7 +201,8 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 			}
 			d := download{
 				client: &c.vim.Client.Client, url: j.item.URL, path: path, chunk: max(spec.ChunkSize, 64<<10),
-				maxRetries: spec.MaxRetries, estimate: total[j.disk],
+				maxRetries: spec.MaxRetries, estimate: total[j.disk], convertTo: convertTo(spec),
+				convertPath: strings.TrimSuffix(path, ".vmdk") + "." + spec.ConvertTo,
 				progress: func(done, tot int64) {
 					mu.Lock()
 					doneBytes[j.disk], total[j.disk] = done, tot
@@ -217,6 +222,10 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 			}
 			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: name, Size: got.size}
 			artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
+			if got.converted {
+				conv := strings.TrimSuffix(name, ".vmdk") + "." + spec.ConvertTo
+				converted = append(converted, provider.Artifact{Path: conv, Kind: provider.KindConvertedDisk, Format: spec.ConvertTo, Size: fileSize(filepath.Join(spec.Dir, conv)), Disk: j.disk})
+			}
 			token.Disks[j.disk] = finished{File: name, Size: got.size, SHA256: got.sha256}
 			r.Checkpoint(token.encode())
 		}()
@@ -225,7 +234,25 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = ctx.Err()
 	}
-	return files, artifacts, firstErr
+	return files, append(artifacts, converted...), firstErr
+}
+
+// convertTo is the image format to decode the downloads into, when the daemon asked for one
+// this provider can make.
+func convertTo(spec provider.ExportSpec) string {
+	switch spec.ConvertTo {
+	case diskconv.QCOW2, diskconv.Raw:
+		return spec.ConvertTo
+	}
+	return ""
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
 }
 
 // fileMatches reports whether path holds exactly size bytes with the given SHA-256.

@@ -131,6 +131,7 @@ func TestExportSurvivesFaults(t *testing.T) {
 			defer sim.SetFaults(vcsim.Faults{})
 			spec := exportSpec(t, provider.MethodVMDK)
 			spec.MaxRetries = c.retries
+			spec.ConvertTo = "qcow2" // the image decoded beside the download survives the faults too
 			res, err := p.ExportVM(context.Background(), spec, &recorder{})
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -145,7 +146,40 @@ func TestExportSurvivesFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameContent(t, sim, filepath.Join(spec.Dir, res.Artifacts[0].Path))
+			sameConverted(t, sim, spec.Dir, res.Artifacts, 1)
 		})
+	}
+}
+
+// sameConverted checks that the export carries want converted disks, each an image that
+// qemu-img finds whole and equal to the disk the simulator's VMDK was made from.
+func sameConverted(t *testing.T, sim *vcsim.Simulator, dir string, artifacts []provider.Artifact, want int) {
+	t.Helper()
+	n := 0
+	for _, a := range artifacts {
+		if a.Kind != provider.KindConvertedDisk {
+			continue
+		}
+		n++
+		raw, err := sim.RawDisk(testVM, a.Disk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := filepath.Join(dir, a.Path)
+		if a.Format == "qcow2" {
+			if out, err := exec.Command("qemu-img", "check", img).CombinedOutput(); err != nil {
+				t.Fatalf("qemu-img check %s: %v\n%s", a.Path, err, out)
+			}
+		}
+		if out, err := exec.Command("qemu-img", "compare", "-f", a.Format, "-F", "raw", img, raw).CombinedOutput(); err != nil {
+			t.Errorf("converted disk %d differs from its source: %v %s", a.Disk, err, out)
+		}
+		if st, err := os.Stat(img); err != nil || st.Size() != a.Size {
+			t.Errorf("converted disk %s: size %d reported, stat %v %v", a.Path, a.Size, st, err)
+		}
+	}
+	if n != want {
+		t.Fatalf("export has %d converted disks, want %d: %+v", n, want, artifacts)
 	}
 }
 
@@ -271,10 +305,12 @@ func TestExportTwoDisks(t *testing.T) {
 	t.Cleanup(sim.Close)
 	p := configured(t, sim)
 	spec := exportSpec(t, provider.MethodOVF)
+	spec.ConvertTo = "raw"
 	res, err := p.ExportVM(context.Background(), spec, &recorder{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameConverted(t, sim, spec.Dir, res.Artifacts, 2)
 	disks := 0
 	for _, a := range res.Artifacts {
 		if a.Kind != provider.KindDisk {
