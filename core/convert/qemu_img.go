@@ -29,6 +29,7 @@ type Source struct {
 	Offset int64 // with Size: the disk is bytes [Offset, Offset+Size) of Path
 	Size   int64
 	Format string // qemu-img driver: vmdk, raw, qcow2, vpc, vhdx; empty lets qemu-img probe a plain file
+	Name   string // the disk's file name in the export (an OVF href, an OVA member)
 }
 
 // Options shape the output.

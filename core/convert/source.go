@@ -33,7 +33,7 @@ func LoadExport(ctx context.Context, qemuImg, p string) (Export, error) {
 	name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
 	vm := provider.VM{ID: name, Name: name, CPUs: 1, MemoryMB: 1024, Firmware: provider.FirmwareBIOS,
 		Disks: []provider.Disk{{Label: "disk 1", CapacityBytes: info.VirtualSize, BootOrder: 1, Source: filepath.Base(p)}}}
-	return Export{VM: vm, Disks: []Source{{Path: p, Format: info.Format}}}, nil
+	return Export{VM: vm, Disks: []Source{{Path: p, Format: info.Format, Name: filepath.Base(p)}}}, nil
 }
 
 func loadOVA(p string) (Export, error) {
@@ -66,7 +66,7 @@ func loadOVA(p string) (Export, error) {
 		if !ok {
 			return Export{}, fmt.Errorf("OVA %s: descriptor names %q, which the archive lacks", p, f.Href)
 		}
-		out.Disks = append(out.Disks, Source{Path: p, Offset: m.Offset, Size: m.Size, Format: diskFormat(f)})
+		out.Disks = append(out.Disks, Source{Path: p, Offset: m.Offset, Size: m.Size, Format: diskFormat(f), Name: f.Href})
 	}
 	return out, nil
 }
@@ -104,7 +104,7 @@ func loadOVF(p string) (Export, error) {
 		if rel, err := filepath.Rel(dir, real); err != nil || strings.HasPrefix(rel, "..") {
 			return Export{}, fmt.Errorf("OVF %s: disk %s resolves outside its directory", p, f.Href)
 		}
-		out.Disks = append(out.Disks, Source{Path: real, Format: diskFormat(f)})
+		out.Disks = append(out.Disks, Source{Path: real, Format: diskFormat(f), Name: f.Href})
 	}
 	return out, nil
 }

@@ -206,6 +206,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 		JobID: j.ID, VMID: j.Spec.VMIdentifier, Method: j.Spec.ExportMethod, Dir: j.ExportDir,
 		Options:   provider.ExportOptions{ShutdownVM: j.Spec.Options.ShutdownVM, RemoveCDROM: j.Spec.Options.RemoveCDROM, Compress: j.Spec.Options.Compress},
 		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: j.ResumeToken,
+		ConvertTo: m.streamFormat(j),
 	}, rep)
 	<-m.exportSlots
 	if err != nil {
@@ -226,6 +227,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if err != nil {
 		return fmt.Errorf("verify export: %w", err)
 	}
+	files, streamed := splitStreamed(files)
 	name := unsafeName.ReplaceAllString(res.VM.Name, "_")
 	if name == "" {
 		name = unsafeName.ReplaceAllString(j.Spec.VMIdentifier, "_")
@@ -237,7 +239,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if err != nil {
 		return fmt.Errorf("package %s: %w", j.Spec.ExportMethod, err)
 	}
-	j.Result = &Result{VM: res.VM, OVA: pkg.OVA, Manifest: pkg.Manifest}
+	j.Result = &Result{VM: res.VM, OVA: pkg.OVA, Manifest: pkg.Manifest, Streamed: streamed}
 	for _, f := range pkg.Files {
 		j.Result.Artifacts = append(j.Result.Artifacts, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, SHA256: f.SHA256})
 	}

@@ -136,9 +136,12 @@ type Result struct {
 	OVA       string      `json:"ova,omitempty"`
 	Manifest  string      `json:"manifest,omitempty"`
 	Converted []string    `json:"converted,omitempty"`
-	DomainXML string      `json:"domain_xml,omitempty"`
-	Domain    string      `json:"libvirt_domain,omitempty"`
-	Handoff   string      `json:"hyper2kvm_manifest,omitempty"`
+	// Streamed are disks the provider converted while it downloaded them, waiting in the export
+	// directory for the conversion stage to check and adopt them.
+	Streamed  []Artifact `json:"streamed,omitempty"`
+	DomainXML string     `json:"domain_xml,omitempty"`
+	Domain    string     `json:"libvirt_domain,omitempty"`
+	Handoff   string     `json:"hyper2kvm_manifest,omitempty"`
 	// HandoffService is the state of hyper2kvm@<instance> when the manifest was written.
 	HandoffService string `json:"hyper2kvm_service,omitempty"`
 	// HandoffStatus follows hyper2kvm's answer: waiting, completed, failed or timed_out.
@@ -155,4 +158,6 @@ type Artifact struct {
 	Format string `json:"format"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// From names the exported disk a converted-disk artifact was decoded from.
+	From string `json:"from,omitempty"`
 }

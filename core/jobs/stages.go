@@ -52,18 +52,15 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 		}
 		return m.handOff(ctx, j, log)
 	}
-	if !(h.Enabled && h.AutoConvert) && j.Spec.Import == nil {
+	if h.Enabled && h.AutoConvert && m.kvm.Hyper2KVM != "" {
+		return m.runHyper2KVM(ctx, j, setStage, log)
+	}
+	format, ok := m.nativeConversion(j)
+	if !ok {
 		return nil
 	}
 	if h.Enabled && h.AutoConvert {
-		if m.kvm.Hyper2KVM != "" {
-			return m.runHyper2KVM(ctx, j, setStage, log)
-		}
 		log.Info("hyper2kvm is not installed at hyper2kvm.path; converting with the built-in pipeline (qemu-img, domain XML, libvirt)")
-	}
-	format := m.kvm.DefaultFormat
-	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
-		format = j.Spec.Import.Format
 	}
 	out, err := ConfinePath(m.kvm.OutputDir, unsafeName.ReplaceAllString(j.Result.VM.Name, "_"))
 	if err != nil {
@@ -151,6 +148,11 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if j.Result.VM.Disks[i].CapacityBytes > 0 && m.adoptStreamed(ctx, j, src, format, total, out, log) {
+				outputs[i] = out
+				m.reportConverted(r, i, out, total)
+				return
+			}
 			log.Info("converting disk", "disk", i, "source", source, "output", out, "format", format)
 			errs[i] = convert.Convert(ctx, m.kvm.QemuImg, src, out, convert.Options{Format: format, Compress: compress}, func(pct float64) {
 				if r != nil {
@@ -165,6 +167,7 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 		}()
 	}
 	wg.Wait()
+	dropStreamed(j)
 	for i, out := range outputs {
 		if out != "" {
 			j.Result.Converted = append(j.Result.Converted, out)
@@ -178,6 +181,14 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	}
 	log.Info("conversion finished", "disks", len(j.Result.Converted), "output_dir", outDir)
 	return nil
+}
+
+// reportConverted marks disk i converted in the job's progress and metrics.
+func (m *Manager) reportConverted(r *run, i int, out string, total int64) {
+	if r != nil {
+		r.tracker.update(provider.Progress{Phase: StageConverting, Disk: 1000 + i, DiskName: filepath.Base(out), BytesDone: total, BytesTotal: total}, nowFunc())
+	}
+	metrics.BytesConverted.Add(float64(total))
 }
 
 // importVM writes the domain XML beside the converted disks and defines the VM in libvirt.

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
 // Target formats.
@@ -30,7 +32,8 @@ type image interface {
 type Converter struct {
 	path   string
 	format string
-	chunks chan []byte
+	chunks chan []byte // written, waiting for the decoder
+	free   chan []byte // decoded, ready for Write to fill again
 	done   chan struct{}
 	failed atomic.Bool
 	err    error // the decoder's verdict, read after done is closed
@@ -42,17 +45,32 @@ func New(ctx context.Context, path, format string) (*Converter, error) {
 	if format != QCOW2 && format != Raw {
 		return nil, fmt.Errorf("diskconv: format %q is not %s or %s", format, QCOW2, Raw)
 	}
-	c := &Converter{path: path, format: format, chunks: make(chan []byte, 4), done: make(chan struct{})}
+	c := &Converter{path: path, format: format, chunks: make(chan []byte, queuedChunks), free: make(chan []byte, queuedChunks+1), done: make(chan struct{})}
+	for range queuedChunks + 1 {
+		c.free <- nil
+	}
 	go c.decode(ctx)
 	return c, nil
 }
+
+// queuedChunks is how many written chunks may wait for the decoder before Write blocks.
+const queuedChunks = 3
 
 // Write hands the next bytes of the VMDK to the decoder. p may be reused when Write returns.
 func (c *Converter) Write(p []byte) (int, error) {
 	if c.failed.Load() || len(p) == 0 {
 		return len(p), nil
 	}
-	c.chunks <- append([]byte(nil), p...)
+	// Chunks are copied into buffers that go round between Write and the decoder: touching
+	// fresh memory for every chunk costs more than the copy itself.
+	buf := <-c.free
+	if cap(buf) < len(p) {
+		diskfile.Put(buf)
+		buf = diskfile.Get(len(p))
+	}
+	buf = buf[:len(p)]
+	copy(buf, p)
+	c.chunks <- buf
 	return len(p), nil
 }
 
@@ -75,12 +93,20 @@ func (c *Converter) Abort() {
 }
 
 func (c *Converter) decode(ctx context.Context) {
-	defer close(c.done)
 	defer func() {
-		for range c.chunks { // keep Write from blocking after a failure
+		for range queuedChunks + 1 { // every buffer is back once the input has ended
+			diskfile.Put(<-c.free)
+		}
+		close(c.done)
+	}()
+	defer func() {
+		for b := range c.chunks { // keep Write from blocking after a failure
+			c.free <- b
 		}
 	}()
-	err := c.run(ctx, &chanReader{ctx: ctx, chunks: c.chunks})
+	in := &chanReader{ctx: ctx, chunks: c.chunks, free: c.free}
+	defer in.release()
+	err := c.run(ctx, in)
 	if err != nil {
 		c.failed.Store(true)
 		os.Remove(c.path)
@@ -109,14 +135,27 @@ func (c *Converter) run(ctx context.Context, in io.Reader) (err error) {
 		}
 	}()
 
+	// A fixed set of jobs goes round reader -> inflaters -> writer -> reader, their buffers
+	// reused for every grain.
 	type job struct {
-		g    grain
-		out  []byte
-		done chan error
+		g          grain
+		compressed []byte
+		out        []byte
+		done       chan error
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
-	work, order := make(chan *job, 2*workers), make(chan *job, 2*workers)
-	pool := sync.Pool{New: func() any { return make([]byte, s.hdr.grain) }}
+	inflight := 2*workers + 2
+	work, order, idle := make(chan *job, inflight), make(chan *job, inflight), make(chan *job, inflight)
+	for range inflight {
+		idle <- &job{compressed: diskfile.Get(int(s.hdr.grain + s.hdr.grain/8 + sector)), out: diskfile.Get(int(s.hdr.grain)), done: make(chan error, 1)}
+	}
+	defer func() {
+		for range inflight {
+			j := <-idle
+			diskfile.Put(j.compressed)
+			diskfile.Put(j.out)
+		}
+	}()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -124,7 +163,8 @@ func (c *Converter) run(ctx context.Context, in io.Reader) (err error) {
 			defer wg.Done()
 			var f inflater
 			for j := range work {
-				j.done <- f.inflate(j.g, j.out)
+				n := min(s.hdr.grain, s.hdr.capacity-j.g.offset)
+				j.done <- f.inflate(j.g, j.out[:n])
 			}
 		}()
 	}
@@ -134,22 +174,27 @@ func (c *Converter) run(ctx context.Context, in io.Reader) (err error) {
 		defer close(order)
 		defer close(work)
 		for {
-			g, err := s.next()
+			var j *job
+			select {
+			case j = <-idle:
+			case <-stop:
+				readErr <- nil
+				return
+			}
+			g, err := s.next(j.compressed)
 			if err != nil {
+				idle <- j
 				if err == io.EOF {
 					err = nil
 				}
 				readErr <- err
 				return
 			}
-			n := min(s.hdr.grain, s.hdr.capacity-g.offset)
-			j := &job{g: g, out: pool.Get().([]byte)[:n], done: make(chan error, 1)}
-			select {
-			case order <- j:
-			case <-stop:
-				readErr <- nil
-				return
+			if cap(g.compressed) > cap(j.compressed) {
+				j.compressed = g.compressed // a grain that compressed badly: keep the larger buffer
 			}
+			j.g = g
+			order <- j
 			work <- j
 		}
 	}()
@@ -157,7 +202,7 @@ func (c *Converter) run(ctx context.Context, in io.Reader) (err error) {
 	for j := range order {
 		if werr == nil {
 			if werr = <-j.done; werr == nil {
-				werr = img.WriteAt(j.out, j.g.offset)
+				werr = img.WriteAt(j.out[:min(s.hdr.grain, s.hdr.capacity-j.g.offset)], j.g.offset)
 			}
 			if werr != nil {
 				close(stop)
@@ -165,7 +210,7 @@ func (c *Converter) run(ctx context.Context, in io.Reader) (err error) {
 		} else {
 			<-j.done
 		}
-		pool.Put(j.out[:cap(j.out)])
+		idle <- j
 	}
 	wg.Wait()
 	if rerr := <-readErr; werr == nil {
@@ -177,21 +222,35 @@ func (c *Converter) run(ctx context.Context, in io.Reader) (err error) {
 	return img.Close()
 }
 
-// chanReader reads the chunks Write queued, in order.
+// chanReader reads the chunks Write queued, in order, and hands each buffer back once read.
 type chanReader struct {
 	ctx    context.Context
 	chunks <-chan []byte
-	cur    []byte
+	free   chan<- []byte
+	buf    []byte // the chunk being read
+	cur    []byte // its unread part
+}
+
+// release hands back the chunk being read.
+func (r *chanReader) release() {
+	if r.buf != nil {
+		r.free <- r.buf
+		r.buf, r.cur = nil, nil
+	}
 }
 
 func (r *chanReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
+		if r.buf != nil {
+			r.free <- r.buf
+			r.buf = nil
+		}
 		select {
 		case b, ok := <-r.chunks:
 			if !ok {
 				return 0, io.EOF
 			}
-			r.cur = b
+			r.buf, r.cur = b, b
 		case <-r.ctx.Done():
 			return 0, r.ctx.Err()
 		}

@@ -150,10 +150,11 @@ func countGrains(area []byte, h streamHeader) (int64, error) {
 	return n, nil
 }
 
-// next returns the next grain, or io.EOF at the end-of-stream marker. Grain tables, the grain
-// directory and the footer are skipped: a stream carries everything the image needs in its
-// grain markers.
-func (s *streamReader) next() (grain, error) {
+// next returns the next grain, its compressed bytes in buf when they fit (buf is reused by
+// the caller: fresh memory is slow to touch), or io.EOF at the end of the stream. Grain
+// tables, the grain directory and the footer are skipped: a stream carries everything the
+// image needs in its grain markers.
+func (s *streamReader) next(buf []byte) (grain, error) {
 	var m [sector]byte
 	for {
 		if err := s.read(m[:]); err != nil {
@@ -193,7 +194,10 @@ func (s *streamReader) next() (grain, error) {
 			return grain{}, fmt.Errorf("grain at sector %d claims %d compressed bytes", val, size)
 		}
 		// The deflated bytes start right after the 12-byte marker and run to a sector boundary.
-		data := make([]byte, int(size))
+		if cap(buf) < int(size) {
+			buf = make([]byte, size)
+		}
+		data := buf[:size]
 		n := copy(data, m[12:])
 		if err := s.read(data[n:]); err != nil {
 			return grain{}, fmt.Errorf("read grain at sector %d: %w", val, noEOF(err))

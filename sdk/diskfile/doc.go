@@ -10,7 +10,8 @@
 // an ordinary buffered file with an fsync at the end: the same contract, just slower.
 //
 //	w, err := diskfile.Create(path + ".part")
-//	buf := diskfile.Buffer(8 << 20)   // aligned: written without a copy
+//	buf := diskfile.Get(8 << 20)      // aligned, pooled: written without a copy
+//	defer diskfile.Put(buf)
 //	n, _ := io.ReadFull(body, buf)
 //	w.Write(buf[:n])
 //	err = w.Close()                   // data and size durable

@@ -14,17 +14,6 @@ const Align = 4096
 // staging is the size of the Writer's own aligned buffer for writes that cannot go straight out.
 const staging = 4 << 20
 
-// Buffer returns a byte slice of length n whose first byte is Align-aligned, so Write can hand
-// it to the kernel without copying.
-func Buffer(n int) []byte {
-	b := make([]byte, n+Align)
-	off := int(uintptr(unsafe.Pointer(&b[0])) & (Align - 1))
-	if off != 0 {
-		off = Align - off
-	}
-	return b[off : off+n : off+n]
-}
-
 // Writer writes one file sequentially from offset 0. It is not safe for concurrent use.
 type Writer struct {
 	f       *os.File
@@ -77,7 +66,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	for len(p) > 0 {
 		if w.stage == nil {
-			w.stage = Buffer(staging)
+			w.stage = Get(staging)
 			w.pending = w.stage[:len(w.pending)]
 		}
 		n := copy(w.stage[len(w.pending):staging], p)
@@ -138,11 +127,22 @@ func (w *Writer) Close() error {
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
+	w.release()
 	return err
 }
 
 // Abort closes the file without caring for its content; the caller removes it.
-func (w *Writer) Abort() { w.f.Close() }
+func (w *Writer) Abort() {
+	w.f.Close()
+	w.release()
+}
+
+func (w *Writer) release() {
+	if w.stage != nil {
+		Put(w.stage)
+		w.stage, w.pending = nil, nil
+	}
+}
 
 func (w *Writer) flush() error {
 	if len(w.pending) == 0 {

@@ -94,11 +94,22 @@ func TestWriterResetStartsOver(t *testing.T) {
 	}
 }
 
-func TestBufferIsAligned(t *testing.T) {
-	t.Parallel()
-	for _, n := range []int{1, Align, 3*Align + 1, 1 << 20} {
+func TestBuffersAreAlignedAndReused(t *testing.T) {
+	for _, n := range []int{1, Align, 3*Align + 1, 1 << 20, 10 << 20} {
 		if b := Buffer(n); len(b) != n || !aligned(b) {
 			t.Errorf("Buffer(%d): len %d, aligned %v", n, len(b), aligned(b))
 		}
+		b := Get(n)
+		if len(b) != n || !aligned(b) || cap(b) != sizeClass(n) {
+			t.Errorf("Get(%d): len %d cap %d, aligned %v", n, len(b), cap(b), aligned(b))
+		}
+		b[n-1] = 7
+		Put(b)
+		if again := Get(n); &again[0] != &b[0] {
+			t.Errorf("Get(%d) after Put did not reuse the buffer", n)
+		} else {
+			Put(again)
+		}
 	}
+	Put(make([]byte, 100)) // not from Get: ignored
 }

@@ -2,13 +2,12 @@ package provider
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
 // SafeJoin joins name onto dir and refuses any result outside dir ("..", absolute names).
@@ -30,15 +29,5 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 // FileSHA256 hashes a file and returns the hex SHA-256 and the byte count: what a provider puts
 // in Artifact.SHA256 and Artifact.Size, and what the host checks them against.
 func FileSHA256(path string) (sum string, size int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return diskfile.SHA256(path)
 }

@@ -189,23 +189,42 @@ func (d download) copyBody(resp *http.Response, w *sink, total *int64) error {
 		n   int
 		err error
 	}
+	// Two pooled buffers go round: the reader fills one while this loop writes the other.
 	free := make(chan []byte, 2)
 	full := make(chan chunk, 2)
-	free <- diskfile.Buffer(int(d.chunk))
-	free <- diskfile.Buffer(int(d.chunk))
+	free <- diskfile.Get(int(d.chunk))
+	free <- diskfile.Get(int(d.chunk))
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
+		var held []byte
+		defer func() {
+			// Once this loop has returned, the reader alone holds the buffers: give them back.
+			<-stop
+			if held != nil {
+				diskfile.Put(held)
+			}
+			for {
+				select {
+				case b := <-free:
+					diskfile.Put(b)
+				case c := <-full:
+					diskfile.Put(c.buf)
+				default:
+					return
+				}
+			}
+		}()
 		for {
-			var buf []byte
 			select {
-			case buf = <-free:
+			case held = <-free:
 			case <-stop:
 				return
 			}
-			n, err := readChunk(resp.Body, buf)
+			n, err := readChunk(resp.Body, held)
 			select {
-			case full <- chunk{buf, n, err}:
+			case full <- chunk{held, n, err}:
+				held = nil
 			case <-stop:
 				return
 			}
@@ -214,16 +233,21 @@ func (d download) copyBody(resp *http.Response, w *sink, total *int64) error {
 			}
 		}
 	}()
-	for c := range full {
+	for {
+		c := <-full
+		var werr error
 		if c.n > 0 {
-			if err := w.write(c.buf[:c.n]); err != nil {
-				return err
-			}
+			werr = w.write(c.buf[:c.n])
+		}
+		free <- c.buf
+		switch {
+		case werr != nil:
+			return werr
+		case c.n > 0:
 			d.progress(w.done, max(*total, w.done))
 		}
 		switch {
 		case c.err == nil:
-			free <- c.buf
 		case c.err == io.EOF:
 			if resp.ContentLength > 0 && w.done < *total {
 				return fmt.Errorf("connection closed at byte %d of %d", w.done, *total)
@@ -233,7 +257,6 @@ func (d download) copyBody(resp *http.Response, w *sink, total *int64) error {
 			return c.err
 		}
 	}
-	return nil
 }
 
 // readChunk fills buf unless the body ends or fails first, and returns the body's own error:

@@ -1,0 +1,94 @@
+package jobs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/convert"
+	"github.com/hypersdk/hypersdk/core/pipeline"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// nativeConversion says whether the job's disks go through the built-in conversion stage
+// (qemu-img, domain XML, libvirt) after the export, and to which format.
+func (m *Manager) nativeConversion(j *Job) (format string, ok bool) {
+	h := j.Spec.Hyper2KVM
+	switch {
+	case h.Enabled && h.DaemonMode:
+		return "", false
+	case !(h.Enabled && h.AutoConvert) && j.Spec.Import == nil:
+		return "", false
+	case h.Enabled && h.AutoConvert && m.kvm.Hyper2KVM != "":
+		return "", false
+	}
+	format = m.kvm.DefaultFormat
+	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
+		format = j.Spec.Import.Format
+	}
+	return format, true
+}
+
+// streamFormat is the format a provider is asked to decode the disks into while it downloads
+// them (ExportSpec.ConvertTo): the conversion stage's own output format, when that stage will
+// run and a provider's decoder makes exactly what it would (no compressed qcow2 clusters).
+func (m *Manager) streamFormat(j *Job) string {
+	format, ok := m.nativeConversion(j)
+	if !ok || m.kvm.Compression || m.kvm.QemuImg == "" {
+		return ""
+	}
+	return format
+}
+
+// splitStreamed separates the disks a provider converted while downloading from the files of
+// the export proper, naming for each the exported disk it came from.
+func splitStreamed(files []pipeline.File) (export []pipeline.File, streamed []Artifact) {
+	diskName := map[int]string{}
+	for _, f := range files {
+		if f.Kind == provider.KindDisk {
+			diskName[f.Disk] = f.Name
+		}
+	}
+	for _, f := range files {
+		if f.Kind != provider.KindConvertedDisk {
+			export = append(export, f)
+			continue
+		}
+		if from, ok := diskName[f.Disk]; ok {
+			streamed = append(streamed, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, From: from})
+		} else {
+			os.Remove(f.Path) // converted from no disk of this export: not to be trusted
+		}
+	}
+	return export, streamed
+}
+
+// adoptStreamed moves the image the provider decoded from disk src while downloading it to
+// out, if there is one in the wanted format that qemu-img finds whole. False means the disk
+// is to be converted the usual way; the reason is logged.
+func (m *Manager) adoptStreamed(ctx context.Context, j *Job, src convert.Source, format string, size int64, out string, log hclog.Logger) bool {
+	for _, a := range j.Result.Streamed {
+		if a.From != src.Name || a.Format != format {
+			continue
+		}
+		if err := convert.Adopt(ctx, m.kvm.QemuImg, a.Path, format, size, out); err != nil {
+			log.Warn("the disk converted during the download is not usable; converting it again", "disk", src.Name, "error", err)
+			return false
+		}
+		log.Info("disk was converted while it downloaded; checked with qemu-img and moved into place", "disk", src.Name, "output", out)
+		return true
+	}
+	return false
+}
+
+// dropStreamed removes converted images the conversion stage did not adopt.
+func dropStreamed(j *Job) {
+	for _, a := range j.Result.Streamed {
+		if _, err := os.Stat(a.Path); err == nil && filepath.IsAbs(a.Path) {
+			os.Remove(a.Path)
+		}
+	}
+	j.Result.Streamed = nil
+}
