@@ -93,10 +93,43 @@ func TestPatternOneExportConvertImport(t *testing.T) {
 		}
 	}
 	logs := d.text("/jobs/logs/" + job["job_id"].(string))
-	for _, want := range []string{"stage started stage=converting", "stage started stage=importing"} {
+	for _, want := range []string{"stage started stage=converting", "disk was converted while it downloaded", "stage started stage=importing"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("job log lacks %q", want)
 		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(base, "p1", "*.qcow2*")); len(left) != 0 {
+		t.Errorf("the image converted during the export stayed in the export directory: %v", left)
+	}
+}
+
+// With hyper2kvm.compression the disks need qemu-img's compressed clusters, which a decoder
+// does not make: the provider is not asked to convert, and qemu-img converts after the export.
+func TestCompressionConvertsAfterTheExport(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	base, out := t.TempDir(), t.TempDir()
+	d := startDaemon(t, strings.Replace(kvmConfigYAML(base, out, t.TempDir()), "hyper2kvm:\n", "hyper2kvm:\n  compression: true\n", 1))
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "ovf",
+		"export_path": "c", "hyper2kvm_integration": {"enabled": true, "auto_convert": true}}`)
+	job := d.waitJob(body["job_id"].(string))
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v", job)
+	}
+	logs := d.text("/jobs/logs/" + job["job_id"].(string))
+	if !strings.Contains(logs, "converting disk") || strings.Contains(logs, "converted while it downloaded") {
+		t.Fatalf("expected a qemu-img conversion after the export; log:\n%s", logs)
+	}
+	converted := job["result"].(map[string]any)["converted"].([]any)
+	if len(converted) != 1 {
+		t.Fatalf("converted = %v", converted)
+	}
+	vmdk := filepath.Join(base, "c", "DC0_C0_RP0_VM0-disk0.vmdk")
+	if msg, err := exec.Command("qemu-img", "compare", vmdk, converted[0].(string)).CombinedOutput(); err != nil {
+		t.Fatalf("converted disk differs from the export: %v %s", err, msg)
+	}
+	if left, _ := filepath.Glob(filepath.Join(base, "c", "*.qcow2*")); len(left) != 0 {
+		t.Errorf("a qcow2 was made in the export directory: %v", left)
 	}
 }
 
