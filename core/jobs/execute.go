@@ -212,22 +212,23 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if err != nil {
 		return fmt.Errorf("export %s from %s: %w", j.Spec.VMIdentifier, j.Spec.Provider, err)
 	}
-	var exported int64
+	var exportedBytes int64
 	for _, a := range res.Artifacts {
 		if a.Kind == provider.KindDisk {
-			exported += a.Size
+			exportedBytes += a.Size
 		}
 	}
-	metrics.BytesExported.WithLabelValues(j.Spec.Provider).Add(float64(exported))
+	metrics.BytesExported.WithLabelValues(j.Spec.Provider).Add(float64(exportedBytes))
 	metrics.ExportThroughput.WithLabelValues(j.Spec.Provider).Set(r.tracker.current().ThroughputBps)
 	if err := setStage(StagePackaging); err != nil {
 		return err
 	}
-	files, err := pipeline.Verify(j.ExportDir, res.Artifacts)
+	exported, converted := splitConverted(res.Artifacts)
+	files, err := pipeline.Verify(j.ExportDir, exported)
 	if err != nil {
 		return fmt.Errorf("verify export: %w", err)
 	}
-	files, streamed := splitStreamed(files)
+	streamed := m.verifyStreamed(j.ExportDir, files, converted, log)
 	name := unsafeName.ReplaceAllString(res.VM.Name, "_")
 	if name == "" {
 		name = unsafeName.ReplaceAllString(j.Spec.VMIdentifier, "_")

@@ -42,27 +42,41 @@ func (m *Manager) streamFormat(j *Job) string {
 	return format
 }
 
-// splitStreamed separates the disks a provider converted while downloading from the files of
-// the export proper, naming for each the exported disk it came from.
-func splitStreamed(files []pipeline.File) (export []pipeline.File, streamed []Artifact) {
+// splitConverted separates the disks a provider converted while downloading from the
+// artifacts of the export proper.
+func splitConverted(all []provider.Artifact) (exported, converted []provider.Artifact) {
+	for _, a := range all {
+		if a.Kind == provider.KindConvertedDisk {
+			converted = append(converted, a)
+		} else {
+			exported = append(exported, a)
+		}
+	}
+	return exported, converted
+}
+
+// verifyStreamed checks the converted images like any artifact and names for each the
+// exported disk it came from. They are an optimisation: one that fails the check is dropped
+// (its disk is converted after the export), never a reason to fail the job.
+func (m *Manager) verifyStreamed(dir string, files []pipeline.File, converted []provider.Artifact, log hclog.Logger) []Artifact {
 	diskName := map[int]string{}
 	for _, f := range files {
 		if f.Kind == provider.KindDisk {
 			diskName[f.Disk] = f.Name
 		}
 	}
-	for _, f := range files {
-		if f.Kind != provider.KindConvertedDisk {
-			export = append(export, f)
+	var out []Artifact
+	for _, a := range converted {
+		checked, err := pipeline.Verify(dir, []provider.Artifact{a})
+		from, ok := diskName[a.Disk]
+		if err != nil || !ok {
+			log.Warn("ignoring a converted disk the provider reported", "path", a.Path, "disk", a.Disk, "error", err)
 			continue
 		}
-		if from, ok := diskName[f.Disk]; ok {
-			streamed = append(streamed, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, From: from})
-		} else {
-			os.Remove(f.Path) // converted from no disk of this export: not to be trusted
-		}
+		f := checked[0]
+		out = append(out, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, From: from})
 	}
-	return export, streamed
+	return out
 }
 
 // adoptStreamed moves the image the provider decoded from disk src while downloading it to
@@ -72,6 +86,9 @@ func (m *Manager) adoptStreamed(ctx context.Context, j *Job, src convert.Source,
 	for _, a := range j.Result.Streamed {
 		if a.From != src.Name || a.Format != format {
 			continue
+		}
+		if _, err := os.Stat(a.Path); err != nil {
+			return false // adopted by an earlier attempt, since cleaned up
 		}
 		if err := convert.Adopt(ctx, m.kvm.QemuImg, a.Path, format, size, out); err != nil {
 			log.Warn("the disk converted during the download is not usable; converting it again", "disk", src.Name, "error", err)
