@@ -53,25 +53,28 @@ func New(ctx context.Context, path, format string) (*Converter, error) {
 	return c, nil
 }
 
-// queuedChunks is how many written chunks may wait for the decoder before Write blocks.
-const queuedChunks = 3
+// Written bytes wait for the decoder in up to queuedChunks pieces of pieceSize: a converter
+// holds at most 17 MiB whatever the download's chunk size.
+const (
+	queuedChunks = 16
+	pieceSize    = 1 << 20
+)
 
 // Write hands the next bytes of the VMDK to the decoder. p may be reused when Write returns.
 func (c *Converter) Write(p []byte) (int, error) {
-	if c.failed.Load() || len(p) == 0 {
-		return len(p), nil
+	n := len(p)
+	for len(p) > 0 && !c.failed.Load() {
+		// Pieces are copied into buffers that go round between Write and the decoder:
+		// touching fresh memory for every chunk costs more than the copy itself.
+		buf := <-c.free
+		if buf == nil {
+			buf = diskfile.Get(pieceSize)
+		}
+		m := copy(buf[:cap(buf)], p)
+		c.chunks <- buf[:m]
+		p = p[m:]
 	}
-	// Chunks are copied into buffers that go round between Write and the decoder: touching
-	// fresh memory for every chunk costs more than the copy itself.
-	buf := <-c.free
-	if cap(buf) < len(p) {
-		diskfile.Put(buf)
-		buf = diskfile.Get(len(p))
-	}
-	buf = buf[:len(p)]
-	copy(buf, p)
-	c.chunks <- buf
-	return len(p), nil
+	return n, nil
 }
 
 // Close ends the input and waits for the image: nil means the whole stream was decoded and the
@@ -95,7 +98,9 @@ func (c *Converter) Abort() {
 func (c *Converter) decode(ctx context.Context) {
 	defer func() {
 		for range queuedChunks + 1 { // every buffer is back once the input has ended
-			diskfile.Put(<-c.free)
+			if b := <-c.free; b != nil {
+				diskfile.Put(b)
+			}
 		}
 		close(c.done)
 	}()

@@ -19,7 +19,7 @@ type extent struct{ off, len int64 }
 
 // makeStream writes a raw image of size bytes holding data at the given extents and has
 // qemu-img turn it into a streamOptimized VMDK, as vCenter's export would serve it.
-func makeStream(t *testing.T, qemuImg string, size int64, data []extent, opts ...string) (raw, vmdk string) {
+func makeStream(t testing.TB, qemuImg string, size int64, data []extent, opts ...string) (raw, vmdk string) {
 	t.Helper()
 	dir := t.TempDir()
 	raw, vmdk = filepath.Join(dir, "src.raw"), filepath.Join(dir, "src.vmdk")

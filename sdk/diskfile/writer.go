@@ -1,9 +1,11 @@
 package diskfile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -11,7 +13,8 @@ import (
 // Align is the block size direct writes are aligned to: buffer address, length and file offset.
 const Align = 4096
 
-// staging is the size of the Writer's own aligned buffer for writes that cannot go straight out.
+// staging is the size of each of the Writer's two aligned buffers for writes that cannot go
+// straight out: one fills while the other is being written.
 const staging = 4 << 20
 
 // Writer writes one file sequentially from offset 0. It is not safe for concurrent use.
@@ -19,18 +22,37 @@ type Writer struct {
 	f       *os.File
 	path    string
 	direct  bool
-	off     int64  // bytes written to the file (a multiple of Align while direct)
-	pending []byte // bytes accepted but not yet written; len < staging
-	stage   []byte // aligned staging buffer, allocated on first need
+	off     int64  // bytes handed to the file: written, or being written in the background
+	pending []byte // staged bytes not yet handed over; len < staging
+	stage   []byte // aligned staging buffer being filled, from the pool on first need
+	spare   []byte // the other one: in flight, or free once inflight is done
+
+	inflight sync.WaitGroup // the background write of a full staging buffer
+	mu       sync.Mutex
+	err      error // the first background write error
 }
 
-// Create creates or truncates path for writing with O_DIRECT when the filesystem allows it.
+// Create creates or truncates path for writing with O_DIRECT when the filesystem allows it:
+// some refuse the flag at open, others only at the first write, so one block is written and
+// cut off again to find out.
 func Create(path string) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|openDirect, 0o644)
-	if err == nil {
-		return &Writer{f: f, path: path, direct: openDirect != 0}, nil
-	}
-	if openDirect == 0 || !errors.Is(err, syscall.EINVAL) {
+	if err == nil && openDirect != 0 {
+		probe := Get(Align)
+		_, werr := f.WriteAt(probe, 0)
+		Put(probe)
+		if werr == nil {
+			if err := f.Truncate(0); err != nil {
+				f.Close()
+				return nil, err
+			}
+			return &Writer{f: f, path: path, direct: true}, nil
+		}
+		f.Close()
+		if !errors.Is(werr, syscall.EINVAL) {
+			return nil, werr
+		}
+	} else if err != nil && (openDirect == 0 || !errors.Is(err, syscall.EINVAL)) {
 		return nil, err
 	}
 	f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
@@ -46,8 +68,8 @@ func (w *Writer) Direct() bool { return w.direct }
 // Size is the number of bytes written so far, including those still staged.
 func (w *Writer) Size() int64 { return w.off + int64(len(w.pending)) }
 
-// Write appends p. Aligned buffers (see Buffer) go to the kernel as they are; anything else is
-// staged and written in Align-multiples.
+// Write appends p. Aligned buffers (see Get) go to the kernel as they are; anything else is
+// staged and written in the background, a staging buffer at a time, while the next one fills.
 func (w *Writer) Write(p []byte) (int, error) {
 	if !w.direct {
 		n, err := w.f.Write(p)
@@ -56,62 +78,81 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	written := 0
 	if len(w.pending) == 0 && aligned(p) {
-		whole := len(p) &^ (Align - 1)
-		if whole > 0 {
-			if err := w.writeOut(p[:whole]); err != nil {
+		if whole := len(p) &^ (Align - 1); whole > 0 {
+			if err := w.wait(); err != nil {
 				return 0, err
 			}
+			if err := w.writeAt(p[:whole], w.off); err != nil {
+				return 0, err
+			}
+			w.off += int64(whole)
 			written, p = whole, p[whole:]
 		}
 	}
 	for len(p) > 0 {
 		if w.stage == nil {
 			w.stage = Get(staging)
-			w.pending = w.stage[:len(w.pending)]
+			w.pending = w.stage[:0]
 		}
 		n := copy(w.stage[len(w.pending):staging], p)
 		w.pending = w.stage[:len(w.pending)+n]
 		written, p = written+n, p[n:]
 		if len(w.pending) == staging {
-			if err := w.writeOut(w.pending); err != nil {
+			if err := w.handOver(); err != nil {
 				return written - n, err
 			}
-			w.pending = w.stage[:0]
 		}
 	}
 	return written, nil
 }
 
-// writeOut writes b (aligned, an Align multiple) at the current offset. A filesystem that
-// accepted O_DIRECT at open but refuses the write gets the rest of the file buffered.
-func (w *Writer) writeOut(b []byte) error {
-	n, err := w.f.WriteAt(b, w.off)
-	w.off += int64(n)
-	if errors.Is(err, syscall.EINVAL) && n == 0 && w.direct {
-		if err := w.reopenBuffered(); err != nil {
-			return err
+// handOver starts writing the full staging buffer in the background and makes the other one
+// the staging buffer, once its own write has finished.
+func (w *Writer) handOver() error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	full, off := w.stage, w.off
+	w.off += int64(len(full))
+	if w.spare == nil {
+		w.spare = Get(staging)
+	}
+	w.stage, w.spare = w.spare, full
+	w.pending = w.stage[:0]
+	w.inflight.Add(1)
+	go func() {
+		defer w.inflight.Done()
+		if err := w.writeAt(full, off); err != nil {
+			w.mu.Lock()
+			w.err = cmp.Or(w.err, err)
+			w.mu.Unlock()
 		}
-		n, err = w.f.WriteAt(b, w.off)
-		w.off += int64(n)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s at %d: %w", w.path, w.off, err)
-	}
+	}()
 	return nil
 }
 
-func (w *Writer) reopenBuffered() error {
-	f, err := os.OpenFile(w.path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
+// wait lets the background write finish and returns its error, if any.
+func (w *Writer) wait() error {
+	w.inflight.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// writeAt writes b (aligned, an Align multiple) at off.
+func (w *Writer) writeAt(b []byte, off int64) error {
+	if _, err := w.f.WriteAt(b, off); err != nil {
+		return fmt.Errorf("write %s at %d: %w", w.path, off, err)
 	}
-	w.f.Close()
-	w.f, w.direct = f, false
 	return nil
 }
 
 // Reset empties the file so the writer starts again from offset 0.
 func (w *Writer) Reset() error {
+	w.wait()
+	w.mu.Lock()
+	w.err = nil
+	w.mu.Unlock()
 	w.pending = w.pending[:0]
 	w.off = 0
 	return w.f.Truncate(0)
@@ -133,18 +174,25 @@ func (w *Writer) Close() error {
 
 // Abort closes the file without caring for its content; the caller removes it.
 func (w *Writer) Abort() {
+	w.wait()
 	w.f.Close()
 	w.release()
 }
 
 func (w *Writer) release() {
-	if w.stage != nil {
-		Put(w.stage)
-		w.stage, w.pending = nil, nil
+	for _, b := range []*[]byte{&w.stage, &w.spare} {
+		if *b != nil {
+			Put(*b)
+			*b = nil
+		}
 	}
+	w.pending = nil
 }
 
 func (w *Writer) flush() error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	if len(w.pending) == 0 {
 		return nil
 	}
@@ -156,7 +204,7 @@ func (w *Writer) flush() error {
 	}
 	padded := (len(w.pending) + Align - 1) &^ (Align - 1)
 	clear(w.stage[len(w.pending):padded])
-	if err := w.writeOut(w.stage[:padded]); err != nil {
+	if err := w.writeAt(w.stage[:padded], w.off); err != nil {
 		return err
 	}
 	w.pending = w.stage[:0]
