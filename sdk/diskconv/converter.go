@@ -61,9 +61,10 @@ const (
 )
 
 // Write hands the next bytes of the VMDK to the decoder. p may be reused when Write returns.
+// Bytes written after Close are dropped.
 func (c *Converter) Write(p []byte) (int, error) {
 	n := len(p)
-	for len(p) > 0 && !c.failed.Load() {
+	for len(p) > 0 && !c.closed && !c.failed.Load() {
 		// Pieces are copied into buffers that go round between Write and the decoder:
 		// touching fresh memory for every chunk costs more than the copy itself.
 		buf := <-c.free
