@@ -51,17 +51,18 @@ export:
 hyper2kvm:
   output_dir: %s
 `, creds["url"], creds["username"], creds["password"], base, out))
-	var ours, theirs time.Duration
-	for i := 0; i < b.N; i++ {
+	runOurs := func() time.Duration {
 		t0 := time.Now()
 		_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"DC0_C0_RP0_VM0","provider":"vsphere","export_method":"ovf",
 			"hyper2kvm_integration":{"enabled":true,"auto_convert":true}}`)
 		if job := waitJobClosely(d, body["job_id"].(string)); job["status"] != "completed" {
 			b.Fatalf("job = %v", job)
 		}
-		ours += time.Since(t0)
+		took := time.Since(t0)
 		os.RemoveAll(filepath.Join(out, "DC0_C0_RP0_VM0"))
-
+		return took
+	}
+	runTheirs := func() time.Duration {
 		gdir := b.TempDir()
 		t1 := time.Now()
 		cmd := exec.Command(govc, "export.ovf", "-vm", "DC0_C0_RP0_VM0", gdir)
@@ -76,7 +77,17 @@ hyper2kvm:
 			}
 		}
 		syncTree(b, gdir)
-		theirs += time.Since(t1)
+		return time.Since(t1)
+	}
+	// One untimed round each: the daemon's first job starts the plugin and logs in to vCenter,
+	// which a running daemon has long done; govc and qemu-img get the same warm caches.
+	runOurs()
+	runTheirs()
+	var ours, theirs time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ours += runOurs()
+		theirs += runTheirs()
 	}
 	b.ReportMetric(ours.Seconds()/float64(b.N), "hypersdk-s/op")
 	b.ReportMetric(theirs.Seconds()/float64(b.N), "govc+qemu-img-s/op")

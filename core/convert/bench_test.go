@@ -15,10 +15,7 @@ import (
 // the machine allows it, and reports the ratio: what the safety steps cost. qemu-img's -W and -m 8 were measured on 2 cores and gave
 // no gain (see shared/PEERS.md), so Convert uses qemu-img's defaults.
 func BenchmarkConvertVsQemuImg(b *testing.B) {
-	qemu, err := exec.LookPath("qemu-img")
-	if err != nil {
-		b.Skip("qemu-img not found")
-	}
+	qemu := needQemuImg(b)
 	dir := b.TempDir()
 	raw, vmdk := filepath.Join(dir, "src.raw"), filepath.Join(dir, "src.vmdk")
 	f, _ := os.Create(raw)

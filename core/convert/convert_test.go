@@ -14,7 +14,7 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
-func needQemuImg(t *testing.T) string {
+func needQemuImg(t testing.TB) string {
 	t.Helper()
 	return providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
 }

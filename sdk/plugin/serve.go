@@ -1,7 +1,12 @@
 package plugin
 
 import (
+	"io"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -17,6 +22,12 @@ import (
 //
 // Logs go as JSON to stderr through hclog (stdout belongs to go-plugin's handshake); use
 // provider.Logger(ctx) inside calls so lines carry the job they belong to.
+//
+// A provider that holds resources beyond its process (temporary files, an embedded simulator,
+// sessions worth logging out of) implements io.Closer: Serve calls Close once, when the host
+// shuts the plugin down, when the process is sent SIGTERM (as systemd does to the whole unit),
+// or when the host dies without a word (kill -9, a crash): go-plugin would leave the plugin
+// running forever then, so Serve watches its parent and exits when it is gone.
 func Serve(impl provider.Provider) {
 	logger := hclog.New(&hclog.LoggerOptions{
 		Level:      hclog.Trace,
@@ -24,6 +35,25 @@ func Serve(impl provider.Provider) {
 		JSONFormat: true,
 	})
 	hclog.SetDefault(logger)
+	closeImpl := func() {}
+	if c, ok := impl.(io.Closer); ok {
+		var once sync.Once
+		closeImpl = func() {
+			once.Do(func() {
+				if err := c.Close(); err != nil {
+					logger.Warn("closing the provider", "error", err)
+				}
+			})
+		}
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		go func() {
+			<-term
+			closeImpl()
+			os.Exit(128 + int(syscall.SIGTERM))
+		}()
+	}
+	go exitWithParent(closeImpl)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: versionedPlugins(&grpcPlugin{impl: impl}),
@@ -33,4 +63,20 @@ func Serve(impl provider.Provider) {
 		},
 		Logger: logger,
 	})
+	closeImpl() // the host asked the plugin to stop
+}
+
+// parentCheckEvery is how often a plugin looks whether the daemon that started it still lives.
+const parentCheckEvery = time.Second
+
+// exitWithParent ends the process once its parent has gone (it is then re-parented, so
+// getppid changes), after closing the provider.
+func exitWithParent(closeImpl func()) {
+	parent := os.Getppid()
+	for range time.Tick(parentCheckEvery) {
+		if os.Getppid() != parent {
+			closeImpl()
+			os.Exit(1)
+		}
+	}
 }

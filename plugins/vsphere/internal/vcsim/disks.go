@@ -38,6 +38,9 @@ func (s *Simulator) writeDisks(ctx context.Context, opts Options) error {
 			return err
 		}
 		s.tmpDir = dir
+		if err := claim(dir); err != nil {
+			return err
+		}
 	}
 	for _, obj := range s.model.Map().All("VirtualMachine") {
 		vm := obj.(*simulator.VirtualMachine)

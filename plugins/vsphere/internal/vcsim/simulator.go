@@ -57,6 +57,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	if opts.VMs < 1 || opts.DiskBytes < 1<<20 {
 		return nil, fmt.Errorf("vcsim: need at least 1 VM and 1 MiB disks, got %d VMs of %d bytes", opts.VMs, opts.DiskBytes)
 	}
+	removeStaleDirs()
 	s := &Simulator{leases: map[string]map[string]string{}, disks: map[string][]diskImage{}}
 	m := simulator.VPX()
 	m.Host, m.Cluster, m.ClusterHost, m.Machine = 0, 1, 1, opts.VMs
@@ -64,6 +65,10 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 		return nil, fmt.Errorf("vcsim: create model: %w", err)
 	}
 	s.model = m
+	if err := claim(modelHome(m)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("vcsim: %w", err)
+	}
 	m.Service.RegisterEndpoints = true
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0"}
 	m.Service.HandleFunc(nfcPath, s.serveNFC)
@@ -146,6 +151,18 @@ func (s *Simulator) Close() {
 		s.model.Remove()
 	}
 	s.removeDisks()
+}
+
+// modelHome is the temporary directory govmomi made for the model's datastores.
+func modelHome(m *simulator.Model) string {
+	for _, o := range m.Map().OptionManager().Setting {
+		if v := o.GetOptionValue(); v.Key == "vcsim.home" {
+			if home, ok := v.Value.(string); ok {
+				return home
+			}
+		}
+	}
+	return ""
 }
 
 // rename gives the VMs numbered names in their original name order.

@@ -140,3 +140,21 @@ func (p *Provider) GetVM(ctx context.Context, id string) (provider.VM, error) {
 	})
 	return vm, err
 }
+
+// Close logs out of vCenter and stops the embedded simulator, removing its files. plugin.Serve
+// calls it when the plugin is shut down.
+func (p *Provider) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pool != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		p.pool.close(ctx)
+		p.pool = nil
+	}
+	if p.sim != nil {
+		p.sim.Close()
+		p.sim = nil
+	}
+	return nil
+}

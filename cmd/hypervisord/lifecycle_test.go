@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A daemon killed with -9 gets no chance to stop its plugins: they notice they lost their
+// parent and exit on their own, and the vSphere plugin's embedded simulator takes its files
+// with it. (Not parallel: the daemon inherits TMPDIR, set for this test alone.)
+func TestPluginsDoNotOutliveAKilledDaemon(t *testing.T) {
+	needQemuImg(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	d := startDaemon(t, `
+providers:
+  vsphere:
+    simulator: true
+    simulator_vms: 1
+    simulator_disk_mb: 4
+`)
+	var plugins []int
+	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(100 * time.Millisecond) {
+		if plugins = childPIDs(d.cmd.Process.Pid); len(plugins) > 0 && len(simulatorDirs(tmp)) > 0 {
+			break
+		}
+	}
+	if len(plugins) == 0 || len(simulatorDirs(tmp)) == 0 {
+		t.Fatalf("no plugin process (%v) or no simulator directory under TMPDIR", plugins)
+	}
+	d.cmd.Process.Kill()
+	<-d.exited
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) && (anyAlive(plugins) || len(simulatorDirs(tmp)) > 0) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if anyAlive(plugins) {
+		t.Errorf("plugin processes %v outlived the daemon", plugins)
+	}
+	if left := simulatorDirs(tmp); len(left) > 0 {
+		t.Errorf("the simulator's files stayed behind: %v", left)
+	}
+}
+
+// childPIDs lists the children of pid, from /proc.
+func childPIDs(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(field); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// anyAlive reports whether one of the processes still runs (a zombie waiting for a reaper
+// counts as gone).
+func anyAlive(pids []int) bool {
+	for _, pid := range pids {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		if _, rest, ok := strings.Cut(string(stat), ") "); ok && !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X") {
+			return true
+		}
+	}
+	return false
+}
+
+func simulatorDirs(tmp string) []string {
+	govc, _ := filepath.Glob(filepath.Join(tmp, "govcsim-*"))
+	ours, _ := filepath.Glob(filepath.Join(tmp, "hypersdk-vcsim-*"))
+	return append(govc, ours...)
+}
