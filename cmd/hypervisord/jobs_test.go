@@ -202,6 +202,8 @@ func TestSubmitRejectsBadJobsAndKeepsNothing(t *testing.T) {
 		{"wrong type", `{"vm_identifier":"vm-001","provider":"testprovider","options":{"compress":"yes"}}`, "options.compress"},
 		{"unknown field", `{"vm_identifier":"vm-001","provider":"testprovider","colour":1}`, "colour"},
 		{"batch with one bad", `[{"vm_identifier":"vm-001","provider":"testprovider"},{"provider":"testprovider"}]`, "jobs[1].vm_identifier"},
+		{"export not kept, nothing converted", `{"vm_identifier":"vm-001","provider":"testprovider","hyper2kvm_integration":{"keep_export":false}}`, "hyper2kvm_integration.keep_export"},
+		{"export not kept for hyper2kvm's daemon", `{"vm_identifier":"vm-001","provider":"testprovider","hyper2kvm_integration":{"enabled":true,"daemon_mode":true,"keep_export":false}}`, "hyper2kvm_integration.keep_export"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

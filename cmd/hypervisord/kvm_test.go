@@ -103,6 +103,54 @@ func TestPatternOneExportConvertImport(t *testing.T) {
 	}
 }
 
+// keep_export: false keeps only what the migration needs: the provider decodes the disks
+// straight into qcow2 without writing them, the VM is defined, and the export directory is
+// gone. The image equals what a kept export converts to.
+func TestPatternOneWithoutKeepingTheExport(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	base, out := t.TempDir(), t.TempDir()
+	d := startDaemon(t, kvmConfigYAML(base, out, t.TempDir()))
+	domain := "DC0_C0_RP0_VM0"
+	undefineLater(t, domain)
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "ova",
+		"export_path": "gone", "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "keep_export": false},
+		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
+	job := d.waitJob(body["job_id"].(string))
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, d.text("/jobs/logs/"+job["job_id"].(string)))
+	}
+	res := job["result"].(map[string]any)
+	if res["libvirt_domain"] != domain || res["ova"] != nil || res["artifacts"] != nil {
+		t.Fatalf("result = %v", res)
+	}
+	if _, err := os.Stat(filepath.Join(base, "gone")); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(filepath.Join(base, "gone"))
+		t.Fatalf("export directory still there: %v", entries)
+	}
+	logs := d.text("/jobs/logs/" + job["job_id"].(string))
+	for _, want := range []string{"disk was converted while it downloaded", "export removed after conversion"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("job log lacks %q", want)
+		}
+	}
+	qcow := res["converted"].([]any)[0].(string)
+	kept := filepath.Join(t.TempDir(), "streamed.qcow2")
+	if err := os.Rename(qcow, kept); err != nil {
+		t.Fatal(err)
+	}
+	// The same disk exported and kept, for comparison.
+	_, body, _ = d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "vmdk", "export_path": "kept"}`)
+	if job := d.waitJob(body["job_id"].(string)); job["status"] != "completed" {
+		t.Fatalf("second job = %v", job)
+	}
+	vmdk := filepath.Join(base, "kept", domain+"-disk0.vmdk")
+	if msg, err := exec.Command("qemu-img", "compare", vmdk, kept).CombinedOutput(); err != nil {
+		t.Fatalf("image made without keeping the export differs from the disk: %v %s", err, msg)
+	}
+}
+
 // With hyper2kvm.compression the disks need qemu-img's compressed clusters, which a decoder
 // does not make: the provider is not asked to convert, and qemu-img converts after the export.
 func TestCompressionConvertsAfterTheExport(t *testing.T) {

@@ -180,7 +180,13 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	} else if err := m.exportAndPackage(ctx, j, r, setStage, log); err != nil {
 		return err
 	}
-	return m.afterExport(ctx, j, setStage, log)
+	if err := m.afterExport(ctx, j, setStage, log); err != nil {
+		return err
+	}
+	if !j.Spec.Hyper2KVM.keepExport() {
+		removeExport(j, log)
+	}
+	return nil
 }
 
 // exportAndPackage has the provider export the VM, verifies what it wrote and packages it, then
@@ -206,7 +212,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 		JobID: j.ID, VMID: j.Spec.VMIdentifier, Method: j.Spec.ExportMethod, Dir: j.ExportDir,
 		Options:   provider.ExportOptions{ShutdownVM: j.Spec.Options.ShutdownVM, RemoveCDROM: j.Spec.Options.RemoveCDROM, Compress: j.Spec.Options.Compress},
 		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: j.ResumeToken,
-		ConvertTo: m.streamFormat(j),
+		ConvertTo: m.streamFormat(j), ConvertOnly: m.streamFormat(j) != "" && !j.Spec.Hyper2KVM.keepExport(),
 	}, rep)
 	<-m.exportSlots
 	if err != nil {
@@ -228,7 +234,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if err != nil {
 		return fmt.Errorf("verify export: %w", err)
 	}
-	streamed := m.verifyStreamed(j.ExportDir, files, converted, log)
+	streamed := m.verifyStreamed(j.ExportDir, files, converted, len(res.VM.Disks), log)
 	name := unsafeName.ReplaceAllString(res.VM.Name, "_")
 	if name == "" {
 		name = unsafeName.ReplaceAllString(j.Spec.VMIdentifier, "_")
@@ -236,13 +242,17 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if j.Spec.Options.Compress {
 		log.Info("compress: the exported disks are already compressed streamOptimized VMDKs; packaging them as they are")
 	}
-	pkg, err := pipeline.PackageExport(j.ExportDir, name, j.Spec.ExportMethod, res.VM, files)
-	if err != nil {
-		return fmt.Errorf("package %s: %w", j.Spec.ExportMethod, err)
+	// An export that is not kept (keep_export: false) is not packaged: its files, if the
+	// provider wrote any, are only sources for the conversion.
+	pkg := pipeline.Package{Files: files}
+	if j.Spec.Hyper2KVM.keepExport() {
+		if pkg, err = pipeline.PackageExport(j.ExportDir, name, j.Spec.ExportMethod, res.VM, files); err != nil {
+			return fmt.Errorf("package %s: %w", j.Spec.ExportMethod, err)
+		}
 	}
 	j.Result = &Result{VM: res.VM, OVA: pkg.OVA, Manifest: pkg.Manifest, Streamed: streamed}
 	for _, f := range pkg.Files {
-		j.Result.Artifacts = append(j.Result.Artifacts, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, SHA256: f.SHA256})
+		j.Result.Artifacts = append(j.Result.Artifacts, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, SHA256: f.SHA256, Disk: f.Disk})
 	}
 	j.Packaged = true
 	if _, err := m.update(j.ID, func(rec *Job) error { rec.Result, rec.Packaged = j.Result, true; return nil }); err != nil {

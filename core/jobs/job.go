@@ -82,7 +82,14 @@ type Hyper2KVM struct {
 	AutoConvert bool   `json:"auto_convert"`
 	DaemonMode  bool   `json:"daemon_mode"`
 	Instance    string `json:"instance,omitempty"`
+	// KeepExport false (default true) removes the exported files once the built-in pipeline
+	// has converted the disks: the converted images are the product. A provider that can
+	// decode its download into the target format then writes no disk file at all.
+	KeepExport *bool `json:"keep_export,omitempty"`
 }
+
+// keepExport is KeepExport with its default.
+func (h Hyper2KVM) keepExport() bool { return h.KeepExport == nil || *h.KeepExport }
 
 // ImportOptions ask for the converted VM to be defined in libvirt at the end of the job.
 type ImportOptions struct {
@@ -158,6 +165,8 @@ type Artifact struct {
 	Format string `json:"format"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
-	// From names the exported disk a converted-disk artifact was decoded from.
+	// From names the exported disk a converted-disk artifact was decoded from, Disk its index
+	// in the VM's disks.
 	From string `json:"from,omitempty"`
+	Disk int    `json:"disk,omitempty"`
 }

@@ -117,9 +117,9 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	if m.kvm.QemuImg == "" {
 		return fmt.Errorf("%w: qemu-img is not installed (apt-get install qemu-utils)", provider.ErrUnsupported)
 	}
-	exp, err := convert.LoadExport(ctx, m.kvm.QemuImg, source)
+	exp, err := m.loadExport(ctx, j, source)
 	if err != nil {
-		return fmt.Errorf("read export %s: %w", source, err)
+		return err
 	}
 	if err := os.MkdirAll(outDir, 0o750); err != nil {
 		return err
@@ -148,9 +148,13 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if j.Result.VM.Disks[i].CapacityBytes > 0 && m.adoptStreamed(ctx, j, src, format, total, out, log) {
+			if j.Result.VM.Disks[i].CapacityBytes > 0 && m.adoptStreamed(ctx, j, i, src, format, total, out, log) {
 				outputs[i] = out
 				m.reportConverted(r, i, out, total)
+				return
+			}
+			if src.Path == "" {
+				errs[i] = fmt.Errorf("the provider kept neither the disk nor a usable converted image of it")
 				return
 			}
 			log.Info("converting disk", "disk", i, "source", source, "output", out, "format", format)

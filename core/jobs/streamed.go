@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -58,7 +60,7 @@ func splitConverted(all []provider.Artifact) (exported, converted []provider.Art
 // verifyStreamed checks the converted images like any artifact and names for each the
 // exported disk it came from. They are an optimisation: one that fails the check is dropped
 // (its disk is converted after the export), never a reason to fail the job.
-func (m *Manager) verifyStreamed(dir string, files []pipeline.File, converted []provider.Artifact, log hclog.Logger) []Artifact {
+func (m *Manager) verifyStreamed(dir string, files []pipeline.File, converted []provider.Artifact, vmDisks int, log hclog.Logger) []Artifact {
 	diskName := map[int]string{}
 	for _, f := range files {
 		if f.Kind == provider.KindDisk {
@@ -68,13 +70,16 @@ func (m *Manager) verifyStreamed(dir string, files []pipeline.File, converted []
 	var out []Artifact
 	for _, a := range converted {
 		checked, err := pipeline.Verify(dir, []provider.Artifact{a})
-		from, ok := diskName[a.Disk]
+		from, ok := diskName[a.Disk] // "" for a disk the provider kept no file of (convert-only)
+		if !ok && a.Disk >= 0 && a.Disk < vmDisks {
+			ok = true
+		}
 		if err != nil || !ok {
 			log.Warn("ignoring a converted disk the provider reported", "path", a.Path, "disk", a.Disk, "error", err)
 			continue
 		}
 		f := checked[0]
-		out = append(out, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, From: from})
+		out = append(out, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, From: from, Disk: a.Disk})
 	}
 	return out
 }
@@ -82,9 +87,12 @@ func (m *Manager) verifyStreamed(dir string, files []pipeline.File, converted []
 // adoptStreamed moves the image the provider decoded from disk src while downloading it to
 // out, if there is one in the wanted format that qemu-img finds whole. False means the disk
 // is to be converted the usual way; the reason is logged.
-func (m *Manager) adoptStreamed(ctx context.Context, j *Job, src convert.Source, format string, size int64, out string, log hclog.Logger) bool {
+func (m *Manager) adoptStreamed(ctx context.Context, j *Job, disk int, src convert.Source, format string, size int64, out string, log hclog.Logger) bool {
 	for _, a := range j.Result.Streamed {
-		if a.From != src.Name || a.Format != format {
+		// An image stands for the exported file it came from or, when the export kept no
+		// files (keep_export: false), for its disk.
+		same := a.From != "" && a.From == src.Name || a.From == "" && src.Path == "" && a.Disk == disk
+		if !same || a.Format != format {
 			continue
 		}
 		if _, err := os.Stat(a.Path); err != nil {
@@ -108,4 +116,48 @@ func dropStreamed(j *Job) {
 		}
 	}
 	j.Result.Streamed = nil
+}
+
+// removeExport deletes what the job exported once its converted disks are in place
+// (keep_export: false): the files it reported, then the directory if nothing else is in it.
+func removeExport(j *Job, log hclog.Logger) {
+	if j.Result == nil {
+		return
+	}
+	for _, a := range j.Result.Artifacts {
+		os.Remove(a.Path)
+	}
+	for _, p := range []string{j.Result.OVA, j.Result.Manifest} {
+		if p != "" {
+			os.Remove(p)
+		}
+	}
+	os.Remove(j.ExportDir) // only if empty
+	j.Result.Artifacts, j.Result.OVA, j.Result.Manifest = nil, "", ""
+	log.Info("export removed after conversion (keep_export: false)", "export_dir", j.ExportDir)
+}
+
+// loadExport finds the job's disks and VM picture. An export that is kept is read as a user
+// would (its OVA, OVF or disk); one that is not (keep_export: false) was never packaged, and
+// its disks are the files the provider reported, in disk order — a disk it kept only as a
+// converted image has an empty Source.
+func (m *Manager) loadExport(ctx context.Context, j *Job, source string) (convert.Export, error) {
+	if j.Kind != KindExport || j.Spec.Hyper2KVM.keepExport() || j.Result == nil {
+		exp, err := convert.LoadExport(ctx, m.kvm.QemuImg, source)
+		if err != nil {
+			return exp, fmt.Errorf("read export %s: %w", source, err)
+		}
+		return exp, nil
+	}
+	exp := convert.Export{VM: j.Result.VM, Disks: make([]convert.Source, len(j.Result.VM.Disks))}
+	for _, a := range j.Result.Artifacts {
+		if a.Kind == provider.KindDisk && a.Disk >= 0 && a.Disk < len(exp.Disks) {
+			format := a.Format
+			if strings.HasPrefix(format, "vmdk") {
+				format = "vmdk"
+			}
+			exp.Disks[a.Disk] = convert.Source{Path: a.Path, Format: format, Name: filepath.Base(a.Path)}
+		}
+	}
+	return exp, nil
 }

@@ -35,7 +35,7 @@ func TestVerifyStreamedKeepsOnlySoundImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := (&Manager{}).verifyStreamed(dir, files, converted, hclog.NewNullLogger())
+	got := (&Manager{}).verifyStreamed(dir, files, converted, 2, hclog.NewNullLogger())
 	if len(got) != 1 || got[0].From != "vm-disk0.vmdk" || filepath.Base(got[0].Path) != "vm-disk0.qcow2" {
 		t.Fatalf("kept %+v, want only vm-disk0.qcow2 from vm-disk0.vmdk", got)
 	}

@@ -58,6 +58,14 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	if s.Import != nil && s.Import.Format != "" && s.Import.Format != "qcow2" && s.Import.Format != "raw" {
 		return &FieldError{Field: "import.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", s.Import.Format)}
 	}
+	if h := s.Hyper2KVM; !h.keepExport() {
+		switch {
+		case h.Enabled && h.DaemonMode:
+			return &FieldError{Field: "hyper2kvm_integration.keep_export", Message: "cannot be false with daemon_mode: hyper2kvm reads the export"}
+		case !(h.Enabled && h.AutoConvert) && s.Import == nil:
+			return &FieldError{Field: "hyper2kvm_integration.keep_export", Message: "false needs auto_convert or an import block: without a conversion the export is the product"}
+		}
+	}
 	return nil
 }
 

@@ -73,7 +73,7 @@ func specToProto(s provider.ExportSpec) *pb.ExportVMRequest {
 	return &pb.ExportVMRequest{
 		JobId: s.JobID, VmId: s.VMID, Method: s.Method, Dir: s.Dir,
 		ShutdownVm: s.Options.ShutdownVM, RemoveCdrom: s.Options.RemoveCDROM, Compress: s.Options.Compress,
-		ChunkSize: s.ChunkSize, MaxRetries: int32(s.MaxRetries), ResumeToken: s.ResumeToken, ConvertTo: s.ConvertTo,
+		ChunkSize: s.ChunkSize, MaxRetries: int32(s.MaxRetries), ResumeToken: s.ResumeToken, ConvertTo: s.ConvertTo, ConvertOnly: s.ConvertOnly,
 	}
 }
 
@@ -84,7 +84,7 @@ func specFromProto(r *pb.ExportVMRequest) provider.ExportSpec {
 	return provider.ExportSpec{
 		JobID: r.JobId, VMID: r.VmId, Method: r.Method, Dir: r.Dir,
 		Options:   provider.ExportOptions{ShutdownVM: r.ShutdownVm, RemoveCDROM: r.RemoveCdrom, Compress: r.Compress},
-		ChunkSize: r.ChunkSize, MaxRetries: int(r.MaxRetries), ResumeToken: r.ResumeToken, ConvertTo: r.ConvertTo,
+		ChunkSize: r.ChunkSize, MaxRetries: int(r.MaxRetries), ResumeToken: r.ResumeToken, ConvertTo: r.ConvertTo, ConvertOnly: r.ConvertOnly,
 	}
 }
 

@@ -31,7 +31,7 @@ func TestConvertersRoundTrip(t *testing.T) {
 			return filterFromProto(filterToProto(f)), f
 		}},
 		{"export spec", func() (any, any) {
-			s := provider.ExportSpec{JobID: "j", VMID: "vm-1", Method: "ova", Dir: "/x", ChunkSize: 1 << 20, MaxRetries: 3, ConvertTo: "qcow2",
+			s := provider.ExportSpec{JobID: "j", VMID: "vm-1", Method: "ova", Dir: "/x", ChunkSize: 1 << 20, MaxRetries: 3, ConvertTo: "qcow2", ConvertOnly: true,
 				Options: provider.ExportOptions{ShutdownVM: true, RemoveCDROM: true, Compress: true}, ResumeToken: []byte("tok")}
 			return specFromProto(specToProto(s)), s
 		}},

@@ -33,6 +33,10 @@ type ExportSpec struct {
 	// beside the disk, and the daemon skips its own conversion of that disk. Ignoring it is
 	// always correct.
 	ConvertTo string
+	// ConvertOnly, with ConvertTo, says the daemon keeps only the converted images: a provider
+	// that converts a disk while downloading it may skip writing the disk file (and reports
+	// only the converted-disk artifact); a disk it cannot convert it writes as usual.
+	ConvertOnly bool
 }
 
 // ExportOptions are the seed's options{shutdown_vm, remove_cdrom, compress}.

@@ -854,7 +854,10 @@ type ExportVMRequest struct {
 	// The format (qcow2, raw) the daemon converts the disks to after the export, if any. A
 	// provider that can write that image while it downloads reports it as a "converted-disk"
 	// artifact, and the daemon skips its own conversion of that disk.
-	ConvertTo     string `protobuf:"bytes,11,opt,name=convert_to,json=convertTo,proto3" json:"convert_to,omitempty"`
+	ConvertTo string `protobuf:"bytes,11,opt,name=convert_to,json=convertTo,proto3" json:"convert_to,omitempty"`
+	// With convert_to: the daemon keeps only the converted images, so a provider converting
+	// during the download may skip writing the disk files.
+	ConvertOnly   bool `protobuf:"varint,12,opt,name=convert_only,json=convertOnly,proto3" json:"convert_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -964,6 +967,13 @@ func (x *ExportVMRequest) GetConvertTo() string {
 		return x.ConvertTo
 	}
 	return ""
+}
+
+func (x *ExportVMRequest) GetConvertOnly() bool {
+	if x != nil {
+		return x.ConvertOnly
+	}
+	return false
 }
 
 type ExportVMEvent struct {
@@ -1487,7 +1497,7 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"\x05CDROM\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x10\n" +
 	"\x03iso\x18\x02 \x01(\tR\x03iso\x12\x1c\n" +
-	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xc9\x02\n" +
+	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xec\x02\n" +
 	"\x0fExportVMRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x13\n" +
 	"\x05vm_id\x18\x02 \x01(\tR\x04vmId\x12\x16\n" +
@@ -1504,7 +1514,8 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"\fresume_token\x18\n" +
 	" \x01(\fR\vresumeToken\x12\x1d\n" +
 	"\n" +
-	"convert_to\x18\v \x01(\tR\tconvertTo\"\xd8\x01\n" +
+	"convert_to\x18\v \x01(\tR\tconvertTo\x12!\n" +
+	"\fconvert_only\x18\f \x01(\bR\vconvertOnly\"\xd8\x01\n" +
 	"\rExportVMEvent\x12<\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1e.hypersdk.provider.v1.ProgressH\x00R\bprogress\x12B\n" +
 	"\n" +

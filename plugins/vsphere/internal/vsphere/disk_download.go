@@ -36,9 +36,10 @@ type download struct {
 	estimate   int64 // bytes expected when the server does not say (the disk capacity)
 	progress   func(done, total int64)
 	// convertTo ("qcow2", "raw" or "") asks for the disk also as that image, decoded from the
-	// stream as it arrives, at convertPath.
+	// stream as it arrives, at convertPath; convertOnly for the image alone, no disk file.
 	convertTo   string
 	convertPath string
+	convertOnly bool
 }
 
 type downloaded struct {
@@ -49,6 +50,44 @@ type downloaded struct {
 }
 
 func (d download) run(ctx context.Context) (downloaded, error) {
+	if !d.convertOnly {
+		return d.runToFile(ctx)
+	}
+	got, err := d.runConvertOnly(ctx)
+	if !errors.Is(err, errNotConverted) {
+		return got, err
+	}
+	provider.Logger(ctx).Warn("disk not convertible while downloading; downloading it again as a file", "url_path", d.url.Path)
+	d.convertOnly, d.convertTo = false, ""
+	return d.runToFile(ctx)
+}
+
+// errNotConverted means a convert-only download ended without a usable image.
+var errNotConverted = errors.New("the download could not be converted as it arrived")
+
+// runConvertOnly decodes the download into the converted image and writes no disk file.
+func (d download) runConvertOnly(ctx context.Context) (downloaded, error) {
+	w := &sink{newConverter: func() *diskconv.Converter { return d.newConverter(ctx) }}
+	if w.conv = w.newConverter(); w.conv == nil {
+		return downloaded{}, errNotConverted
+	}
+	defer func() {
+		if w.conv != nil {
+			w.conv.Abort()
+		}
+	}()
+	if err := d.fetchWithRetries(ctx, w, func() {}); err != nil {
+		return downloaded{}, err
+	}
+	if !d.finishConversion(ctx, w) {
+		return downloaded{}, errNotConverted
+	}
+	d.progress(w.done, w.done)
+	return downloaded{size: w.done, converted: true}, nil
+}
+
+// runToFile downloads into path (and, when asked, the converted image beside it).
+func (d download) runToFile(ctx context.Context) (downloaded, error) {
 	part := d.path + ".part"
 	f, err := diskfile.Create(part)
 	if err != nil {
@@ -67,29 +106,8 @@ func (d download) run(ctx context.Context) (downloaded, error) {
 			w.conv.Abort()
 		}
 	}()
-	total := d.estimate
-	log := provider.Logger(ctx)
-	for attempt := 0; ; attempt++ {
-		err := d.fetch(ctx, w, &total)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			os.Remove(part)
-			return downloaded{}, ctx.Err()
-		}
-		if errors.Is(err, errLeaseGone) || attempt >= d.maxRetries {
-			os.Remove(part)
-			return downloaded{}, fmt.Errorf("download %s after %d attempts: %w", d.url.Path, attempt+1, err)
-		}
-		wait := min(200*time.Millisecond<<attempt, 10*time.Second)
-		log.Warn("disk download interrupted; retrying", "url_path", d.url.Path, "offset", w.done, "attempt", attempt+1, "wait", wait, "error", err)
-		select {
-		case <-ctx.Done():
-			os.Remove(part)
-			return downloaded{}, ctx.Err()
-		case <-time.After(wait):
-		}
+	if err := d.fetchWithRetries(ctx, w, func() { os.Remove(part) }); err != nil {
+		return downloaded{}, err
 	}
 	closed = true
 	if err := f.Close(); err != nil {
@@ -103,6 +121,35 @@ func (d download) run(ctx context.Context) (downloaded, error) {
 	got := downloaded{size: w.done, sha256: hex.EncodeToString(w.hash.Sum(nil))}
 	got.converted = d.finishConversion(ctx, w)
 	return got, nil
+}
+
+// fetchWithRetries fetches until the sink has the whole disk, resuming after interruptions
+// with backoff; on failure it calls discard for what was written.
+func (d download) fetchWithRetries(ctx context.Context, w *sink, discard func()) error {
+	total := d.estimate
+	log := provider.Logger(ctx)
+	for attempt := 0; ; attempt++ {
+		err := d.fetch(ctx, w, &total)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			discard()
+			return ctx.Err()
+		}
+		if errors.Is(err, errLeaseGone) || attempt >= d.maxRetries {
+			discard()
+			return fmt.Errorf("download %s after %d attempts: %w", d.url.Path, attempt+1, err)
+		}
+		wait := min(200*time.Millisecond<<attempt, 10*time.Second)
+		log.Warn("disk download interrupted; retrying", "url_path", d.url.Path, "offset", w.done, "attempt", attempt+1, "wait", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			discard()
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // newConverter starts decoding the download into convertPath+".part" when a conversion was
@@ -289,7 +336,7 @@ func rangeStart(h string) int64 {
 }
 
 // sink is the partial file, the running hash of what it holds and, when asked for, the
-// conversion decoding it.
+// conversion decoding it. A convert-only sink has no file and no hash.
 type sink struct {
 	file         *diskfile.Writer
 	hash         hash.Hash
@@ -301,6 +348,13 @@ type sink struct {
 // write appends b to the file and to the hash at the same time: the disk write is mostly the
 // device's time (O_DIRECT), the hash is all CPU, so neither waits for the other.
 func (s *sink) write(b []byte) error {
+	if s.file == nil { // convert-only: the converter is the only consumer
+		if s.conv != nil {
+			s.conv.Write(b)
+		}
+		s.done += int64(len(b))
+		return nil
+	}
 	hashed := make(chan struct{})
 	go func() {
 		s.hash.Write(b)
@@ -319,10 +373,12 @@ func (s *sink) write(b []byte) error {
 }
 
 func (s *sink) reset() error {
-	if err := s.file.Reset(); err != nil {
-		return err
+	if s.file != nil {
+		if err := s.file.Reset(); err != nil {
+			return err
+		}
+		s.hash.Reset()
 	}
-	s.hash.Reset()
 	s.done = 0
 	if s.conv != nil {
 		s.conv.Abort()

@@ -203,6 +203,7 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 				client: &c.vim.Client.Client, url: j.item.URL, path: path, chunk: max(spec.ChunkSize, 64<<10),
 				maxRetries: spec.MaxRetries, estimate: total[j.disk], convertTo: convertTo(spec),
 				convertPath: strings.TrimSuffix(path, ".vmdk") + "." + spec.ConvertTo,
+				convertOnly: spec.ConvertOnly && convertTo(spec) != "",
 				progress: func(done, tot int64) {
 					mu.Lock()
 					doneBytes[j.disk], total[j.disk] = done, tot
@@ -220,21 +221,30 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 				}
 				return
 			}
+			// The descriptor names the disk file even when only its conversion was kept.
 			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: name, Size: got.size}
-			artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
+			if got.sha256 != "" {
+				artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
+				token.Disks[j.disk] = finished{File: name, Size: got.size, SHA256: got.sha256}
+				r.Checkpoint(token.encode())
+			}
 			if got.converted {
 				conv := strings.TrimSuffix(name, ".vmdk") + "." + spec.ConvertTo
 				converted = append(converted, provider.Artifact{Path: conv, Kind: provider.KindConvertedDisk, Format: spec.ConvertTo, Size: fileSize(filepath.Join(spec.Dir, conv)), Disk: j.disk})
 			}
-			token.Disks[j.disk] = finished{File: name, Size: got.size, SHA256: got.sha256}
-			r.Checkpoint(token.encode())
 		}()
 	}
 	wg.Wait()
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = ctx.Err()
 	}
-	return files, append(artifacts, converted...), firstErr
+	var out []provider.Artifact
+	for _, a := range artifacts {
+		if a.Path != "" { // a convert-only disk has no file of its own
+			out = append(out, a)
+		}
+	}
+	return files, append(out, converted...), firstErr
 }
 
 // convertTo is the image format to decode the downloads into, when the daemon asked for one

@@ -329,3 +329,30 @@ func TestExportTwoDisks(t *testing.T) {
 		t.Fatalf("exported %d disks of %d", disks, len(res.VM.Disks))
 	}
 }
+
+// With ConvertOnly the provider keeps just the converted images — also through a dropped
+// connection (resumed with Range) and a server that ignores Range (the decoder starts over).
+func TestExportConvertOnlyWritesNoDiskFiles(t *testing.T) {
+	needQemuImg(t)
+	sim := startSim(t, 1, 8)
+	p := configured(t, sim)
+	for _, f := range []vcsim.Faults{{}, {DropAfterBytes: 100_000}, {DropAfterBytes: 100_000, IgnoreRange: true}} {
+		sim.SetFaults(f)
+		spec := exportSpec(t, provider.MethodOVF)
+		spec.ConvertTo, spec.ConvertOnly = "qcow2", true
+		res, err := p.ExportVM(context.Background(), spec, &recorder{})
+		sim.SetFaults(vcsim.Faults{})
+		if err != nil {
+			t.Fatalf("faults %+v: %v", f, err)
+		}
+		sameConverted(t, sim, spec.Dir, res.Artifacts, 1)
+		for _, a := range res.Artifacts {
+			if a.Kind == provider.KindDisk {
+				t.Errorf("faults %+v: a disk file was kept: %+v", f, a)
+			}
+		}
+		if vmdks, _ := filepath.Glob(filepath.Join(spec.Dir, "*.vmdk*")); len(vmdks) != 0 {
+			t.Errorf("faults %+v: disk files written: %v", f, vmdks)
+		}
+	}
+}
