@@ -171,10 +171,8 @@ func (w *qcow2Writer) Close() error {
 	be.PutUint32(hdr[56:], uint32(tableClusters))
 	be.PutUint32(hdr[96:], refcountOrder)
 	be.PutUint32(hdr[100:], qcowHeaderLength)
-	// The header goes in only once the tables it points to are on disk.
-	if err := f.Sync(); err != nil {
-		return err
-	}
+	// One sync covers tables and header: until the caller renames the file it is a .part that
+	// nothing reads, so the order they reach the disk in does not matter.
 	if _, err := f.WriteAt(hdr, 0); err != nil {
 		return fmt.Errorf("qcow2: write header: %w", err)
 	}

@@ -13,9 +13,13 @@ import (
 // Align is the block size direct writes are aligned to: buffer address, length and file offset.
 const Align = 4096
 
-// staging is the size of each of the Writer's two aligned buffers for writes that cannot go
-// straight out: one fills while the other is being written.
-const staging = 4 << 20
+// staging is the size of each of the Writer's aligned buffers for writes that cannot go
+// straight out; one fills while up to writeDepth others are being written, which keeps more
+// than one request in the device's queue.
+const (
+	staging    = 4 << 20
+	writeDepth = 2
+)
 
 // Writer writes one file sequentially from offset 0. It is not safe for concurrent use.
 type Writer struct {
@@ -23,11 +27,11 @@ type Writer struct {
 	path    string
 	direct  bool
 	off     int64  // bytes handed to the file: written, or being written in the background
-	pending []byte // staged bytes not yet handed over; len < staging
-	stage   []byte // aligned staging buffer being filled, from the pool on first need
-	spare   []byte // the other one: in flight, or free once inflight is done
+	pending []byte      // staged bytes not yet handed over; len < staging
+	stage   []byte      // aligned staging buffer being filled, from the pool on first need
+	slots   chan []byte // staging buffers free to fill (nil: not allocated yet)
 
-	inflight sync.WaitGroup // the background write of a full staging buffer
+	inflight sync.WaitGroup // background writes of full staging buffers
 	mu       sync.Mutex
 	err      error // the first background write error
 }
@@ -106,19 +110,23 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// handOver starts writing the full staging buffer in the background and makes the other one
-// the staging buffer, once its own write has finished.
+// handOver starts writing the full staging buffer in the background and takes a free one to
+// fill next, waiting while writeDepth writes are in flight.
 func (w *Writer) handOver() error {
-	if err := w.wait(); err != nil {
+	w.mu.Lock()
+	err := w.err
+	w.mu.Unlock()
+	if err != nil {
 		return err
+	}
+	if w.slots == nil {
+		w.slots = make(chan []byte, writeDepth)
+		for range writeDepth {
+			w.slots <- nil
+		}
 	}
 	full, off := w.stage, w.off
 	w.off += int64(len(full))
-	if w.spare == nil {
-		w.spare = Get(staging)
-	}
-	w.stage, w.spare = w.spare, full
-	w.pending = w.stage[:0]
 	w.inflight.Add(1)
 	go func() {
 		defer w.inflight.Done()
@@ -127,7 +135,12 @@ func (w *Writer) handOver() error {
 			w.err = cmp.Or(w.err, err)
 			w.mu.Unlock()
 		}
+		w.slots <- full
 	}()
+	if w.stage = <-w.slots; w.stage == nil {
+		w.stage = Get(staging)
+	}
+	w.pending = w.stage[:0]
 	return nil
 }
 
@@ -179,11 +192,15 @@ func (w *Writer) Abort() {
 	w.release()
 }
 
+// release gives the staging buffers back to the pool; no write may be in flight.
 func (w *Writer) release() {
-	for _, b := range []*[]byte{&w.stage, &w.spare} {
-		if *b != nil {
-			Put(*b)
-			*b = nil
+	if w.stage != nil {
+		Put(w.stage)
+		w.stage = nil
+	}
+	for w.slots != nil && len(w.slots) > 0 {
+		if b := <-w.slots; b != nil {
+			Put(b)
 		}
 	}
 	w.pending = nil
