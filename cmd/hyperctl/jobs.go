@@ -22,7 +22,7 @@ func (j jobFailed) Error() string { return "job " + j.status + ": " + j.reason }
 func jobsCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "jobs", Short: "Submit, follow and cancel jobs"}
 	var file, vm, provider, method, path, instance string
-	var shutdown, removeCD, compress, h2k, autoConvert, daemonMode, watch bool
+	var shutdown, removeCD, compress, h2k, autoConvert, daemonMode, keepExport, watch bool
 	submit := &cobra.Command{Use: "submit", Short: "Submit an export job (flags, or -f with the API's body; a list submits a batch)", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			var body any
@@ -37,7 +37,7 @@ func jobsCommand(a *app) *cobra.Command {
 				}
 				body = map[string]any{"vm_identifier": vm, "provider": provider, "export_method": method, "export_path": path,
 					"options":               map[string]any{"shutdown_vm": shutdown, "remove_cdrom": removeCD, "compress": compress},
-					"hyper2kvm_integration": map[string]any{"enabled": h2k, "auto_convert": autoConvert, "daemon_mode": daemonMode, "instance": instance}}
+					"hyper2kvm_integration": map[string]any{"enabled": h2k, "auto_convert": autoConvert, "daemon_mode": daemonMode, "instance": instance, "keep_export": keepExport}}
 			}
 			ctx, cancel := a.ctx()
 			defer cancel()
@@ -66,6 +66,7 @@ func jobsCommand(a *app) *cobra.Command {
 	fl.BoolVar(&autoConvert, "auto-convert", false, "hyper2kvm_integration.auto_convert")
 	fl.BoolVar(&daemonMode, "daemon-mode", false, "hyper2kvm_integration.daemon_mode")
 	fl.StringVar(&instance, "instance", "", "hyper2kvm_integration.instance")
+	fl.BoolVar(&keepExport, "keep-export", true, "hyper2kvm_integration.keep_export: false keeps only the converted disks")
 	fl.BoolVarP(&watch, "watch", "w", false, "follow the job until it ends")
 
 	var status string
