@@ -127,6 +127,9 @@ func (m *Manager) stoppedBy(ctx context.Context, j *Job, log hclog.Logger) bool 
 
 // finish commits a terminal state and announces it.
 func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
+	if m.cfg.SyncLogs != nil {
+		m.cfg.SyncLogs()
+	}
 	j, err := m.update(id, func(j *Job) error {
 		now := time.Now().UTC()
 		j.Status, j.FinishedAt, j.Error = s, &now, msg

@@ -40,8 +40,9 @@ func (l LogLine) String() string {
 }
 
 type pendingLine struct {
-	jobID string
-	line  LogLine
+	jobID  string
+	line   LogLine
+	synced chan struct{} // a Sync marker, not a line: closed once what came before is committed
 }
 
 // LogSink is an hclog sink that captures every log line carrying a job_id — from the daemon
@@ -98,7 +99,7 @@ func (s *LogSink) write() {
 		batch := []pendingLine{first}
 		timeout := time.After(100 * time.Millisecond)
 	collect:
-		for len(batch) < 1000 {
+		for len(batch) < 1000 && batch[len(batch)-1].synced == nil { // a Sync commits at once
 			select {
 			case l, ok := <-s.lines:
 				if !ok {
@@ -111,6 +112,9 @@ func (s *LogSink) write() {
 		}
 		_ = s.store.Update(func(tx *bolt.Tx) error {
 			for _, p := range batch {
+				if p.synced != nil {
+					continue
+				}
 				b, err := tx.Bucket(store.BucketJobLogs).CreateBucketIfNotExists([]byte(p.jobID))
 				if err != nil {
 					return err
@@ -124,6 +128,26 @@ func (s *LogSink) write() {
 			}
 			return nil
 		})
+		for _, p := range batch {
+			if p.synced != nil {
+				close(p.synced)
+			}
+		}
+	}
+}
+
+// Sync waits (up to a second) until every line accepted before the call is committed, so a
+// job's log is whole by the time its end is recorded.
+func (s *LogSink) Sync() {
+	done := make(chan struct{})
+	select {
+	case s.lines <- pendingLine{synced: done}:
+	case <-time.After(time.Second):
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Second):
 	}
 }
 

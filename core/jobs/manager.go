@@ -32,6 +32,9 @@ type Config struct {
 	BasePath          string
 	JobTimeout        time.Duration
 	RetryBackoff      time.Duration // first retry delay, doubled each attempt; default 2s
+	// SyncLogs, when set, commits the job logs written so far (LogSink.Sync); it runs before a
+	// job's end is recorded, so whoever sees the end also sees the whole log.
+	SyncLogs func()
 }
 
 // Manager owns the queue and the workers.
