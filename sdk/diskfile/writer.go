@@ -26,7 +26,7 @@ type Writer struct {
 	f       *os.File
 	path    string
 	direct  bool
-	off     int64  // bytes handed to the file: written, or being written in the background
+	off     int64       // bytes handed to the file: written, or being written in the background
 	pending []byte      // staged bytes not yet handed over; len < staging
 	stage   []byte      // aligned staging buffer being filled, from the pool on first need
 	slots   chan []byte // staging buffers free to fill (nil: not allocated yet)
