@@ -303,3 +303,34 @@ func TestFailedImportLeavesNothingConverted(t *testing.T) {
 		t.Errorf("converted files left behind: %v", left)
 	}
 }
+
+// A provider that cannot convert while downloading (the test provider writes raw disks)
+// ignores ConvertTo: with keep_export: false the daemon converts its files with qemu-img and
+// then removes them.
+func TestKeepExportFalseWithAProviderThatDoesNotConvert(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	base, out := t.TempDir(), t.TempDir()
+	d := startDaemon(t, testproviderConfig+fmt.Sprintf("export:\n  base_path: %s\nhyper2kvm:\n  output_dir: %s\n", base, out))
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "ovf",
+		"export_path": "t", "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "keep_export": false}}`)
+	job := d.waitJob(body["job_id"].(string))
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, d.text("/jobs/logs/"+job["job_id"].(string)))
+	}
+	converted := job["result"].(map[string]any)["converted"].([]any)
+	if len(converted) == 0 {
+		t.Fatalf("result = %v", job["result"])
+	}
+	for _, c := range converted {
+		if msg, err := exec.Command("qemu-img", "check", c.(string)).CombinedOutput(); err != nil {
+			t.Errorf("qemu-img check %s: %v %s", c, err, msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(base, "t")); !os.IsNotExist(err) {
+		t.Errorf("export directory still there (%v)", err)
+	}
+	if logs := d.text("/jobs/logs/" + job["job_id"].(string)); !strings.Contains(logs, "converting disk") {
+		t.Errorf("expected qemu-img to convert; log:\n%s", logs)
+	}
+}
