@@ -199,11 +199,12 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 			case <-ctx.Done():
 				return
 			}
+			format := convertTo(spec)
 			d := download{
 				client: &c.vim.Client.Client, url: j.item.URL, path: path, chunk: max(spec.ChunkSize, 64<<10),
-				maxRetries: spec.MaxRetries, estimate: total[j.disk], convertTo: convertTo(spec),
-				convertPath: strings.TrimSuffix(path, ".vmdk") + "." + spec.ConvertTo,
-				convertOnly: spec.ConvertOnly && convertTo(spec) != "",
+				maxRetries: spec.MaxRetries, estimate: total[j.disk], convertTo: format,
+				convertPath: strings.TrimSuffix(path, ".vmdk") + "." + format,
+				convertOnly: spec.ConvertOnly && format != "",
 				progress: func(done, tot int64) {
 					mu.Lock()
 					doneBytes[j.disk], total[j.disk] = done, tot
@@ -229,8 +230,8 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 				r.Checkpoint(token.encode())
 			}
 			if got.converted {
-				conv := strings.TrimSuffix(name, ".vmdk") + "." + spec.ConvertTo
-				converted = append(converted, provider.Artifact{Path: conv, Kind: provider.KindConvertedDisk, Format: spec.ConvertTo, Size: fileSize(filepath.Join(spec.Dir, conv)), Disk: j.disk})
+				conv := strings.TrimSuffix(name, ".vmdk") + "." + format
+				converted = append(converted, provider.Artifact{Path: conv, Kind: provider.KindConvertedDisk, Format: format, Size: fileSize(filepath.Join(spec.Dir, conv)), Disk: j.disk})
 			}
 		}()
 	}
