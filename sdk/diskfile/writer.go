@@ -40,26 +40,26 @@ type Writer struct {
 // some refuse the flag at open, others only at the first write, so one block is written and
 // cut off again to find out.
 func Create(path string) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|openDirect, 0o644)
-	if err == nil && openDirect != 0 {
-		probe := Get(Align)
-		_, werr := f.WriteAt(probe, 0)
-		Put(probe)
-		if werr == nil {
-			if err := f.Truncate(0); err != nil {
-				f.Close()
-				return nil, err
+	if openDirect != 0 {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|openDirect, 0o644)
+		if err == nil {
+			probe := Get(Align)
+			_, err = f.WriteAt(probe, 0)
+			Put(probe)
+			if err == nil {
+				if err := f.Truncate(0); err != nil {
+					f.Close()
+					return nil, err
+				}
+				return &Writer{f: f, path: path, direct: true}, nil
 			}
-			return &Writer{f: f, path: path, direct: true}, nil
+			f.Close()
 		}
-		f.Close()
-		if !errors.Is(werr, syscall.EINVAL) {
-			return nil, werr
+		if !errors.Is(err, syscall.EINVAL) {
+			return nil, err
 		}
-	} else if err != nil && (openDirect == 0 || !errors.Is(err, syscall.EINVAL)) {
-		return nil, err
 	}
-	f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (w *Writer) Direct() bool { return w.direct }
 func (w *Writer) Size() int64 { return w.off + int64(len(w.pending)) }
 
 // Write appends p. Aligned buffers (see Get) go to the kernel as they are; anything else is
-// staged and written in the background, a staging buffer at a time, while the next one fills.
+// staged and written in the background while the next staging buffer fills.
 func (w *Writer) Write(p []byte) (int, error) {
 	if !w.direct {
 		n, err := w.f.Write(p)
