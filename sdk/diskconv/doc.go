@@ -16,5 +16,5 @@
 // A conversion failure never fails the download: Write always accepts the bytes, and the
 // error waits for Close. The daemon checks every image with `qemu-img check` before using it.
 // A converter holds at most 17 MiB of queued input plus a few grains, whatever the disk size;
-// the qcow2 writer keeps its L2 tables in memory (8 bytes per allocated 64 KiB cluster).
+// the qcow2 writer keeps its L2 tables in memory (64 KiB per 512 MiB of disk holding data).
 package diskconv
