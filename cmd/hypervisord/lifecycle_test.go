@@ -81,3 +81,34 @@ func simulatorDirs(tmp string) []string {
 	ours, _ := filepath.Glob(filepath.Join(tmp, "hypersdk-vcsim-*"))
 	return append(govc, ours...)
 }
+
+// A job for a provider whose plugin cannot come up (here: its vCenter refuses connections)
+// waits for it, and says so in its log with the plugin's last error; it can be cancelled.
+func TestJobWaitingForAPluginSaysWhy(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, `
+providers:
+  vsphere:
+    host: "http://127.0.0.1:1/sdk"
+    username: u
+    password: p
+`)
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "vm-1", "provider": "vsphere", "export_method": "vmdk"}`)
+	id, _ := body["job_id"].(string)
+	if id == "" {
+		t.Fatalf("submit = %v", body)
+	}
+	var logs string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if logs = d.text("/jobs/logs/" + id); strings.Contains(logs, "waiting for the provider plugin to come back") {
+			break
+		}
+	}
+	if !strings.Contains(logs, "waiting for the provider plugin to come back") || !strings.Contains(logs, "127.0.0.1:1") {
+		t.Fatalf("job log does not say what it waits for:\n%s", logs)
+	}
+	d.do("POST", "/jobs/cancel/"+id, "")
+	if job := d.waitJob(id); job["status"] != "cancelled" {
+		t.Fatalf("job = %v", job)
+	}
+}

@@ -212,6 +212,7 @@ func (in *instance) snapshot() Status {
 // current returns the live provider, waiting up to the context's deadline for a plugin that is
 // starting or restarting, so a call right after a crash rides out the restart.
 func (in *instance) current(ctx context.Context) (provider.Provider, *goplugin.Client, error) {
+	told := false
 	for {
 		in.mu.Lock()
 		p, c, st, changed := in.provider, in.client, in.status, in.changed
@@ -223,6 +224,10 @@ func (in *instance) current(ctx context.Context) (provider.Provider, *goplugin.C
 			in.notifyExited()
 		case st.State != StateStarting && st.State != StateRestarting:
 			return nil, nil, fmt.Errorf("provider %s is %s: %s: %w", in.name, st.State, st.LastError, provider.ErrUnavailable)
+		case !told && st.State == StateRestarting && provider.JobID(ctx) != "":
+			// Say in the job's log why it is not moving: it waits for the plugin to be back.
+			in.log.Warn("waiting for the provider plugin to come back", "job_id", provider.JobID(ctx), "last_error", st.LastError)
+			told = true
 		}
 		select {
 		case <-changed:
