@@ -44,6 +44,17 @@ providers:
 	if left := simulatorDirs(tmp); len(left) > 0 {
 		t.Errorf("the simulator's files stayed behind: %v", left)
 	}
+	// The plugins' sockets live in the daemon's own directory, which the next daemon sweeps.
+	if stray, _ := filepath.Glob(filepath.Join(tmp, "plugin*")); len(stray) > 0 {
+		t.Errorf("plugin sockets left directly in TMPDIR: %v", stray)
+	}
+	before, _ := filepath.Glob(filepath.Join(tmp, "hypersdk-plugins-*"))
+	d2 := startDaemon(t, testproviderConfig)
+	after, _ := filepath.Glob(filepath.Join(tmp, "hypersdk-plugins-*"))
+	if len(before) != 1 || len(after) != 1 || after[0] == before[0] {
+		t.Errorf("socket directories: %v before the second daemon, %v after; want the dead daemon's swept", before, after)
+	}
+	d2.stop()
 }
 
 // childPIDs lists the children of pid, from /proc.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/config"
 	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/tempdir"
 )
 
 // ErrUnknownProvider means no provider of that name is configured or installed.
@@ -25,6 +27,7 @@ var ErrUnknownProvider = errors.New("unknown provider")
 // Host owns every plugin process.
 type Host struct {
 	log       hclog.Logger
+	sockets   string // where the plugins put their unix sockets; removed at Close
 	instances map[string]*instance
 	idle      map[string]Status // providers shown in /capabilities that are not running
 	cancel    context.CancelFunc
@@ -42,6 +45,12 @@ func Start(ctx context.Context, log hclog.Logger, dir string, providers map[stri
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h := &Host{log: log, instances: map[string]*instance{}, idle: map[string]Status{}, cancel: cancel}
+	// Plugins that exit by a signal or with a daemon killed -9 leave their sockets behind: one
+	// directory per daemon, swept by the next one when its owner is gone, keeps /tmp clean.
+	if h.sockets, err = tempdir.Create("hypersdk-plugins-"); err != nil {
+		log.Warn("no private directory for plugin sockets; using the system's", "error", err)
+		h.sockets = ""
+	}
 	now := time.Now()
 	for name, path := range found {
 		if p, ok := providers[name]; !ok || !p.IsEnabled() {
@@ -68,6 +77,7 @@ func Start(ctx context.Context, log hclog.Logger, dir string, providers map[stri
 		plog := log.Named(name)
 		plog.Debug("launching plugin", "path", path, "settings", config.RedactSettings(p.Settings))
 		in := newInstance(name, path, p.PluginSHA256, settings, plog)
+		in.socketDir = h.sockets
 		h.instances[name] = in
 		h.wg.Add(1)
 		go func() {
@@ -133,4 +143,7 @@ func (h *Host) Statuses() []Status {
 func (h *Host) Close() {
 	h.cancel()
 	h.wg.Wait()
+	if h.sockets != "" {
+		os.RemoveAll(h.sockets)
+	}
 }

@@ -36,6 +36,8 @@ type instance struct {
 	sha256   string
 	settings provider.Config
 	log      hclog.Logger
+	// socketDir is where the plugin creates its unix socket ("" for the system's temp dir).
+	socketDir string
 
 	mu       sync.Mutex
 	status   Status
@@ -104,7 +106,11 @@ func (in *instance) start(ctx context.Context) error {
 			return fmt.Errorf("%w: plugin binary %s has sha256 %s, but providers.%s.plugin_sha256 pins %s", errPermanent, in.path, sum, in.name, in.sha256)
 		}
 	}
-	client := goplugin.NewClient(sdkplugin.ClientConfig(exec.Command(in.path), in.log))
+	cmd := exec.Command(in.path)
+	if in.socketDir != "" {
+		cmd.Env = []string{goplugin.EnvUnixSocketDir + "=" + in.socketDir} // go-plugin adds the rest
+	}
+	client := goplugin.NewClient(sdkplugin.ClientConfig(cmd, in.log))
 	p, err := sdkplugin.Dispense(client)
 	if err != nil {
 		client.Kill()

@@ -15,6 +15,8 @@ import (
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/hypersdk/hypersdk/sdk/tempdir"
 )
 
 // diskImage is one simulated VM disk: the raw content it was made from and the
@@ -34,13 +36,10 @@ func (s *Simulator) writeDisks(ctx context.Context, opts Options) error {
 	}
 	dir := opts.Dir
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "hypersdk-vcsim-"); err != nil {
+		if dir, err = tempdir.Create("hypersdk-vcsim-"); err != nil {
 			return err
 		}
 		s.tmpDir = dir
-		if err := claim(dir); err != nil {
-			return err
-		}
 	}
 	for _, obj := range s.model.Map().All("VirtualMachine") {
 		vm := obj.(*simulator.VirtualMachine)

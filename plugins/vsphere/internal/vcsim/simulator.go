@@ -16,6 +16,8 @@ import (
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/vapi/simulator" // tagging REST API
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/hypersdk/hypersdk/sdk/tempdir"
 )
 
 // Options shape the simulated inventory.
@@ -57,7 +59,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	if opts.VMs < 1 || opts.DiskBytes < 1<<20 {
 		return nil, fmt.Errorf("vcsim: need at least 1 VM and 1 MiB disks, got %d VMs of %d bytes", opts.VMs, opts.DiskBytes)
 	}
-	removeStaleDirs()
+	tempdir.Sweep("govcsim-", "hypersdk-vcsim-") // what simulators killed with -9 left
 	s := &Simulator{leases: map[string]map[string]string{}, disks: map[string][]diskImage{}}
 	m := simulator.VPX()
 	m.Host, m.Cluster, m.ClusterHost, m.Machine = 0, 1, 1, opts.VMs
@@ -65,7 +67,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 		return nil, fmt.Errorf("vcsim: create model: %w", err)
 	}
 	s.model = m
-	if err := claim(modelHome(m)); err != nil {
+	if err := tempdir.Claim(modelHome(m)); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("vcsim: %w", err)
 	}
