@@ -49,6 +49,8 @@ type downloaded struct {
 	converted bool
 }
 
+// run fetches the disk. A convert-only download keeps just the decoded image; when the
+// stream cannot be decoded, the disk is fetched again as a file, so nothing is lost.
 func (d download) run(ctx context.Context) (downloaded, error) {
 	if !d.convertOnly {
 		return d.runToFile(ctx)
