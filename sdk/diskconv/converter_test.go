@@ -61,6 +61,31 @@ func feed(t *testing.T, c *Converter, path string, seed uint64) {
 	}
 }
 
+// convertAndCompare converts vmdk through a Converter fed in network-sized pieces and checks
+// the image with qemu-img: whole (check, for qcow2) and equal to raw (compare). It returns the
+// image's path.
+func convertAndCompare(t *testing.T, qemuImg, vmdk, raw, format string, seed uint64) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out."+format)
+	c, err := New(context.Background(), out, format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(t, c, vmdk, seed)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if format == QCOW2 {
+		if msg, err := exec.Command(qemuImg, "check", out).CombinedOutput(); err != nil {
+			t.Fatalf("qemu-img check: %v\n%s", err, msg)
+		}
+	}
+	if msg, err := exec.Command(qemuImg, "compare", "-q", "-f", "raw", "-F", format, raw, out).CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img compare: %v %s", err, msg)
+	}
+	return out
+}
+
 func TestConverterMatchesTheSourceDisk(t *testing.T) {
 	t.Parallel()
 	qemuImg := providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils")
@@ -81,23 +106,7 @@ func TestConverterMatchesTheSourceDisk(t *testing.T) {
 			t.Run(tt.name+"/"+format, func(t *testing.T) {
 				t.Parallel()
 				raw, vmdk := makeStream(t, qemuImg, tt.size, tt.data, tt.opts...)
-				out := filepath.Join(t.TempDir(), "out."+format)
-				c, err := New(context.Background(), out, format)
-				if err != nil {
-					t.Fatal(err)
-				}
-				feed(t, c, vmdk, uint64(i))
-				if err := c.Close(); err != nil {
-					t.Fatal(err)
-				}
-				if format == QCOW2 {
-					if msg, err := exec.Command(qemuImg, "check", out).CombinedOutput(); err != nil {
-						t.Fatalf("qemu-img check: %v\n%s", err, msg)
-					}
-				}
-				if msg, err := exec.Command(qemuImg, "compare", "-q", "-f", "raw", "-F", format, raw, out).CombinedOutput(); err != nil {
-					t.Fatalf("qemu-img compare: %v %s", err, msg)
-				}
+				convertAndCompare(t, qemuImg, vmdk, raw, format, uint64(i))
 			})
 		}
 	}
@@ -135,24 +144,10 @@ func TestConverterDecodesVMwareStreams(t *testing.T) {
 			if msg, err := exec.Command(qemuImg, "compare", "-q", raw, vmdk).CombinedOutput(); err != nil {
 				t.Fatalf("fixture: qemu-img compare: %v %s", err, msg)
 			}
-			out := filepath.Join(t.TempDir(), "out.qcow2")
-			c, err := New(context.Background(), out, QCOW2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			feed(t, c, vmdk, uint64(i))
-			if err := c.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if msg, err := exec.Command(qemuImg, "check", out).CombinedOutput(); err != nil {
-				t.Fatalf("qemu-img check: %v\n%s", err, msg)
-			}
-			if msg, err := exec.Command(qemuImg, "compare", "-q", raw, out).CombinedOutput(); err != nil {
-				t.Fatalf("qemu-img compare: %v %s", err, msg)
-			}
+			out := convertAndCompare(t, qemuImg, vmdk, raw, QCOW2, uint64(i))
 			// Without its end-of-stream marker the same stream is not whole.
 			cut, _ := os.ReadFile(vmdk)
-			c, _ = New(context.Background(), out, QCOW2)
+			c, _ := New(context.Background(), out, QCOW2)
 			c.Write(cut[:len(cut)-sector])
 			if err := c.Close(); err == nil {
 				t.Fatal("a stream without its end-of-stream marker converted without error")
