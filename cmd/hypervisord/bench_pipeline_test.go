@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
 // BenchmarkExportAndConvertVsGovcAndQemuImg times the whole path a user cares about — export a VM
@@ -58,7 +60,8 @@ hyper2kvm:
 		t0 := time.Now()
 		_, body, _ := d.do("POST", "/jobs/submit", fmt.Sprintf(`{"vm_identifier":"DC0_C0_RP0_VM0","provider":"vsphere","export_method":"ovf",
 			"hyper2kvm_integration":{"enabled":true,"auto_convert":true,"keep_export":%v}}`, keepExport))
-		if job := waitJobClosely(d, body["job_id"].(string)); job["status"] != "completed" {
+		// Polled every 10 ms: the tests' 100 ms would add up to 0.1 s to a sub-second run.
+		if job := d.waitJobEvery(body["job_id"].(string), 10*time.Millisecond); job["status"] != "completed" {
 			b.Fatalf("job = %v", job)
 		}
 		took := time.Since(t0)
@@ -104,26 +107,8 @@ hyper2kvm:
 func syncTree(b *testing.B, dir string) {
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err == nil && info.Mode().IsRegular() {
-			if f, err := os.OpenFile(p, os.O_RDWR, 0); err == nil {
-				f.Sync()
-				f.Close()
-			}
+			diskfile.Sync(p)
 		}
 		return nil
 	})
-}
-
-// waitJobClosely polls every 10 ms: the tests' 100 ms poll would add up to 0.1 s to a run that
-// takes under a second.
-func waitJobClosely(d *daemon, id string) map[string]any {
-	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); {
-		_, j, _ := d.do("GET", "/jobs/query?job_id="+id, "")
-		switch j["status"] {
-		case "completed", "failed", "cancelled":
-			return j
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	d.t.Fatalf("job %s did not finish", id)
-	return nil
 }

@@ -145,6 +145,12 @@ func (d *daemon) stop() error {
 // waitJob polls /jobs/query until the job reaches a terminal status.
 func (d *daemon) waitJob(id string) map[string]any {
 	d.t.Helper()
+	return d.waitJobEvery(id, 100*time.Millisecond)
+}
+
+// waitJobEvery polls the job every interval until it ends (for at most two minutes).
+func (d *daemon) waitJobEvery(id string, interval time.Duration) map[string]any {
+	d.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		_, j, _ := d.do("GET", "/jobs/query?job_id="+id, "")
@@ -152,7 +158,7 @@ func (d *daemon) waitJob(id string) map[string]any {
 		case "completed", "failed", "cancelled":
 			return j
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(interval)
 	}
 	d.t.Fatalf("job %s did not finish", id)
 	return nil

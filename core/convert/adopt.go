@@ -22,11 +22,19 @@ func Adopt(ctx context.Context, qemuImg, img, format string, virtualSize int64, 
 		return fmt.Errorf("%s is a %d-byte %s image, want a %d-byte %s one", img, gotSize, gotFormat, virtualSize, format)
 	}
 	if format == FormatQCOW2 {
-		if msg, err := exec.CommandContext(ctx, qemuImg, "check", "-q", "-f", "qcow2", img).CombinedOutput(); err != nil {
-			return fmt.Errorf("qemu-img check %s: %v: %s", img, err, bytes.TrimSpace(msg))
+		if err := checkQCOW2(ctx, qemuImg, img); err != nil {
+			return err
 		}
 	}
 	return os.Rename(img, out)
+}
+
+// checkQCOW2 runs `qemu-img check` on a qcow2 image: its tables and refcounts agree.
+func checkQCOW2(ctx context.Context, qemuImg, path string) error {
+	if msg, err := exec.CommandContext(ctx, qemuImg, "check", "-q", "-f", "qcow2", path).CombinedOutput(); err != nil {
+		return fmt.Errorf("qemu-img check %s: %v: %s", path, err, bytes.TrimSpace(msg))
+	}
+	return nil
 }
 
 // imageFormat tells a qcow2 (by its header: magic, version, virtual size) from a raw image

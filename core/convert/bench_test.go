@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
 // BenchmarkConvertVsQemuImg converts a 1 GiB streamOptimized VMDK (256 MiB of data) to qcow2 with
@@ -48,7 +50,7 @@ func BenchmarkConvertVsQemuImg(b *testing.B) {
 		if err := exec.Command(qemu, "convert", "-f", "vmdk", "-O", "qcow2", vmdk, out2).Run(); err != nil {
 			b.Fatal(err)
 		}
-		if err := syncPath(out2); err != nil { // durable, like Convert's result
+		if err := diskfile.Sync(out2); err != nil { // durable, like Convert's result
 			b.Fatal(err)
 		}
 		bare += time.Since(t1)

@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
 // Formats a conversion can produce.
@@ -110,12 +112,12 @@ func Convert(ctx context.Context, qemuImg string, src Source, out string, opts O
 		return fmt.Errorf("qemu-img convert: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	if opts.Format == FormatQCOW2 {
-		if out, err := exec.CommandContext(ctx, qemuImg, "check", "-q", "-f", "qcow2", part).CombinedOutput(); err != nil {
+		if err := checkQCOW2(ctx, qemuImg, part); err != nil {
 			os.Remove(part)
-			return fmt.Errorf("qemu-img check of the converted disk: %v: %s", err, bytes.TrimSpace(out))
+			return fmt.Errorf("the converted disk: %w", err)
 		}
 	}
-	if err := syncPath(part); err != nil {
+	if err := diskfile.Sync(part); err != nil {
 		os.Remove(part)
 		return err
 	}
@@ -133,15 +135,6 @@ func splitCR(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
-}
-
-func syncPath(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // ImageInfo is what qemu-img info says of an image.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/ovf"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -151,7 +152,7 @@ func writeSmallFile(dir, name string, data []byte, kind, format string) (File, e
 	if err := os.WriteFile(path+".part", data, 0o644); err != nil {
 		return File{}, err
 	}
-	if err := syncFile(path + ".part"); err != nil {
+	if err := diskfile.Sync(path + ".part"); err != nil {
 		return File{}, err
 	}
 	if err := os.Rename(path+".part", path); err != nil {
@@ -162,13 +163,4 @@ func writeSmallFile(dir, name string, data []byte, kind, format string) (File, e
 		return File{}, err
 	}
 	return File{Path: path, Name: name, Kind: kind, Format: format, Size: size, SHA256: sum}, nil
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hypersdk/hypersdk/plugins/vsphere/internal/vcsim"
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -86,12 +87,7 @@ func syncAll(b *testing.B, dir string) {
 		if err != nil || e.IsDir() {
 			return err
 		}
-		f, err := os.OpenFile(p, os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return f.Sync()
+		return diskfile.Sync(p)
 	})
 	if err != nil {
 		b.Fatal(err)
