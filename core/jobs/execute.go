@@ -211,11 +211,12 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 		return context.Cause(ctx)
 	}
 	rep := &reporter{m: m, id: j.ID, tracker: r.tracker}
+	convertTo := m.streamFormat(j)
 	res, err := p.ExportVM(provider.WithJobID(ctx, j.ID), provider.ExportSpec{
 		JobID: j.ID, VMID: j.Spec.VMIdentifier, Method: j.Spec.ExportMethod, Dir: j.ExportDir,
 		Options:   provider.ExportOptions{ShutdownVM: j.Spec.Options.ShutdownVM, RemoveCDROM: j.Spec.Options.RemoveCDROM, Compress: j.Spec.Options.Compress},
 		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: j.ResumeToken,
-		ConvertTo: m.streamFormat(j), ConvertOnly: m.streamFormat(j) != "" && !j.Spec.Hyper2KVM.keepExport(),
+		ConvertTo: convertTo, ConvertOnly: convertTo != "" && !j.Spec.Hyper2KVM.keepExport(),
 	}, rep)
 	<-m.exportSlots
 	if err != nil {

@@ -111,9 +111,7 @@ func (m *Manager) adoptStreamed(ctx context.Context, j *Job, disk int, src conve
 // dropStreamed removes converted images the conversion stage did not adopt.
 func dropStreamed(j *Job) {
 	for _, a := range j.Result.Streamed {
-		if _, err := os.Stat(a.Path); err == nil && filepath.IsAbs(a.Path) {
-			os.Remove(a.Path)
-		}
+		os.Remove(a.Path) // absolute, checked by Verify; gone already if adopted
 	}
 	j.Result.Streamed = nil
 }
