@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,28 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 	}
 	if q := hyperctl(t, server, "jobs", "cancel", done); q.code != 1 || !strings.Contains(q.stderr, "409") {
 		t.Errorf("cancelling a finished job: %+v", q)
+	}
+}
+
+// The table of a submit names the job it accepted, one row per job, single or batch.
+func TestJobsSubmitTableShowsTheJobID(t *testing.T) {
+	t.Parallel()
+	server := startDaemon(t)
+	batch := filepath.Join(t.TempDir(), "batch.json")
+	os.WriteFile(batch, []byte(`[{"vm_identifier":"vm-001","provider":"testprovider"},{"vm_identifier":"vm-002","provider":"testprovider"}]`), 0o600)
+	row := regexp.MustCompile(`(?m)^job-[0-9a-f]{12}\s+pending\s+\d{4}-`)
+	for _, c := range []struct {
+		name string
+		args []string
+		rows int
+	}{
+		{"one job", []string{"jobs", "submit", "--vm", "vm-001", "--provider", "testprovider"}, 1},
+		{"a batch", []string{"jobs", "submit", "-f", batch}, 2},
+	} {
+		r := hyperctl(t, server, c.args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "JOB_ID") || len(row.FindAllString(r.stdout, -1)) != c.rows {
+			t.Errorf("%s: hyperctl %v = exit %d\n%s%s\nwant a header and %d row(s) with the job id", c.name, c.args, r.code, r.stdout, r.stderr, c.rows)
+		}
 	}
 }
 

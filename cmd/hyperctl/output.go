@@ -17,7 +17,7 @@ type column struct {
 }
 
 // render prints v as JSON, YAML, or — for format "table" with columns — as a table of the list
-// found at listKey ("" when v itself is the list).
+// found at listKey ("" when v itself is the list, or when v has no such key: then v is one row).
 func render(w io.Writer, format string, v any, listKey string, cols []column) error {
 	switch format {
 	case "json":
@@ -31,9 +31,11 @@ func render(w io.Writer, format string, v any, listKey string, cols []column) er
 		return render(w, "yaml", v, "", nil)
 	}
 	rows := v
-	if listKey != "" {
-		if m, ok := v.(map[string]any); ok {
-			rows = m[listKey]
+	if m, ok := v.(map[string]any); ok && listKey != "" {
+		// One endpoint can answer a list or a single object (POST /jobs/submit: a batch is
+		// {"jobs":[…]}, one job is the job itself); without the key, v is the one row.
+		if list, found := m[listKey]; found {
+			rows = list
 		}
 	}
 	list, ok := rows.([]any)
