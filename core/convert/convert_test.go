@@ -2,6 +2,7 @@ package convert
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -40,11 +41,12 @@ func same(t *testing.T, qemu, a, b string) {
 	}
 }
 
-func makeOVA(t *testing.T, dir, vmdk string) string {
+// makeOVA packs disk into dir/web.ova, its OVF declaring format (an ovf.Format*, "" for none).
+func makeOVA(t *testing.T, dir, vmdk, format string) string {
 	t.Helper()
 	st, _ := os.Stat(vmdk)
 	vm := provider.VM{Name: "web", CPUs: 2, MemoryMB: 1024, Disks: []provider.Disk{{Label: "d", CapacityBytes: 32 << 20, Controller: "scsi"}}}
-	desc, err := ovf.Write(vm, []ovf.DiskFile{{Disk: 0, Href: filepath.Base(vmdk), Size: st.Size(), Format: ovf.FormatStreamOptimized}})
+	desc, err := ovf.Write(vm, []ovf.DiskFile{{Disk: 0, Href: filepath.Base(vmdk), Size: st.Size(), Format: format}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +67,7 @@ func TestConvertFromEveryKindOfExport(t *testing.T) {
 	qemu := needQemuImg(t)
 	dir := t.TempDir()
 	raw, vmdk := fixture(t, qemu, dir)
-	ova := makeOVA(t, dir, vmdk)
+	ova := makeOVA(t, dir, vmdk, ovf.FormatStreamOptimized)
 	for _, src := range []string{vmdk, ova} {
 		for _, format := range []string{FormatQCOW2, FormatRaw} {
 			t.Run(filepath.Ext(src)+"→"+format, func(t *testing.T) {
@@ -94,19 +96,49 @@ func TestConvertFromEveryKindOfExport(t *testing.T) {
 }
 
 func TestConvertFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	qemu := needQemuImg(t)
-	dir := t.TempDir()
-	junk := filepath.Join(dir, "junk.vmdk")
-	os.WriteFile(junk, []byte("not a disk at all"), 0o644)
-	out := filepath.Join(dir, "out.qcow2")
-	err := Convert(context.Background(), qemu, Source{Path: junk, Format: "vmdk"}, out, Options{Format: FormatQCOW2}, nil)
-	if err == nil || !strings.Contains(err.Error(), "qemu-img convert") {
-		t.Fatalf("err = %v", err)
+	tests := []struct {
+		name string
+		make func(t *testing.T, dir string) string
+		want string
+	}{
+		{"not a disk", func(t *testing.T, dir string) string {
+			junk := filepath.Join(dir, "junk.vmdk")
+			os.WriteFile(junk, []byte("not a disk at all"), 0o644)
+			return junk
+		}, "qemu-img info"},
+		{"corrupt grains", func(t *testing.T, dir string) string {
+			// qemu-img info reads only the headers and passes it; the conversion fails.
+			raw, vmdk := filepath.Join(dir, "noise.raw"), filepath.Join(dir, "noise.vmdk")
+			noise := make([]byte, 4<<20)
+			for i := range noise {
+				noise[i] = byte(i*7919 + i>>11)
+			}
+			os.WriteFile(raw, noise, 0o644)
+			run(t, qemu, "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk)
+			f, _ := os.OpenFile(vmdk, os.O_RDWR, 0)
+			st, _ := f.Stat()
+			f.WriteAt(bytes.Repeat([]byte{0xff}, 4096), st.Size()/2)
+			f.Close()
+			return vmdk
+		}, "qemu-img convert"},
 	}
-	for _, p := range []string{out, out + ".part"} {
-		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Errorf("%s exists after a failed conversion", p)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out.qcow2")
+			err := Convert(context.Background(), qemu, Source{Path: tt.make(t, dir), Format: "vmdk"}, out, Options{Format: FormatQCOW2}, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one naming %q", err, tt.want)
+			}
+			for _, p := range []string{out, out + ".part"} {
+				if _, err := os.Stat(p); !os.IsNotExist(err) {
+					t.Errorf("%s exists after a failed conversion", p)
+				}
+			}
+		})
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package convert turns exported disks into KVM disks with qemu-img: any disk qemu-img reads
 // (streamOptimized or sparse VMDK, raw, qcow2, VHD/VHDX), standalone or as a member of an OVA
 // read in place, into qcow2 or raw, with progress, written under a temporary name and renamed
-// only once qemu-img check passes.
+// only once qemu-img check passes. Disks come from plugins and users, so each is inspected
+// first (Inspect) and refused unless it is self-contained: no backing file, external data
+// file or VMDK extent can pull a host file into an output.
 package convert
 
 import (
@@ -9,10 +11,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 
@@ -43,44 +45,61 @@ type Options struct {
 // qemuProgress matches qemu-img -p's "    (12.34/100%)".
 var qemuProgress = regexp.MustCompile(`\((\d+(?:\.\d+)?)/100%\)`)
 
-// filename is what to hand qemu-img for src: a plain path, or a json: pseudo-filename that opens
-// the byte range of the OVA through the raw driver, so the OVA is never extracted.
-func (src Source) filename() (string, error) {
-	if src.Size == 0 {
-		return src.Path, nil
+// String names src in messages: its file, or the member and the archive it is in.
+func (src Source) String() string {
+	if src.Size > 0 {
+		return fmt.Sprintf("%s in %s", src.Name, src.Path)
 	}
-	if src.Format == "" {
-		return "", errors.New("a disk inside an archive needs its format")
+	return src.Path
+}
+
+// spec is what to hand qemu-img for src: a json: pseudo-filename that names the format driver
+// (like -f; none lets qemu-img probe, for Inspect to check), opens no backing file whatever the
+// image's header says — so an image swapped after Inspect still cannot pull one in — and reads
+// the file through the file driver, which never takes a name for a protocol. An OVA member is
+// its byte range, opened through the raw driver, so the OVA is never extracted.
+func (src Source) spec(format string) (string, error) {
+	path, err := filepath.Abs(src.Path)
+	if err != nil {
+		return "", err
 	}
-	spec := map[string]any{
-		"driver": src.Format,
-		"file": map[string]any{
-			"driver": "raw", "offset": src.Offset, "size": src.Size,
-			"file": map[string]any{"driver": "file", "filename": src.Path},
-		},
+	file := map[string]any{"driver": "file", "filename": path}
+	if src.Size > 0 {
+		if format == "" {
+			return "", fmt.Errorf("%s: a disk inside an archive needs its format", src)
+		}
+		file = map[string]any{"driver": "raw", "offset": src.Offset, "size": src.Size, "file": file}
 	}
-	if src.Format == "raw" {
-		spec = spec["file"].(map[string]any)
+	node := map[string]any{"backing": nil, "file": file}
+	if format != "" {
+		node["driver"] = format
 	}
-	raw, err := json.Marshal(spec)
+	if format == FormatRaw && src.Size > 0 {
+		node = file // the byte range is the disk
+		node["backing"] = nil
+	}
+	raw, err := json.Marshal(node)
 	return "json:" + string(raw), err
 }
 
-// Convert writes src to out in opts.Format, reporting progress in percent. The result appears
-// at out only when complete and (for qcow2) checked; a failure leaves nothing at out.
+// Convert writes src to out in opts.Format, reporting progress in percent. src is inspected
+// first and refused (ErrUnsafeImage) unless it is self-contained; qemu-img then reads it with
+// the format Inspect settled on and no backing file. The result appears at out only when
+// complete and (for qcow2) checked; a failure leaves nothing at out.
 func Convert(ctx context.Context, qemuImg string, src Source, out string, opts Options, progress func(float64)) error {
 	if opts.Format != FormatQCOW2 && opts.Format != FormatRaw {
 		return fmt.Errorf("output format must be qcow2 or raw, got %q", opts.Format)
 	}
-	in, err := src.filename()
+	info, err := Inspect(ctx, qemuImg, src)
+	if err != nil {
+		return err
+	}
+	in, err := src.spec(info.Format)
 	if err != nil {
 		return err
 	}
 	part := out + ".part"
 	args := []string{"convert", "-p", "-O", opts.Format}
-	if src.Size == 0 && src.Format != "" {
-		args = append(args, "-f", src.Format)
-	}
 	if opts.Compress && opts.Format == FormatQCOW2 {
 		args = append(args, "-c")
 	}
@@ -135,24 +154,4 @@ func splitCR(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
-}
-
-// ImageInfo is what qemu-img info says of an image.
-type ImageInfo struct {
-	Format      string `json:"format"`
-	VirtualSize int64  `json:"virtual-size"`
-	ActualSize  int64  `json:"actual-size"`
-}
-
-// Info runs qemu-img info on a file.
-func Info(ctx context.Context, qemuImg, path string) (ImageInfo, error) {
-	out, err := exec.CommandContext(ctx, qemuImg, "info", "--output=json", path).Output()
-	if err != nil {
-		return ImageInfo{}, fmt.Errorf("qemu-img info %s: %w", path, err)
-	}
-	var info ImageInfo
-	if err := json.Unmarshal(out, &info); err != nil {
-		return ImageInfo{}, fmt.Errorf("qemu-img info %s: %w", path, err)
-	}
-	return info, nil
 }

@@ -18,22 +18,43 @@ type Export struct {
 }
 
 // LoadExport reads an export from an .ova (in place), an .ovf with its disk files beside it,
-// or a single disk image (.vmdk, .qcow2, .raw, .img, .vhd, .vhdx).
+// or a single disk image (.vmdk, .qcow2, .raw, .img, .vhd, .vhdx). Every disk is inspected
+// (Inspect) in the format its descriptor or file name declares — a bare .img is probed — and
+// the export is refused, with ErrUnsafeImage, if one of them is not self-contained.
 func LoadExport(ctx context.Context, qemuImg, p string) (Export, error) {
+	var exp Export
+	var err error
 	switch strings.ToLower(filepath.Ext(p)) {
 	case ".ova":
-		return loadOVA(p)
+		exp, err = loadOVA(p)
 	case ".ovf":
-		return loadOVF(p)
+		exp, err = loadOVF(p)
+	default:
+		return loadImage(ctx, qemuImg, p)
 	}
-	info, err := Info(ctx, qemuImg, p)
 	if err != nil {
 		return Export{}, err
 	}
+	for i, src := range exp.Disks {
+		if _, err := Inspect(ctx, qemuImg, src); err != nil {
+			return Export{}, fmt.Errorf("disk %d of %s: %w", i+1, p, err)
+		}
+	}
+	return exp, nil
+}
+
+// loadImage makes an export of one bare disk image, described by qemu-img.
+func loadImage(ctx context.Context, qemuImg, p string) (Export, error) {
+	src := Source{Path: p, Format: formatByExt(p), Name: filepath.Base(p)}
+	info, err := Inspect(ctx, qemuImg, src)
+	if err != nil {
+		return Export{}, err
+	}
+	src.Format = info.Format // what was probed is now declared
 	name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
 	vm := provider.VM{ID: name, Name: name, CPUs: 1, MemoryMB: 1024, Firmware: provider.FirmwareBIOS,
 		Disks: []provider.Disk{{Label: "disk 1", CapacityBytes: info.VirtualSize, BootOrder: 1, Source: filepath.Base(p)}}}
-	return Export{VM: vm, Disks: []Source{{Path: p, Format: info.Format, Name: filepath.Base(p)}}}, nil
+	return Export{VM: vm, Disks: []Source{src}}, nil
 }
 
 func loadOVA(p string) (Export, error) {
@@ -110,20 +131,32 @@ func loadOVF(p string) (Export, error) {
 }
 
 // diskFormat maps a descriptor's disk format (or, without one, the file extension) to the
-// qemu-img driver that reads it.
+// qemu-img driver that reads it; a disk of no known kind is read as raw, which can refer to
+// nothing else.
 func diskFormat(f ovf.DiskFile) string {
 	if strings.Contains(f.Format, "vmdk") {
 		return "vmdk"
 	}
-	switch strings.ToLower(filepath.Ext(f.Href)) {
+	if format := formatByExt(f.Href); format != "" {
+		return format
+	}
+	return FormatRaw
+}
+
+// formatByExt is the qemu-img driver a file name declares, or "" when it declares none (.img
+// is raw or qcow2, as often as not).
+func formatByExt(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
 	case ".vmdk":
 		return "vmdk"
 	case ".qcow2":
-		return "qcow2"
+		return FormatQCOW2
+	case ".raw":
+		return FormatRaw
 	case ".vhd":
 		return "vpc"
 	case ".vhdx":
 		return "vhdx"
 	}
-	return "raw"
+	return ""
 }
