@@ -150,9 +150,10 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 }
 
 // retryable says whether another attempt could succeed: not when the provider said the VM does
-// not exist, the request is invalid, the credentials are wrong or the operation is unsupported.
+// not exist, the request is invalid, the credentials are wrong, the operation is unsupported or
+// the job's output clashes with something that already exists (a domain, a disk).
 func retryable(err error) bool {
-	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported} {
+	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported, ErrConflict} {
 		if errors.Is(err, s) {
 			return false
 		}
@@ -176,7 +177,7 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	}
 	if j.Kind == KindConvert {
 		c := j.ConvertSpec
-		return m.convertExport(ctx, j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)
+		return runInOutputDir(ctx, c.OutputPath, []pipeline.Step{m.convertStep(j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)})
 	}
 	if j.Packaged && j.Result != nil {
 		log.Info("export already packaged by an earlier attempt; continuing after it")

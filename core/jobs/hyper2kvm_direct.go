@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/hypersdk/hypersdk/core/pipeline"
 )
 
 // runHyper2KVM is the seed's direct mode (auto_convert without daemon_mode) when hyper2kvm is
@@ -29,7 +31,20 @@ func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, setStage func(string
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}
-	if err := os.MkdirAll(out, 0o750); err != nil {
+	return runInOutputDir(ctx, out, []pipeline.Step{{
+		Name: "hyper2kvm",
+		Run:  func(ctx context.Context) error { return m.hyper2kvmConvert(ctx, j, out, log) },
+		Cleanup: func() {
+			if err := abandonOutputDir(out, j.ID); err != nil {
+				log.Error("cannot remove what hyper2kvm wrote for this job", "output_dir", out, "error", err)
+			}
+		},
+	}})
+}
+
+// hyper2kvmConvert runs hyper2kvm on the export into out, a directory the job claims first.
+func (m *Manager) hyper2kvmConvert(ctx context.Context, j *Job, out string, log hclog.Logger) error {
+	if err := claimOutputDir(out, j.ID); err != nil {
 		return err
 	}
 	format := m.kvm.DefaultFormat
@@ -64,7 +79,16 @@ func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, setStage func(string
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("hyper2kvm convert: %w", err)
 	}
-	files, _ := filepath.Glob(filepath.Join(out, "*"))
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("read hyper2kvm's output: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Name() != claimFile {
+			files = append(files, filepath.Join(out, e.Name()))
+		}
+	}
 	j.Result.Converted = files
 	log.Info("hyper2kvm finished", "outputs", len(files))
 	return nil

@@ -62,24 +62,21 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 	if h.Enabled && h.AutoConvert {
 		log.Info("hyper2kvm is not installed at hyper2kvm.path; converting with the built-in pipeline (qemu-img, domain XML, libvirt)")
 	}
-	out, err := ConfinePath(m.kvm.OutputDir, unsafeName.ReplaceAllString(j.Result.VM.Name, "_"))
+	name := unsafeName.ReplaceAllString(j.Result.VM.Name, "_")
+	out, err := ConfinePath(m.kvm.OutputDir, name)
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}
-	// Converted disks are removed again if the import fails or the job is cancelled, so a failed
-	// job leaves nothing half-made in the output directory; a retry converts again.
-	steps := []pipeline.Step{{
-		Name: "convert",
-		Run: func(ctx context.Context) error {
-			return m.convertExport(ctx, j, exportSource(j), out, format, m.kvm.Compression, setStage, log)
-		},
-		Cleanup: func() {
-			for _, p := range j.Result.Converted {
-				os.Remove(p)
-			}
-			j.Result.Converted = nil
-		},
-	}}
+	if j.Spec.Import != nil {
+		// A domain of that name means an earlier import: find it before any disk is written,
+		// not at define time, when a cleanup could take the wrong disks with it.
+		if err := kvm.NameFree(ctx, m.kvm.Libvirt, name); errors.Is(err, kvm.ErrExists) {
+			return fmt.Errorf("%w: import %s: %w", ErrConflict, name, err)
+		} else if err != nil {
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+	}
+	steps := []pipeline.Step{m.convertStep(j, exportSource(j), out, format, m.kvm.Compression, setStage, log)}
 	if j.Spec.Import != nil {
 		steps = append(steps, pipeline.Step{Name: "import", Run: func(ctx context.Context) error {
 			if err := setStage(StageImporting); err != nil {
@@ -88,7 +85,36 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 			return m.importVM(ctx, j, *j.Spec.Import, out, log)
 		}})
 	}
-	return pipeline.Run(ctx, steps)
+	return runInOutputDir(ctx, out, steps)
+}
+
+// convertStep converts the export at source into out. The directory is claimed first, so the
+// disks of another VM or job are never written over; the cleanup of a failed or cancelled job
+// removes what this job wrote there, and only that.
+func (m *Manager) convertStep(j *Job, source, out, format string, compress bool, setStage func(string) error, log hclog.Logger) pipeline.Step {
+	return pipeline.Step{
+		Name: "convert",
+		Run: func(ctx context.Context) error {
+			return m.convertExport(ctx, j, source, out, format, compress, setStage, log)
+		},
+		Cleanup: func() {
+			if err := abandonOutputDir(out, j.ID); err != nil {
+				log.Error("cannot remove the disks this job converted", "output_dir", out, "error", err)
+			}
+			if j.Result != nil {
+				j.Result.Converted = nil
+			}
+		},
+	}
+}
+
+// runInOutputDir runs steps that write into out and, once all succeeded, drops the job's claim
+// on it: the disks are final and belong to the VM from now on.
+func runInOutputDir(ctx context.Context, out string, steps []pipeline.Step) error {
+	if err := pipeline.Run(ctx, steps); err != nil {
+		return err
+	}
+	return releaseOutputDir(out)
 }
 
 // exportSource is the file conversion reads: the OVA, the OVF, or the single VMDK.
@@ -121,7 +147,7 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(outDir, 0o750); err != nil {
+	if err := claimOutputDir(outDir, j.ID); err != nil {
 		return err
 	}
 	if j.Result == nil {
@@ -215,7 +241,10 @@ func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir 
 		return fmt.Errorf("%w: %v", provider.ErrInvalidArgument, err)
 	}
 	def, err := kvm.Define(ctx, m.kvm.Libvirt, dom, o.Autostart)
-	if errors.Is(err, kvm.ErrExists) || errors.Is(err, kvm.ErrNoNetwork) {
+	if errors.Is(err, kvm.ErrExists) {
+		return fmt.Errorf("define %s in libvirt: %w: %w", name, ErrConflict, err)
+	}
+	if errors.Is(err, kvm.ErrNoNetwork) {
 		// Retrying cannot fix a name clash or a missing network: fail the job at once.
 		return fmt.Errorf("define %s in libvirt: %w: %v", name, provider.ErrInvalidArgument, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
@@ -53,6 +54,30 @@ func (c Config) connect(ctx context.Context) (*libvirt.Libvirt, error) {
 	return l, nil
 }
 
+// defineMu serialises look-up-then-define: libvirt redefines an existing domain when given
+// its name without a UUID, so two imports of one name in this daemon must not interleave.
+var defineMu sync.Mutex
+
+// NameFree checks, before anything is converted, that no libvirt domain is called name: an
+// import under a taken name would fail at define time, after the disks were written.
+func NameFree(ctx context.Context, c Config, name string) error {
+	l, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Disconnect()
+	return nameFree(l, name)
+}
+
+func nameFree(l *libvirt.Libvirt, name string) error {
+	if _, err := l.DomainLookupByName(name); err == nil {
+		return fmt.Errorf("%w: %s", ErrExists, name)
+	} else if !libvirt.IsNotFound(err) {
+		return fmt.Errorf("look up domain %s: %w", name, err)
+	}
+	return nil
+}
+
 // Define defines dom in libvirt and, if asked, marks it to start with the host. The networks
 // its interfaces name must exist, and no domain may have its name.
 func Define(ctx context.Context, c Config, dom *libvirtxml.Domain, autostart bool) (Defined, error) {
@@ -61,10 +86,10 @@ func Define(ctx context.Context, c Config, dom *libvirtxml.Domain, autostart boo
 		return Defined{}, err
 	}
 	defer l.Disconnect()
-	if _, err := l.DomainLookupByName(dom.Name); err == nil {
-		return Defined{}, fmt.Errorf("%w: %s", ErrExists, dom.Name)
-	} else if !libvirt.IsNotFound(err) {
-		return Defined{}, fmt.Errorf("look up domain %s: %w", dom.Name, err)
+	defineMu.Lock()
+	defer defineMu.Unlock()
+	if err := nameFree(l, dom.Name); err != nil {
+		return Defined{}, err
 	}
 	if dom.Devices != nil {
 		for _, iface := range dom.Devices.Interfaces {
