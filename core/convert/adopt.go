@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 )
 
@@ -13,8 +12,11 @@ import (
 // replaces, self-contained (Inspect: no backing file, no external data file, which the guest
 // it goes to would read through), and for qcow2 a clean `qemu-img check`. The image is moved,
 // not copied: img and out must be on one filesystem. On error img is left where it was and
-// nothing is at out.
+// nothing is at out; an existing out is never replaced (an error wrapping os.ErrExist).
 func Adopt(ctx context.Context, qemuImg, img, format string, virtualSize int64, out string) error {
+	if err := refuseExisting(out); err != nil {
+		return err
+	}
 	if format == FormatQCOW2 || format == FormatRaw {
 		got, size, err := imageFormat(img)
 		if err != nil {
@@ -36,7 +38,7 @@ func Adopt(ctx context.Context, qemuImg, img, format string, virtualSize int64, 
 			return err
 		}
 	}
-	return os.Rename(img, out)
+	return publish(img, out)
 }
 
 // checkQCOW2 runs `qemu-img check` on a qcow2 image: its tables and refcounts agree.

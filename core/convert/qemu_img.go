@@ -85,10 +85,15 @@ func (src Source) spec(format string) (string, error) {
 // Convert writes src to out in opts.Format, reporting progress in percent. src is inspected
 // first and refused (ErrUnsafeImage) unless it is self-contained; qemu-img then reads it with
 // the format Inspect settled on and no backing file. The result appears at out only when
-// complete and (for qcow2) checked; a failure leaves nothing at out.
+// complete and (for qcow2) checked; a failure leaves nothing at out. An existing out is never
+// replaced: Convert fails with an error wrapping os.ErrExist, also when out appears while it
+// converts, or when another conversion to out is under way (its out.part exists).
 func Convert(ctx context.Context, qemuImg string, src Source, out string, opts Options, progress func(float64)) error {
 	if opts.Format != FormatQCOW2 && opts.Format != FormatRaw {
 		return fmt.Errorf("output format must be qcow2 or raw, got %q", opts.Format)
+	}
+	if err := refuseExisting(out); err != nil {
+		return err
 	}
 	info, err := Inspect(ctx, qemuImg, src)
 	if err != nil {
@@ -98,7 +103,24 @@ func Convert(ctx context.Context, qemuImg string, src Source, out string, opts O
 	if err != nil {
 		return err
 	}
-	part := out + ".part"
+	part, err := createPart(out)
+	if err != nil {
+		return err
+	}
+	if err := convertTo(ctx, qemuImg, in, part, opts, progress); err != nil {
+		os.Remove(part) // ours: createPart made it
+		return err
+	}
+	if err := publish(part, out); err != nil {
+		os.Remove(part)
+		return err
+	}
+	return nil
+}
+
+// convertTo runs qemu-img convert from the json: spec in to part and makes the result durable,
+// checked first when it is a qcow2.
+func convertTo(ctx context.Context, qemuImg, in, part string, opts Options, progress func(float64)) error {
 	args := []string{"convert", "-p", "-O", opts.Format}
 	if opts.Compress && opts.Format == FormatQCOW2 {
 		args = append(args, "-c")
@@ -124,7 +146,6 @@ func Convert(ctx context.Context, qemuImg string, src Source, out string, opts O
 		}
 	}
 	if err := cmd.Wait(); err != nil {
-		os.Remove(part)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -132,15 +153,10 @@ func Convert(ctx context.Context, qemuImg string, src Source, out string, opts O
 	}
 	if opts.Format == FormatQCOW2 {
 		if err := checkQCOW2(ctx, qemuImg, part); err != nil {
-			os.Remove(part)
 			return fmt.Errorf("the converted disk: %w", err)
 		}
 	}
-	if err := diskfile.Sync(part); err != nil {
-		os.Remove(part)
-		return err
-	}
-	return os.Rename(part, out)
+	return diskfile.Sync(part)
 }
 
 // splitCR splits qemu-img's progress output, which ends each update with \r.
