@@ -65,6 +65,16 @@ type Daemon struct {
 	MaxBodyBytes    int64    `yaml:"max_body_bytes"`
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	TLS             TLS      `yaml:"tls"`
+	// AllowedHosts are Host headers answered besides localhost, 127.0.0.1, [::1] and the
+	// address's own host (any port; "name:port" pins one; "*" turns the check off). A request
+	// for any other name is refused, which defeats DNS rebinding.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// AllowedOrigins are web origins (scheme://host[:port]) whose pages may call the API, besides
+	// the daemon's own; "*" allows every origin.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// TrustedProxies are the IPs or CIDRs of reverse proxies whose X-Forwarded-For and
+	// X-Real-IP are believed; from anyone else those headers are ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // Provider is one section under providers:. Core understands enabled and plugin_sha256;

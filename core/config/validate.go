@@ -62,6 +62,7 @@ func validate(c *Config) []Problem {
 	}
 	atLeast("daemon.max_body_bytes", c.Daemon.MaxBodyBytes, 1024)
 	positive("daemon.shutdown_timeout", c.Daemon.ShutdownTimeout)
+	validateSite(c.Daemon, bad)
 
 	for name, prov := range c.Providers {
 		if !providerName.MatchString(name) {
