@@ -58,7 +58,9 @@ func (c *client) do(ctx context.Context, method, path string, body any) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
+	if body != nil || (method != http.MethodGet && method != http.MethodHead) {
+		// The daemon wants the type on every mutating request, bodyless ones included: it is
+		// what tells it a request is not a web page's cross-site form post.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {

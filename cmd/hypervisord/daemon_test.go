@@ -164,15 +164,29 @@ func (d *daemon) waitJobEvery(id string, interval time.Duration) map[string]any 
 	return nil
 }
 
-// do sends a request and decodes the JSON answer into a map.
+// do sends a request as a JSON client does and decodes the JSON answer into a map.
 func (d *daemon) do(method, path, body string) (int, map[string]any, http.Header) {
+	d.t.Helper()
+	header := map[string]string{}
+	if method != "GET" {
+		header["Content-Type"] = "application/json"
+	}
+	return d.send(method, path, body, header)
+}
+
+// send is do with exactly the given headers ("Host" sets the Host header).
+func (d *daemon) send(method, path, body string, header map[string]string) (int, map[string]any, http.Header) {
 	d.t.Helper()
 	req, err := http.NewRequest(method, d.url+path, strings.NewReader(body))
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -141,6 +141,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
 			Webhooks: hooks, FileRoots: []string{cfg.Export.BasePath, cfg.Hyper2KVM.OutputDir},
 			Scheduler: sched, Auth: auth.New(cfg.Auth), Audit: audit.New(db),
+			Listen: ln.Addr().String(), AllowedHosts: cfg.Daemon.AllowedHosts, AllowedOrigins: cfg.Daemon.AllowedOrigins,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -36,6 +36,12 @@ type Deps struct {
 	Auth         *auth.Authenticator
 	Audit        *audit.Log
 	FileRoots    []string // directories request paths may name: export.base_path, hyper2kvm.output_dir
+	// Listen is the address the server listens on (after the port was chosen); with
+	// AllowedHosts and AllowedOrigins (daemon.allowed_*) it says which Host and Origin
+	// headers are answered.
+	Listen         string
+	AllowedHosts   []string
+	AllowedOrigins []string
 }
 
 // New builds the HTTP handler with every route of the API.
@@ -44,7 +50,8 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestID(), accessLog(d.Log), recoverPanics(d.Log), limitBody(d.MaxBodyBytes), auditMutations(d.Audit), authenticate(d.Auth))
+	r.Use(requestID(), accessLog(d.Log), recoverPanics(d.Log), limitBody(d.MaxBodyBytes), auditMutations(d.Audit),
+		checkSite(newSitePolicy(d.Listen, d.AllowedHosts, d.AllowedOrigins)), authenticate(d.Auth), requireJSON())
 	r.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, "not_found", "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, "")
 	})
