@@ -122,12 +122,15 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 }
 
 // downloadDisks fetches every disk of the lease with up to download_workers at once, skipping
-// disks a previous attempt finished, and keeps the lease alive meanwhile.
+// disks a previous attempt finished, and keeps the lease alive meanwhile. The finished disks
+// are checked, and every path made, before the first worker starts: once workers run, the
+// counters and the token are theirs and the tally's.
 func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease, info *nfc.LeaseInfo, vm provider.VM,
 	base string, spec provider.ExportSpec, token *resumeToken, r provider.Reporter) ([]types.OvfFile, []provider.Artifact, error) {
 	type job struct {
-		disk int
-		item nfc.FileItem
+		disk       int
+		item       nfc.FileItem
+		name, path string
 	}
 	var jobs []job
 	for i, d := range info.DeviceUrl {
@@ -138,58 +141,45 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 	if len(jobs) != len(vm.Disks) {
 		return nil, nil, fmt.Errorf("export lease of %s offers %d disks, the VM has %d", vm.Name, len(jobs), len(vm.Disks))
 	}
+	capacities := make([]int64, len(jobs))
+	for i := range jobs {
+		capacities[i] = max(vm.Disks[i].CapacityBytes, 1)
+	}
+	tally := newDiskTally(token, capacities)
+	// Hashing the finished disks of a large VM can outlast the lease timeout: keep it alive already.
+	defer keepLeaseAlive(ctx, lease, p.leaseKeepAlive(), tally.percent)()
 
 	var (
 		mu        sync.Mutex
-		doneBytes = make([]int64, len(jobs))
-		total     = make([]int64, len(jobs))
 		files     = make([]types.OvfFile, len(jobs))
 		artifacts = make([]provider.Artifact, len(jobs))
 		converted []provider.Artifact
 		firstErr  error
+		pending   []job
 	)
-	for i := range jobs {
-		total[i] = max(vm.Disks[i].CapacityBytes, 1)
-	}
-	keepCtx, stopKeepAlive := context.WithCancel(ctx)
-	defer stopKeepAlive()
-	go func() {
-		t := time.NewTicker(leaseKeepAlive)
-		defer t.Stop()
-		for {
-			select {
-			case <-keepCtx.Done():
-				return
-			case <-t.C:
-				mu.Lock()
-				var d, tot int64
-				for i := range jobs {
-					d, tot = d+doneBytes[i], tot+total[i]
-				}
-				mu.Unlock()
-				_ = lease.Progress(keepCtx, int32(min(99, d*100/max(tot, 1))))
-			}
+	for _, j := range jobs {
+		j.name = fmt.Sprintf("%s-disk%d.vmdk", base, j.disk)
+		path, err := provider.SafeJoin(spec.Dir, j.name)
+		if err != nil {
+			return nil, nil, err
 		}
-	}()
+		j.path = path
+		if prev, ok := tally.previous(j.disk); ok && prev.File == j.name && fileMatches(path, prev.Size, prev.SHA256) {
+			provider.Logger(ctx).Info("disk already downloaded by an earlier attempt", "disk", j.disk, "file", j.name)
+			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: j.name, Size: prev.Size}
+			artifacts[j.disk] = provider.Artifact{Path: j.name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: prev.Size, SHA256: prev.SHA256, Disk: j.disk}
+			tally.progress(j.disk, prev.Size, prev.Size)
+			r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: j.disk, DiskName: j.name, BytesDone: prev.Size, BytesTotal: prev.Size})
+			continue
+		}
+		pending = append(pending, j)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sem := make(chan struct{}, p.settings.DownloadWorkers)
 	var wg sync.WaitGroup
-	for _, j := range jobs {
-		name := fmt.Sprintf("%s-disk%d.vmdk", base, j.disk)
-		path, err := provider.SafeJoin(spec.Dir, name)
-		if err != nil {
-			return nil, nil, err
-		}
-		if prev, ok := token.Disks[j.disk]; ok && prev.File == name && fileMatches(path, prev.Size, prev.SHA256) {
-			provider.Logger(ctx).Info("disk already downloaded by an earlier attempt", "disk", j.disk, "file", name)
-			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: name, Size: prev.Size}
-			artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: prev.Size, SHA256: prev.SHA256, Disk: j.disk}
-			doneBytes[j.disk], total[j.disk] = prev.Size, prev.Size
-			r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: j.disk, DiskName: name, BytesDone: prev.Size, BytesTotal: prev.Size})
-			continue
-		}
+	for _, j := range pending {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -201,18 +191,17 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 			}
 			format := convertTo(spec)
 			d := download{
-				client: &c.vim.Client.Client, url: j.item.URL, path: path, chunk: max(spec.ChunkSize, 64<<10),
-				maxRetries: spec.MaxRetries, estimate: total[j.disk], convertTo: format,
-				convertPath: strings.TrimSuffix(path, ".vmdk") + "." + format,
+				client: &c.vim.Client.Client, url: j.item.URL, path: j.path, chunk: max(spec.ChunkSize, 64<<10),
+				maxRetries: spec.MaxRetries, estimate: capacities[j.disk], convertTo: format,
+				convertPath: strings.TrimSuffix(j.path, ".vmdk") + "." + format,
 				convertOnly: spec.ConvertOnly && format != "",
 				progress: func(done, tot int64) {
-					mu.Lock()
-					doneBytes[j.disk], total[j.disk] = done, tot
-					mu.Unlock()
-					r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: j.disk, DiskName: name, BytesDone: done, BytesTotal: tot})
+					tally.progress(j.disk, done, tot)
+					r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: j.disk, DiskName: j.name, BytesDone: done, BytesTotal: tot})
 				},
 			}
 			got, err := d.run(ctx)
+			// Under mu, so the checkpoints go out in the order the token grew.
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -223,14 +212,13 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 				return
 			}
 			// The descriptor names the disk file even when only its conversion was kept.
-			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: name, Size: got.size}
+			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: j.name, Size: got.size}
 			if got.sha256 != "" {
-				artifacts[j.disk] = provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
-				token.Disks[j.disk] = finished{File: name, Size: got.size, SHA256: got.sha256}
-				r.Checkpoint(token.encode())
+				artifacts[j.disk] = provider.Artifact{Path: j.name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
+				r.Checkpoint(tally.finish(j.disk, finished{File: j.name, Size: got.size, SHA256: got.sha256}))
 			}
 			if got.converted {
-				conv := strings.TrimSuffix(name, ".vmdk") + "." + format
+				conv := strings.TrimSuffix(j.name, ".vmdk") + "." + format
 				converted = append(converted, provider.Artifact{Path: conv, Kind: provider.KindConvertedDisk, Format: format, Size: fileSize(filepath.Join(spec.Dir, conv)), Disk: j.disk})
 			}
 		}()
@@ -246,6 +234,37 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 		}
 	}
 	return files, append(out, converted...), firstErr
+}
+
+// keepLeaseAlive reports percent() to the lease every interval until the returned stop is called.
+func keepLeaseAlive(ctx context.Context, lease *nfc.Lease, every time.Duration, percent func() int32) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = lease.Progress(ctx, percent()) // a missed report is retried at the next tick
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// leaseKeepAlive is how often this provider reports lease progress.
+func (p *Provider) leaseKeepAlive() time.Duration {
+	if p.keepAlive > 0 {
+		return p.keepAlive
+	}
+	return leaseKeepAlive
 }
 
 // convertTo is the image format to decode the downloads into, when the daemon asked for one

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
@@ -354,5 +355,83 @@ func TestExportConvertOnlyWritesNoDiskFiles(t *testing.T) {
 		if vmdks, _ := filepath.Glob(filepath.Join(spec.Dir, "*.vmdk*")); len(vmdks) != 0 {
 			t.Errorf("faults %+v: disk files written: %v", f, vmdks)
 		}
+	}
+}
+
+// checkpointsOnly records checkpoints and drops progress. A Progress that takes a lock, as
+// recorder's does, would order the export's loop and its workers for the race detector and
+// hide a race between them.
+type checkpointsOnly struct {
+	mu          sync.Mutex
+	checkpoints [][]byte
+}
+
+func (r *checkpointsOnly) Progress(provider.Progress) {}
+func (r *checkpointsOnly) Checkpoint(b []byte) {
+	r.mu.Lock()
+	r.checkpoints = append(r.checkpoints, b)
+	r.mu.Unlock()
+}
+
+// A resumed export of a VM with several disks downloads only the disks the token does not
+// hold, while the skipped disks are checked: under -race this covers the resume token and the
+// progress counters shared by the loop, the workers and the lease keep-alive.
+func TestResumeMultiDiskExport(t *testing.T) {
+	needQemuImg(t)
+	const disks = 4
+	sim, err := vcsim.Start(context.Background(), vcsim.Options{VMs: 1, DiskBytes: 4 << 20, DisksPerVM: disks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	p := configured(t, sim)
+	spec := exportSpec(t, provider.MethodVMDK)
+	first := &recorder{}
+	if _, err := p.ExportVM(context.Background(), spec, first); err != nil {
+		t.Fatal(err)
+	}
+	full := decodeToken(first.checkpoints[len(first.checkpoints)-1])
+	if len(full.Disks) != disks {
+		t.Fatalf("last checkpoint holds %d disks, want %d", len(full.Disks), disks)
+	}
+
+	// Disks 0 and 2 are lost; the workers fetching them run while disks 1 and 3 are checked.
+	lost := []int{0, 2}
+	for _, d := range lost {
+		if err := os.Remove(filepath.Join(spec.Dir, full.Disks[d].File)); err != nil {
+			t.Fatal(err)
+		}
+		delete(full.Disks, d)
+	}
+	spec.ResumeToken = full.encode()
+	p.keepAlive = time.Millisecond // the lease keep-alive reads the counters all along
+	before := sim.Downloads()
+	again := &checkpointsOnly{}
+	res, err := p.ExportVM(context.Background(), spec, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Downloads() - before; got != len(lost) {
+		t.Errorf("resumed export made %d download requests, want %d (only the lost disks)", got, len(lost))
+	}
+	if last := decodeToken(again.checkpoints[len(again.checkpoints)-1]); len(last.Disks) != disks {
+		t.Errorf("last checkpoint of the resumed export holds %d disks, want %d: %+v", len(last.Disks), disks, last.Disks)
+	}
+	n := 0
+	for _, a := range res.Artifacts {
+		if a.Kind != provider.KindDisk {
+			continue
+		}
+		n++
+		raw, err := sim.RawDisk(testVM, a.Disk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("qemu-img", "compare", "-f", "vmdk", "-F", "raw", filepath.Join(spec.Dir, a.Path), raw).CombinedOutput(); err != nil {
+			t.Errorf("disk %d differs from its source: %v %s", a.Disk, err, out)
+		}
+	}
+	if n != disks {
+		t.Errorf("resumed export has %d disks, want %d: %+v", n, disks, res.Artifacts)
 	}
 }

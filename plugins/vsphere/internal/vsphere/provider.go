@@ -27,6 +27,8 @@ type Provider struct {
 	shutdownTimeout time.Duration
 	pool            *sessionPool
 	sim             *vcsim.Simulator
+	// keepAlive overrides leaseKeepAlive when set (tests make it short).
+	keepAlive time.Duration
 }
 
 var _ provider.Provider = (*Provider)(nil)
