@@ -33,9 +33,11 @@ deps: ## install the host tools the daemon needs (Debian packages; needs root); 
 run: deps build plugins ## build and start the daemon on the embedded vSphere simulator at 127.0.0.1:8080
 	./bin/hypervisord --config deploy/demo.yaml
 
-test: tools ## run every test (real qemu-img, plugins as real processes); CI=true turns missing peers into failures
+test: tools ## run every test under the race detector (real qemu-img, plugins as real processes); CI=true turns missing peers into failures
 	deploy/install-deps.sh --test
-	PATH="$(TOOLS):$$PATH" go test -count=1 -timeout 30m $(PKGS)
+	@# -race needs cgo. The daemon and plugins the end-to-end tests build for themselves are
+	@# ordinary builds: the race detector watches the test processes only.
+	PATH="$(TOOLS):$$PATH" CGO_ENABLED=1 go test -race -count=1 -timeout 30m $(PKGS)
 
 bench: deps ## benchmarks, printed as ratios against the tools users would otherwise run
 	@# The comparisons (Benchmark*Vs*) take a second or more per op: three rounds each, so one

@@ -3,7 +3,8 @@
 # --test) starts libvirtd the way a machine without systemd as PID 1 needs.
 # As root it installs what is missing; otherwise it names what to install and fails.
 #   deploy/install-deps.sh          what the daemon needs to run (qemu-img)
-#   deploy/install-deps.sh --test   plus protoc, libvirt + QEMU + OVMF, systemd-analyze; starts libvirtd
+#   deploy/install-deps.sh --test   plus protoc, libvirt + QEMU + OVMF, systemd-analyze, and a C
+#                                   toolchain for the race detector; starts libvirtd
 set -euo pipefail
 
 declare -A need=([qemu-img]=qemu-utils)
@@ -16,6 +17,7 @@ if [ "${1:-}" = "--test" ]; then
     [systemd-analyze]=systemd
     [jq]=jq
     [curl]=curl
+    [gcc]=gcc
   )
 fi
 
@@ -25,6 +27,10 @@ for cmd in "${!need[@]}"; do
 done
 if [ "${1:-}" = "--test" ] && [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
   missing+=(ovmf)
+fi
+# go test -race builds runtime/cgo, which needs the C library headers (gcc only recommends them).
+if [ "${1:-}" = "--test" ] && [ ! -e /usr/include/stdlib.h ]; then
+  missing+=(libc6-dev)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
