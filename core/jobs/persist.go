@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -19,7 +18,16 @@ func putJob(tx *bolt.Tx, j *Job) error {
 	if err != nil {
 		return fmt.Errorf("encode job %s: %w", j.ID, err)
 	}
-	return tx.Bucket(store.BucketJobs).Put([]byte(j.ID), raw)
+	return store.PutJob(tx, indexEntry(j), raw)
+}
+
+// indexEntry is what the store's job index keeps of j; an ended job can expire from then on.
+func indexEntry(j *Job) store.JobEntry {
+	e := store.JobEntry{ID: j.ID, Status: string(j.Status), CreatedAt: j.CreatedAt}
+	if j.Status.Terminal() && j.FinishedAt != nil {
+		e.FinishedAt = *j.FinishedAt
+	}
+	return e
 }
 
 func getJob(tx *bolt.Tx, id string) (Job, error) {
@@ -79,52 +87,43 @@ type ListOptions struct {
 	Offset int
 }
 
-// List returns jobs newest first, and how many matched before paging.
+// List returns jobs newest first (ties by id), and how many matched before paging. It reads
+// the page through the store's job index: only the jobs on the page are decoded.
 func (m *Manager) List(o ListOptions) ([]Job, int, error) {
-	var all []Job
-	err := m.store.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketJobs).ForEach(func(_, raw []byte) error {
+	page := []Job{}
+	var total int
+	err := m.store.View(func(tx *bolt.Tx) (err error) {
+		total, err = store.JobPage(tx, string(o.Status), o.Offset, o.Limit, func(raw []byte) error {
 			var j Job
 			if err := json.Unmarshal(raw, &j); err != nil {
-				return err
+				return fmt.Errorf("decode job: %w", err)
 			}
-			if o.Status == "" || j.Status == o.Status {
-				all = append(all, j)
-			}
+			page = append(page, j)
 			return nil
 		})
+		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("list jobs: %w", err)
 	}
-	sort.Slice(all, func(a, b int) bool { return all[a].CreatedAt.After(all[b].CreatedAt) })
-	total := len(all)
-	if o.Offset >= len(all) {
-		return []Job{}, total, nil
-	}
-	all = all[o.Offset:]
-	if o.Limit > 0 && len(all) > o.Limit {
-		all = all[:o.Limit]
-	}
-	return all, total, nil
+	return page, total, nil
 }
 
-// CountByStatus counts jobs per status, for the metrics endpoint.
+// CountByStatus counts jobs per status, for the metrics endpoint: the store keeps the counts
+// with every job write, so a scrape reads five numbers.
 func (m *Manager) CountByStatus() map[string]float64 {
 	out := map[string]float64{}
 	for _, s := range []Status{StatusPending, StatusRunning, StatusCompleted, StatusFailed, StatusCancelled} {
 		out[string(s)] = 0
 	}
-	m.store.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketJobs).ForEach(func(_, raw []byte) error {
-			var j struct {
-				Status Status `json:"status"`
-			}
-			if json.Unmarshal(raw, &j) == nil {
-				out[string(j.Status)]++
-			}
-			return nil
-		})
+	err := m.store.View(func(tx *bolt.Tx) error {
+		for s, n := range store.JobCounts(tx) {
+			out[s] = float64(n)
+		}
+		return nil
 	})
+	if err != nil {
+		m.log.Error("cannot read job counts", "error", err)
+	}
 	return out
 }

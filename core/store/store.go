@@ -2,13 +2,20 @@
 // has accepted, so a restart (or a crash) loses nothing. Other core packages keep their records
 // in the buckets below through the typed helpers here; nobody else opens the file.
 //
-// Bucket layout (schema version 1):
+// Bucket layout (schema version 2):
 //
 //	root
 //	├── meta
-//	│   ├── schema_version   → "1"  (a newer number refuses to open: see ErrNewerSchema)
+//	│   ├── schema_version   → "2"  (a newer number refuses to open: see ErrNewerSchema)
 //	│   └── created_at       → RFC 3339 time the file was created
 //	├── jobs                 → job id → job record (JSON)
+//	├── job_index            → kept with each job write (PutJob, DeleteJob; see jobindex.go)
+//	│   ├── entries          → job id → created_at ns, finished_at ns (0 = not ended), status
+//	│   ├── by_created       → 8-byte created_at ns + job id → nil: GET /jobs pages, newest first
+//	│   ├── by_status
+//	│   │   └── <status>     → nested bucket: created_at ns + job id → nil: GET /jobs?status=
+//	│   ├── by_finished      → 8-byte finished_at ns + job id → nil: ended jobs, oldest first (retention)
+//	│   └── counts           → status → 8-byte big-endian count of jobs in it (/metrics)
 //	├── job_logs
 //	│   └── <job id>         → nested bucket: 8-byte big-endian sequence → log line (JSON)
 //	├── schedules            → schedule id → schedule record (JSON)
@@ -30,8 +37,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// SchemaVersion is the layout this build writes and understands.
-const SchemaVersion = 1
+// SchemaVersion is the layout this build writes and understands. Version 2 added job_index.
+const SchemaVersion = 2
 
 // Bucket names, in the order drawn above.
 var (
@@ -99,21 +106,19 @@ func (s *Store) init() error {
 			if v > SchemaVersion {
 				return fmt.Errorf("%w: schema %d, this build understands up to %d; upgrade hypervisord or restore a backup", ErrNewerSchema, v, SchemaVersion)
 			}
-			// Migrations from older schemas go here, one step per version, when there is a version 2.
-		} else {
-			if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
-				return err
-			}
-			if err := meta.Put(keyCreatedAt, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
-				return err
-			}
+		} else if err := meta.Put(keyCreatedAt, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+			return err
 		}
 		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketOutbox, BucketAudit} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
-		return nil
+		// Schema 1 → 2: the job index, built once from the job records.
+		if err := createJobIndex(tx); err != nil {
+			return fmt.Errorf("migrate to schema 2: %w", err)
+		}
+		return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
 	})
 }
 
