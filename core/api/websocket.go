@@ -3,10 +3,13 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/gin-gonic/gin"
+
+	"github.com/hypersdk/hypersdk/core/events"
 )
 
 // wsBuffer is how many events a WebSocket client may fall behind before it is dropped.
@@ -14,7 +17,8 @@ const wsBuffer = 256
 
 // websocket streams bus events as JSON text messages: {"event","job_id","status","progress",…},
 // the fields the seed's JavaScript reads. ?job_id= limits the stream to one job. A client that
-// cannot keep up is disconnected rather than allowed to slow anything else.
+// cannot keep up is disconnected rather than allowed to slow anything else, and is told so: a
+// last "stream.dropped" message, then a close frame (policy violation).
 func (h *handlers) websocket(c *gin.Context) {
 	// Any origin may connect: the API has no cookies to steal, and scripts from other origins
 	// are how dashboards use it. Authentication (when enabled) applies to this route too.
@@ -24,16 +28,16 @@ func (h *handlers) websocket(c *gin.Context) {
 	}
 	defer conn.CloseNow()
 	only := c.Query("job_id")
-	events, cancel := h.Bus.Subscribe(wsBuffer)
+	stream, cancel := h.Bus.Subscribe(wsBuffer)
 	defer cancel()
 	ctx := conn.CloseRead(context.WithoutCancel(c.Request.Context()))
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case ev, ok := <-events:
+		case ev, ok := <-stream:
 			if !ok {
-				conn.Close(websocket.StatusPolicyViolation, "client too slow; events dropped")
+				dropSlowClient(ctx, conn)
 				return
 			}
 			if only != "" && ev.JobID != only {
@@ -47,5 +51,20 @@ func (h *handlers) websocket(c *gin.Context) {
 				return
 			}
 		}
+	}
+}
+
+// dropSlowClient ends the stream of a client the bus dropped for falling behind: it says why,
+// and what to do, before closing.
+func dropSlowClient(ctx context.Context, conn *websocket.Conn) {
+	msg, err := json.Marshal(events.Event{Type: events.StreamDropped, Time: time.Now().UTC(), Message: fmt.Sprintf(
+		"this client fell more than %d events behind and was disconnected; later events were not sent. Reconnect and re-read state (GET /jobs).", wsBuffer)})
+	if err != nil {
+		return
+	}
+	wctx, done := context.WithTimeout(ctx, 5*time.Second)
+	defer done()
+	if conn.Write(wctx, websocket.MessageText, msg) == nil {
+		conn.Close(websocket.StatusPolicyViolation, "client too slow; events dropped")
 	}
 }

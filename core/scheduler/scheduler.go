@@ -68,10 +68,10 @@ func New(s *store.Store, j Jobs, p Providers, bus *events.Bus, basePath, default
 // Start runs the loop and the retention watcher until Close.
 func (s *Scheduler) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
-	ch, cancel := s.bus.Subscribe(1024)
+	ends := s.bus.Follow(events.JobCompleted, events.JobFailed, events.JobCancelled)
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.loop(ctx) }()
-	go func() { defer s.wg.Done(); defer cancel(); s.watchJobs(ctx, ch) }()
+	go func() { defer s.wg.Done(); defer ends.Close(); s.watchJobs(ctx, ends) }()
 }
 
 // Close stops the scheduler.

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"github.com/hypersdk/hypersdk/core/events"
@@ -9,19 +10,33 @@ import (
 )
 
 // watchJobs follows the ends of policy jobs: it records their status and, after a success,
-// applies the policy's retention to that VM's backups.
-func (s *Scheduler) watchJobs(ctx context.Context, ch <-chan events.Event) {
+// applies the policy's retention to that VM's backups. It first catches up with jobs that ended
+// while no watcher ran (the daemon stopped between a job's end and its handling), then handles
+// every job end from a lossless queue: however long retention takes, none is missed.
+func (s *Scheduler) watchJobs(ctx context.Context, ends *events.Queue) {
+	s.catchUp()
 	for {
-		select {
-		case <-ctx.Done():
+		ev, err := ends.Next(ctx)
+		if err != nil {
 			return
-		case ev, ok := <-ch:
-			if !ok {
-				return
+		}
+		s.jobEnded(ev.JobID)
+	}
+}
+
+// catchUp handles every recorded backup whose job has ended since its status was last seen.
+func (s *Scheduler) catchUp() {
+	policies, err := s.ListPolicies()
+	if err != nil {
+		s.log.Error("cannot read backup policies to catch up with ended jobs", "error", err)
+	}
+	for _, p := range policies {
+		for _, b := range p.Backups {
+			if jobs.Status(b.Status).Terminal() {
+				continue
 			}
-			switch ev.Type {
-			case events.JobCompleted, events.JobFailed, events.JobCancelled:
-				s.jobEnded(ev.JobID)
+			if j, err := s.jobs.Get(b.JobID); err == nil && j.Status.Terminal() {
+				s.jobEnded(b.JobID)
 			}
 		}
 	}
@@ -30,6 +45,9 @@ func (s *Scheduler) watchJobs(ctx context.Context, ch <-chan events.Event) {
 func (s *Scheduler) jobEnded(jobID string) {
 	j, err := s.jobs.Get(jobID)
 	if err != nil {
+		if !errors.Is(err, jobs.ErrNotFound) {
+			s.log.Error("cannot read an ended job", "job_id", jobID, "error", err)
+		}
 		return
 	}
 	policyID, ok := isPolicyJob(j.ScheduleID)
@@ -85,6 +103,9 @@ func (s *Scheduler) jobEnded(jobID string) {
 		return nil
 	})
 	if err != nil {
+		if !errors.Is(err, ErrNotFound) { // a deleted policy has nothing left to record
+			s.log.Error("cannot record a backup's end", "policy_id", policyID, "job_id", jobID, "error", err)
+		}
 		return
 	}
 	root := s.policyDir(policy)

@@ -53,11 +53,12 @@ type Dispatcher struct {
 	log    hclog.Logger
 	client *http.Client
 
-	mu     sync.Mutex
-	config []Hook
-	wake   chan struct{}
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	config   []Hook
+	wake     chan struct{}
+	stop     context.CancelFunc
+	unrecord func()
+	wg       sync.WaitGroup
 }
 
 // NewDispatcher returns a dispatcher for the configured hooks; Start begins delivering.
@@ -70,84 +71,87 @@ func NewDispatcher(s *store.Store, bus *events.Bus, configured []Hook, log hclog
 		client: &http.Client{Timeout: 15 * time.Second}}
 }
 
-// Start subscribes to the bus and starts the delivery loop; deliveries left in the outbox by a
-// previous run go out first.
+// Start records every bus event into the outbox before its Publish returns, and starts the
+// delivery loop; deliveries left in the outbox by a previous run go out first.
 func (d *Dispatcher) Start(ctx context.Context) {
 	ctx, d.stop = context.WithCancel(context.WithoutCancel(ctx))
-	d.wg.Add(2)
-	go d.collect(ctx)
+	d.unrecord = d.bus.Record(d.record)
+	d.wg.Add(1)
 	go d.deliverLoop(ctx)
 }
 
-// Close stops delivering; the outbox keeps what is left for the next start.
+// Close stops recording and delivering; the outbox keeps what is left for the next start.
 func (d *Dispatcher) Close() {
 	if d.stop != nil {
+		d.unrecord()
 		d.stop()
 		d.wg.Wait()
 	}
 }
 
-// collect turns bus events into outbox entries, one per interested hook. If it ever falls
-// behind the bus and is dropped, it says so and subscribes again.
-func (d *Dispatcher) collect(ctx context.Context) {
-	defer d.wg.Done()
-	for {
-		ch, cancel := d.bus.Subscribe(4096)
-		dropped := d.drain(ctx, ch)
-		cancel()
-		if !dropped {
-			return
-		}
-		d.log.Warn("webhook dispatcher fell behind the event bus; some events were not queued")
+// record is the dispatcher's bus recorder: the events of one batch, and their deliveries, reach
+// the outbox in one transaction, so an event the bus accepted survives a crash.
+func (d *Dispatcher) record(batch []events.Event) {
+	if err := d.enqueue(batch); err != nil {
+		d.log.Error("cannot queue webhook deliveries; these events will not be delivered", "events", len(batch), "first_event_id", batch[0].ID, "error", err)
 	}
 }
 
-// drain queues events until ctx ends (false) or the bus drops the subscription (true).
-func (d *Dispatcher) drain(ctx context.Context, ch <-chan events.Event) bool {
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case ev, ok := <-ch:
-			if !ok {
-				return true
-			}
-			if err := d.enqueue(ev); err != nil {
-				d.log.Error("cannot queue webhook delivery", "event", ev.Type, "error", err)
-			}
-		}
-	}
-}
-
-func (d *Dispatcher) enqueue(ev events.Event) error {
+func (d *Dispatcher) enqueue(batch []events.Event) error {
 	hooks, err := d.List()
-	if err != nil {
-		return err
+	if err != nil { // a hook record that cannot be read: deliver to the others
+		d.log.Error("cannot read every webhook", "error", err)
 	}
-	body, _ := json.Marshal(ev)
-	queued := false
-	err = d.store.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketOutbox)
+	type pending struct {
+		hook string
+		ev   events.Event
+		body []byte
+	}
+	var out []pending
+	for _, ev := range batch {
+		var body []byte
 		for _, h := range hooks {
 			if !h.Wants(ev.Type) {
 				continue
 			}
-			seq, _ := b.NextSequence()
-			raw, _ := json.Marshal(delivery{Seq: seq, HookID: h.ID, Event: ev.Type, Body: body, NextAt: time.Now()})
+			if body == nil {
+				if body, err = json.Marshal(ev); err != nil {
+					d.log.Error("cannot encode event for webhooks", "event", ev.Type, "event_id", ev.ID, "error", err)
+					break
+				}
+			}
+			out = append(out, pending{h.ID, ev, body})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	now := time.Now()
+	err = d.store.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(store.BucketOutbox)
+		for _, p := range out {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			raw, err := json.Marshal(delivery{Seq: seq, HookID: p.hook, Event: p.ev.Type, Body: p.body, NextAt: now})
+			if err != nil {
+				return err
+			}
 			if err := b.Put(store.SeqKey(seq), raw); err != nil {
 				return err
 			}
-			queued = true
 		}
 		return nil
 	})
-	if queued {
-		select {
-		case d.wake <- struct{}{}:
-		default:
-		}
+	if err != nil {
+		return fmt.Errorf("write %d deliveries to the outbox: %w", len(out), err)
 	}
-	return err
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 func (d *Dispatcher) deliverLoop(ctx context.Context) {
@@ -172,20 +176,30 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 	var due []delivery
 	var next time.Time
 	now := time.Now()
-	d.store.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketOutbox).ForEach(func(_, raw []byte) error {
+	err := d.store.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(store.BucketOutbox).ForEach(func(k, raw []byte) error {
 			var dl delivery
-			if json.Unmarshal(raw, &dl) == nil {
-				if !dl.NextAt.After(now) {
-					due = append(due, dl)
-				} else if next.IsZero() || dl.NextAt.Before(next) {
-					next = dl.NextAt
-				}
+			if err := json.Unmarshal(raw, &dl); err != nil {
+				d.log.Error("unreadable webhook delivery left in the outbox", "key", fmt.Sprintf("%x", k), "error", err)
+				return nil
+			}
+			if !dl.NextAt.After(now) {
+				due = append(due, dl)
+			} else if next.IsZero() || dl.NextAt.Before(next) {
+				next = dl.NextAt
 			}
 			return nil
 		})
 	})
-	hooks, _ := d.List()
+	if err != nil {
+		d.log.Error("cannot read the webhook outbox", "error", err)
+		return time.Time{}
+	}
+	hooks, err := d.List()
+	if err != nil {
+		d.log.Error("cannot read every webhook", "error", err)
+	}
+	allHooks := err == nil
 	byID := map[string]Hook{}
 	for _, h := range hooks {
 		byID[h.ID] = h
@@ -195,11 +209,16 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 			return next
 		}
 		h, ok := byID[dl.HookID]
-		if !ok { // hook deleted since
-			d.remove(dl.Seq)
+		if !ok {
+			if allHooks { // hook deleted since
+				d.remove(dl.Seq)
+			}
 			continue
 		}
 		err := d.send(ctx, h, dl)
+		if ctx.Err() != nil { // stopping: not the receiver's fault, try again at the next start
+			return next
+		}
 		if err == nil {
 			metrics.WebhookDeliveries.WithLabelValues("ok").Inc()
 			d.remove(dl.Seq)
@@ -258,11 +277,22 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// remove takes a delivery out of the outbox; if that fails it will be sent again, which
+// at-least-once receivers tolerate.
 func (d *Dispatcher) remove(seq uint64) {
-	d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Delete(store.SeqKey(seq)) })
+	err := d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Delete(store.SeqKey(seq)) })
+	if err != nil {
+		d.log.Error("cannot remove a webhook delivery from the outbox; it will be sent again", "seq", seq, "error", err)
+	}
 }
 
+// put records a delivery's attempts and next time; if that fails it is retried on the old schedule.
 func (d *Dispatcher) put(dl delivery) {
-	raw, _ := json.Marshal(dl)
-	d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Put(store.SeqKey(dl.Seq), raw) })
+	raw, err := json.Marshal(dl)
+	if err == nil {
+		err = d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Put(store.SeqKey(dl.Seq), raw) })
+	}
+	if err != nil {
+		d.log.Error("cannot record a webhook delivery attempt", "seq", dl.Seq, "error", err)
+	}
 }

@@ -1,7 +1,9 @@
 // Package webhooks delivers bus events to HTTP endpoints: the ones in the daemon configuration
-// and the ones registered through POST /webhooks/configure. Each delivery is written to a
-// persisted outbox before it is attempted, signed with HMAC-SHA256 of the body, and retried with
-// backoff, so a daemon restart or a receiver that is down for a while does not lose events.
+// and the ones registered through POST /webhooks/configure. The dispatcher is a bus recorder:
+// every event, for each hook that wants it, is in the persisted outbox before the Publish that
+// announced it returns, however slow the receivers are. Deliveries are signed with HMAC-SHA256
+// of the body and retried with backoff, so a daemon crash or a receiver that is down for a
+// while does not lose events.
 package webhooks
 
 import (
