@@ -142,6 +142,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 			Webhooks: hooks, FileRoots: []string{cfg.Export.BasePath, cfg.Hyper2KVM.OutputDir},
 			Scheduler: sched, Auth: auth.New(cfg.Auth), Audit: audit.New(db),
 			Listen: ln.Addr().String(), AllowedHosts: cfg.Daemon.AllowedHosts, AllowedOrigins: cfg.Daemon.AllowedOrigins,
+			TrustedProxies: cfg.Daemon.TrustedProxies,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

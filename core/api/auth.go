@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func authenticate(a *auth.Authenticator) gin.HandlerFunc {
 		c.Set(identityKey, id)
 		key := id.Name
 		if !a.Enabled {
-			key = c.ClientIP()
+			key = rateKey(c.ClientIP())
 		}
 		if ok, wait := a.Allow(key, time.Now()); !ok {
 			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
@@ -81,6 +82,17 @@ func authenticate(a *auth.Authenticator) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// rateKey is whom an anonymous request is counted against: its address, or for IPv6 its /64,
+// since one host commonly holds a whole /64 and could otherwise mint a fresh budget per request.
+func rateKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || !addr.Is6() || addr.Is4In6() {
+		return ip
+	}
+	prefix, _ := addr.Prefix(64)
+	return prefix.String()
 }
 
 // auditMutations records every request that could change something, whatever its outcome.

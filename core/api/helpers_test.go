@@ -21,13 +21,10 @@ import (
 // store); tests fill in what their routes call.
 func testServer(t *testing.T, d Deps) http.Handler {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	d.Log = hclog.NewNullLogger()
-	d.Audit = audit.New(db)
+	if d.Audit == nil {
+		d.Audit = testAudit(t)
+	}
 	if d.Auth == nil {
 		d.Auth = auth.New(config.Auth{})
 	}
@@ -38,6 +35,17 @@ func testServer(t *testing.T, d Deps) http.Handler {
 		d.Listen = "127.0.0.1:8080"
 	}
 	return New(d)
+}
+
+// testAudit is an audit log in a temporary store.
+func testAudit(t *testing.T) *audit.Log {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return audit.New(db)
 }
 
 // testRequest is one request to a testServer.

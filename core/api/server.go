@@ -42,6 +42,9 @@ type Deps struct {
 	Listen         string
 	AllowedHosts   []string
 	AllowedOrigins []string
+	// TrustedProxies (daemon.trusted_proxies) are the only peers whose X-Forwarded-For and
+	// X-Real-IP name the client, for rate limits and the audit log.
+	TrustedProxies []string
 }
 
 // New builds the HTTP handler with every route of the API.
@@ -50,6 +53,12 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		// config validation rejects such entries before this; should one slip through,
+		// trusting no one is the safe reading
+		d.Log.Error("daemon.trusted_proxies is invalid; trusting no proxy", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(requestID(), accessLog(d.Log), recoverPanics(d.Log), limitBody(d.MaxBodyBytes), auditMutations(d.Audit),
 		checkSite(newSitePolicy(d.Listen, d.AllowedHosts, d.AllowedOrigins)), authenticate(d.Auth), requireJSON())
 	r.NoRoute(func(c *gin.Context) {

@@ -5,6 +5,7 @@
 package auth
 
 import (
+	"container/list"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -65,13 +66,22 @@ type Authenticator struct {
 	rate    float64
 	burst   float64
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	mu         sync.Mutex
+	buckets    map[string]*list.Element // of *bucket, in recent
+	recent     *list.List               // most recently seen first
+	maxBuckets int
 }
+
+// maxBuckets bounds the clients the rate limiter remembers at once. A client forgotten while
+// idle loses nothing (see Allow); past the bound the least recently seen is forgotten even if
+// it is not idle, which hands it a fresh burst but keeps memory fixed whatever the number of
+// addresses a flood comes from.
+const maxBuckets = 10000
 
 // New builds an authenticator from the auth section. Plain tokens are hashed at once and not kept.
 func New(c config.Auth) *Authenticator {
-	a := &Authenticator{Enabled: c.Enabled, rate: c.RateLimit.RequestsPerSecond, burst: float64(c.RateLimit.Burst), buckets: map[string]*bucket{}}
+	a := &Authenticator{Enabled: c.Enabled, rate: c.RateLimit.RequestsPerSecond, burst: float64(c.RateLimit.Burst),
+		buckets: map[string]*list.Element{}, recent: list.New(), maxBuckets: maxBuckets}
 	if a.burst == 0 {
 		a.burst = max(a.rate, 1)
 	}
@@ -104,16 +114,34 @@ func (a *Authenticator) Identify(token string) (Identity, bool) {
 
 // Allow takes one request from the identity's budget; false means over the limit, with how long
 // until the next request would be allowed.
+//
+// A client unseen for burst/rate seconds has a full bucket again, the same as one never seen,
+// so it is forgotten: the limiter remembers only clients that are using their budget.
 func (a *Authenticator) Allow(key string, now time.Time) (bool, time.Duration) {
 	if a.rate <= 0 {
 		return true, 0
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	b, ok := a.buckets[key]
-	if !ok {
-		b = &bucket{tokens: a.burst, at: now}
-		a.buckets[key] = b
+	refill := time.Duration(a.burst / a.rate * float64(time.Second))
+	for e := a.recent.Back(); e != nil; e = a.recent.Back() {
+		old := e.Value.(*bucket)
+		_, known := a.buckets[key]
+		idle := now.Sub(old.at) >= refill
+		full := !known && len(a.buckets) >= a.maxBuckets
+		if !idle && !full {
+			break
+		}
+		a.recent.Remove(e)
+		delete(a.buckets, old.key)
+	}
+	var b *bucket
+	if e, ok := a.buckets[key]; ok {
+		b = e.Value.(*bucket)
+		a.recent.MoveToFront(e)
+	} else {
+		b = &bucket{key: key, tokens: a.burst, at: now}
+		a.buckets[key] = a.recent.PushFront(b)
 	}
 	b.tokens = min(a.burst, b.tokens+now.Sub(b.at).Seconds()*a.rate)
 	b.at = now
@@ -125,6 +153,7 @@ func (a *Authenticator) Allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 type bucket struct {
+	key    string
 	tokens float64
 	at     time.Time
 }
