@@ -2,11 +2,13 @@
 # test-integration.sh - Test HyperSDK → hyper2kvm workflow
 
 set -e
-# Steps 1-4 of the user workflow document's "Integration Test Script", verbatim but for two
-# changes: DAEMON_URL may come from the environment, and the poll sleeps 1 s instead of 5.
+# Steps 1-4 of the user workflow document's "Integration Test Script", verbatim but for three
+# changes: DAEMON_URL and EXPORT_BASE (the daemon's export.base_path, /tmp/exports in the
+# document) may come from the environment, and the poll sleeps 1 s instead of 5.
 # Steps 5-6 check hyper2kvm's own systemd service and output, another project's.
 
 DAEMON_URL="${DAEMON_URL:-http://localhost:8080}"
+EXPORT_BASE="${EXPORT_BASE:-/tmp/exports}"
 VM_ID="test-vm-001"
 
 echo "=== HyperSDK → hyper2kvm Integration Test ==="
@@ -30,7 +32,7 @@ JOB_RESPONSE=$(curl -s -X POST ${DAEMON_URL}/jobs/submit \
     \"vm_identifier\": \"${VM_ID}\",
     \"provider\": \"vsphere\",
     \"export_method\": \"ova\",
-    \"export_path\": \"/tmp/exports/${VM_ID}\",
+    \"export_path\": \"${EXPORT_BASE}/${VM_ID}\",
     \"options\": {
       \"shutdown_vm\": false,
       \"remove_cdrom\": true
