@@ -80,14 +80,6 @@ func jobError(c *gin.Context, err error) {
 	}
 }
 
-// JobView is a job as the API shows it.
-type JobView struct {
-	jobs.Job
-	Percentage float64 `json:"percentage"`
-}
-
-func view(j jobs.Job) JobView { return JobView{Job: j, Percentage: j.Progress.Percentage} }
-
 func (h *handlers) queryJob(c *gin.Context) {
 	id := c.Query("job_id")
 	if id == "" {
