@@ -115,6 +115,9 @@ type Database struct {
 
 // Webhook is one endpoint notified of events.
 type Webhook struct {
+	// JobRetention is how long a job that ended (completed, failed, cancelled) is kept, with its
+	// log, counted from its end; 0 keeps every job forever. Pending and running jobs always stay.
+	JobRetention Duration `yaml:"job_retention"`
 	URL     string            `yaml:"url"`
 	Events  []string          `yaml:"events"`
 	Headers map[string]string `yaml:"headers"`
@@ -148,7 +151,7 @@ func Default() Config {
 			MaxRetries:        3,
 			ConcurrentExports: 2,
 		},
-		Database: Database{Path: "/var/lib/hypervisord/hypersdk.db"},
+		Database: Database{Path: "/var/lib/hypervisord/hypersdk.db", JobRetention: Duration(30 * 24 * 3600e9)},
 		Libvirt: Libvirt{
 			Socket: "/var/run/libvirt/libvirt-sock", URI: "qemu:///system", DomainType: "auto",
 			NVRAMDir: "/var/lib/libvirt/qemu/nvram", Network: "default",

@@ -92,6 +92,7 @@ func TestSeedConfigLoadsEveryKey(t *testing.T) {
 		{"export.max_retries", cfg.Export.MaxRetries, 3},
 		{"export.concurrent_exports", cfg.Export.ConcurrentExports, 2},
 		{"database.path", cfg.Database.Path, "/var/lib/hypervisord/hypersdk.db"},
+		{"database.job_retention", cfg.Database.JobRetention.Std(), 30 * 24 * time.Hour},
 		{"webhooks[0].url", cfg.Webhooks[0].URL, "https://slack.example.com/webhook"},
 		{"webhooks[0].events", strings.Join(cfg.Webhooks[0].Events, ","), "job.failed"},
 	}

@@ -93,6 +93,9 @@ func validate(c *Config) []Problem {
 	if c.Database.Path == "" {
 		bad("database.path", "must not be empty")
 	}
+	if c.Database.JobRetention < 0 {
+		bad("database.job_retention", "must be 0 (keep jobs forever) or a positive duration, got %s", c.Database.JobRetention)
+	}
 
 	oneOf("libvirt.domain_type", c.Libvirt.DomainType, "auto", "kvm", "qemu")
 	for _, kv := range [][2]string{{"libvirt.socket", c.Libvirt.Socket}, {"libvirt.uri", c.Libvirt.URI}, {"libvirt.nvram_dir", c.Libvirt.NVRAMDir}} {

@@ -115,9 +115,16 @@ func (s *LogSink) write() {
 				if p.synced != nil {
 					continue
 				}
-				b, err := tx.Bucket(store.BucketJobLogs).CreateBucketIfNotExists([]byte(p.jobID))
-				if err != nil {
-					return err
+				logs := tx.Bucket(store.BucketJobLogs)
+				b := logs.Bucket([]byte(p.jobID))
+				if b == nil {
+					if tx.Bucket(store.BucketJobs).Get([]byte(p.jobID)) == nil {
+						continue // a line about a job retention just deleted: no log to revive
+					}
+					var err error
+					if b, err = logs.CreateBucket([]byte(p.jobID)); err != nil {
+						return err
+					}
 				}
 				seq, _ := b.NextSequence()
 				p.line.Seq = seq

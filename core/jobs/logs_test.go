@@ -1,8 +1,10 @@
 package jobs
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	bolt "go.etcd.io/bbolt"
@@ -18,6 +20,7 @@ func TestLogSinkSyncCommitsWhatCameBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	storeJobs(t, db, Job{ID: "job-1", Status: StatusRunning, CreatedAt: time.Now().UTC()})
 	sink := NewLogSink(db)
 	defer sink.Close()
 	for i := range 3 {
@@ -31,7 +34,25 @@ func TestLogSinkSyncCommitsWhatCameBefore(t *testing.T) {
 		}
 		return nil
 	})
-	if n != 3 {
-		t.Fatalf("%d lines committed after Sync, want 3", n)
+	if n != 1+3 { // storeJobs's line and these three
+		t.Fatalf("%d lines committed after Sync, want 4", n)
+	}
+}
+
+// A line about a job that is no longer stored (retention deleted it while something still
+// logged about it) does not bring back an orphan log.
+func TestLogSinkRevivesNoLogOfADeletedJob(t *testing.T) {
+	t.Parallel()
+	m, db := newStoreManager(t)
+	storeJobs(t, db, endedJob("job-gone", StatusCompleted, 40*day))
+	if n, err := m.Prune(context.Background(), 30*day); err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	sink := NewLogSink(db)
+	defer sink.Close()
+	sink.Accept("scheduler", hclog.Info, "backup pruned", "job_id", "job-gone")
+	sink.Sync()
+	if _, logs := jobsAndLogs(t, db); len(logs) != 0 {
+		t.Fatalf("logs after a line about a deleted job: %v", logs)
 	}
 }

@@ -35,6 +35,10 @@ type Config struct {
 	// SyncLogs, when set, commits the job logs written so far (LogSink.Sync); it runs before a
 	// job's end is recorded, so whoever sees the end also sees the whole log.
 	SyncLogs func()
+
+	// Retention is database.job_retention: ended jobs older than this are deleted with their
+	// logs, at start and every hour (retention.go). 0 keeps them forever.
+	Retention time.Duration
 }
 
 // Manager owns the queue and the workers.
@@ -120,6 +124,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		m.wg.Add(1)
 		go m.worker(ctx)
 	}
+	m.startRetention(ctx) // retention.go
 	if len(pending) > 0 {
 		m.log.Info("jobs recovered", "pending", len(pending))
 	}
