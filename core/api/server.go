@@ -5,6 +5,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -47,11 +48,26 @@ type Deps struct {
 	TrustedProxies []string
 }
 
+// Handler is the API: the Gin engine behind a path normaliser.
+type Handler struct{ *gin.Engine }
+
+// ServeHTTP routes /jobs/ as /jobs: every route answers the same with or without a trailing
+// slash, where Gin would answer 301 with an HTML body.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		r.URL.Path = "/" + strings.Trim(p, "/")
+		r.URL.RawPath = ""
+	}
+	h.Engine.ServeHTTP(w, r)
+}
+
 // New builds the HTTP handler with every route of the API.
-func New(d Deps) *gin.Engine {
+func New(d Deps) *Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false // ServeHTTP has removed it; never answer with an HTML redirect
+	r.RedirectFixedPath = false
 	r.ContextWithFallback = true
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		// config validation rejects such entries before this; should one slip through,
@@ -103,7 +119,7 @@ func New(d Deps) *gin.Engine {
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)
-	return r
+	return &Handler{Engine: r}
 }
 
 type handlers struct {

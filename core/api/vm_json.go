@@ -51,6 +51,22 @@ type CDROM struct {
 	Connected bool   `json:"connected"`
 }
 
+// VMSummary is a VM as /vms/list shows it. Providers may list VMs without their devices (the
+// vSphere provider does: reading every VM's hardware would make listing a large inventory slow),
+// so disks, nics and cdroms are absent when the provider gave none, rather than an empty list
+// that says the VM has none; /vms/info always has them.
+type VMSummary struct {
+	VM
+	Disks  []Disk  `json:"disks,omitempty"`
+	NICs   []NIC   `json:"nics,omitempty"`
+	CDROMs []CDROM `json:"cdroms,omitempty"`
+}
+
+func vmSummaryJSON(v provider.VM) VMSummary {
+	full := vmJSON(v)
+	return VMSummary{VM: full, Disks: full.Disks, NICs: full.NICs, CDROMs: full.CDROMs}
+}
+
 func vmJSON(v provider.VM) VM {
 	out := VM{
 		ID: v.ID, Name: v.Name, PowerState: v.PowerState, Datacenter: v.Datacenter, Folder: v.Folder,

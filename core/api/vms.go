@@ -26,9 +26,9 @@ type VMFilter struct {
 
 // ListVMsResponse is the answer to /vms/list.
 type ListVMsResponse struct {
-	Provider string `json:"provider"`
-	Total    int    `json:"total"`
-	VMs      []VM   `json:"vms"`
+	Provider string      `json:"provider"`
+	Total    int         `json:"total"`
+	VMs      []VMSummary `json:"vms"`
 }
 
 // VMInfoResponse is the answer to /vms/info.
@@ -69,9 +69,9 @@ func (h *handlers) listVMs(c *gin.Context) {
 		providerError(c, err, "filter")
 		return
 	}
-	out := ListVMsResponse{Provider: req.Provider, Total: len(vms), VMs: make([]VM, len(vms))}
+	out := ListVMsResponse{Provider: req.Provider, Total: len(vms), VMs: make([]VMSummary, len(vms))}
 	for i, v := range vms {
-		out.VMs[i] = vmJSON(v)
+		out.VMs[i] = vmSummaryJSON(v)
 	}
 	c.JSON(http.StatusOK, out)
 }
