@@ -111,13 +111,13 @@ type Export struct {
 // Database configures the bbolt file that holds jobs, schedules and everything else accepted.
 type Database struct {
 	Path string `yaml:"path"`
+	// JobRetention is how long a job that ended (completed, failed, cancelled) is kept, with its
+	// log, counted from its end; 0 keeps every job forever. Pending and running jobs always stay.
+	JobRetention Duration `yaml:"job_retention"`
 }
 
 // Webhook is one endpoint notified of events.
 type Webhook struct {
-	// JobRetention is how long a job that ended (completed, failed, cancelled) is kept, with its
-	// log, counted from its end; 0 keeps every job forever. Pending and running jobs always stay.
-	JobRetention Duration `yaml:"job_retention"`
 	URL     string            `yaml:"url"`
 	Events  []string          `yaml:"events"`
 	Headers map[string]string `yaml:"headers"`
