@@ -63,7 +63,8 @@ func startDaemon(t testing.TB, cfg string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	if !strings.Contains(cfg, "address:") {
-		cfg = "daemon:\n  address: 127.0.0.1:0\n  log_format: json\n  plugins_dir: " + pluginsDir + "\n" + cfg
+		// The tests' webhook receivers listen on loopback, which deliveries refuse by default.
+		cfg = "daemon:\n  address: 127.0.0.1:0\n  log_format: json\n  plugins_dir: " + pluginsDir + "\n  webhook_allow_loopback: true\n" + cfg
 	}
 	if !strings.Contains(cfg, "database:") {
 		cfg += "\ndatabase:\n  path: " + filepath.Join(dir, "hypersdk.db") + "\n"

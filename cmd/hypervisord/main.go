@@ -108,7 +108,10 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	for _, w := range cfg.Webhooks {
 		configured = append(configured, webhooks.Hook{URL: w.URL, Events: w.Events, Headers: w.Headers, Secret: w.Secret})
 	}
-	hooks := webhooks.NewDispatcher(db, bus, configured, log.Named("webhooks"))
+	hooks, err := webhooks.NewDispatcher(db, bus, configured, webhooks.Guard{AllowLoopback: cfg.Daemon.WebhookAllowLoopback}, log.Named("webhooks"))
+	if err != nil {
+		return err
+	}
 	hooks.Start(ctx)
 	defer hooks.Close()
 	manager := jobs.NewManager(jobs.Config{

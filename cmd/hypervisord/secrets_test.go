@@ -20,6 +20,7 @@ func TestSecretsNeverLeak(t *testing.T) {
   log_level: trace
   log_format: json
   plugins_dir: `+pluginsDir+`
+  webhook_allow_loopback: true
 providers:
   testprovider:
     api_token: "`+token+`"

@@ -75,6 +75,10 @@ type Daemon struct {
 	// TrustedProxies are the IPs or CIDRs of reverse proxies whose X-Forwarded-For and
 	// X-Real-IP are believed; from anyone else those headers are ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// WebhookAllowLoopback lets webhook deliveries connect to loopback addresses (a receiver on
+	// the daemon's own host). Link-local (cloud metadata), this-host and multicast addresses are
+	// refused whatever it says.
+	WebhookAllowLoopback bool `yaml:"webhook_allow_loopback"`
 }
 
 // Provider is one section under providers:. Core understands enabled and plugin_sha256;

@@ -51,6 +51,7 @@ type Dispatcher struct {
 	store  *store.Store
 	bus    *events.Bus
 	log    hclog.Logger
+	guard  Guard
 	client *http.Client
 
 	mu       sync.Mutex
@@ -61,14 +62,19 @@ type Dispatcher struct {
 	wg       sync.WaitGroup
 }
 
-// NewDispatcher returns a dispatcher for the configured hooks; Start begins delivering.
-func NewDispatcher(s *store.Store, bus *events.Bus, configured []Hook, log hclog.Logger) *Dispatcher {
+// NewDispatcher returns a dispatcher for the configured hooks, delivering only where guard
+// allows; Start begins delivering. A configured hook whose URL names a forbidden address is an
+// error naming it (webhooks[i].url).
+func NewDispatcher(s *store.Store, bus *events.Bus, configured []Hook, guard Guard, log hclog.Logger) (*Dispatcher, error) {
 	for i := range configured {
+		if err := guard.CheckURL(configured[i].URL); err != nil {
+			return nil, fmt.Errorf("webhooks[%d].url: %w", i, err)
+		}
 		configured[i].ID = fmt.Sprintf("config-%d", i)
 		configured[i].Source = "config"
 	}
-	return &Dispatcher{store: s, bus: bus, log: log, config: configured, wake: make(chan struct{}, 1),
-		client: &http.Client{Timeout: 15 * time.Second}}
+	return &Dispatcher{store: s, bus: bus, log: log, config: configured, guard: guard, wake: make(chan struct{}, 1),
+		client: guard.Client(15 * time.Second)}, nil
 }
 
 // Start records every bus event into the outbox before its Publish returns, and starts the

@@ -27,6 +27,16 @@ func openStore(t *testing.T) *store.Store {
 	return st
 }
 
+func startDispatcher(t *testing.T, st *store.Store, bus *events.Bus, g Guard, configured ...Hook) *Dispatcher {
+	t.Helper()
+	d, err := NewDispatcher(st, bus, configured, g, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start(context.Background())
+	return d
+}
+
 // outboxEventIDs lists the event ids of every delivery waiting in the outbox.
 func outboxEventIDs(t *testing.T, st *store.Store) map[string]int {
 	t.Helper()
@@ -68,8 +78,7 @@ func TestBurstIsInTheOutboxBeforePublishReturns(t *testing.T) {
 
 	st := openStore(t)
 	bus := events.NewBus()
-	d := NewDispatcher(st, bus, []Hook{{URL: rcv.URL, Events: []string{"*"}}}, hclog.NewNullLogger())
-	d.Start(context.Background())
+	d := startDispatcher(t, st, bus, Guard{AllowLoopback: true}, Hook{URL: rcv.URL, Events: []string{"*"}})
 	defer d.Close()
 
 	const publishers, each = 50, 100
@@ -103,8 +112,7 @@ func TestOnlyWantedEventsAreQueued(t *testing.T) {
 	t.Parallel()
 	st := openStore(t)
 	bus := events.NewBus()
-	d := NewDispatcher(st, bus, []Hook{{URL: "http://192.0.2.1/hook", Events: []string{events.JobFailed}}}, hclog.NewNullLogger())
-	d.Start(context.Background())
+	d := startDispatcher(t, st, bus, Guard{}, Hook{URL: "http://192.0.2.1/hook", Events: []string{events.JobFailed}})
 	defer d.Close()
 	for i, typ := range []string{events.JobCreated, events.JobFailed, events.JobProgress, events.JobFailed} {
 		bus.Publish(events.Event{ID: fmt.Sprint(i), Type: typ})

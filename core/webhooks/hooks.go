@@ -31,11 +31,15 @@ func (d *Dispatcher) List() ([]Hook, error) {
 	return append(out, api...), err
 }
 
-// Add validates and persists a hook from the API. Without a secret one is generated; the
+// Add validates and persists a hook from the API; a URL naming an address the guard forbids is
+// refused now, a hostname when a delivery connects. Without a secret one is generated; the
 // returned hook carries it, and that answer is the only place it is ever shown.
 func (d *Dispatcher) Add(h Hook) (Hook, error) {
 	if err := Validate(h); err != nil {
 		return Hook{}, err
+	}
+	if err := d.guard.CheckURL(h.URL); err != nil {
+		return Hook{}, fmt.Errorf("%w: url: %w", ErrInvalid, err)
 	}
 	h.ID, h.Source, h.CreatedAt = "wh-"+randomHex(6), "api", time.Now().UTC()
 	if h.Secret == "" {

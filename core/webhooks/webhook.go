@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -40,15 +39,11 @@ var ErrInvalid = errors.New("invalid webhook")
 
 var secretHeader = regexp.MustCompile(`(?i)(auth|token|key|secret|cookie|pass)`)
 
-// Validate checks a hook from the API. Link-local addresses (cloud metadata services among them)
-// are refused: a webhook must not be a way to make the daemon read them.
+// Validate checks the shape of a hook from the API; where it may deliver is the Guard's call.
 func Validate(h Hook) error {
 	u, err := url.Parse(h.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w: url: must be an http:// or https:// URL, got %q", ErrInvalid, h.URL)
-	}
-	if ip := net.ParseIP(u.Hostname()); ip != nil && (ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified()) {
-		return fmt.Errorf("%w: url: %s is a link-local or unspecified address", ErrInvalid, u.Hostname())
 	}
 	if len(h.Events) == 0 {
 		return fmt.Errorf("%w: events: list at least one event", ErrInvalid)
