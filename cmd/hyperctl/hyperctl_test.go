@@ -128,6 +128,8 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 		{"watched job fails", []string{"jobs", "submit", "--vm", "vm-exit", "--provider", "testprovider", "-w"}, 1, "", "job failed"},
 		{"refused submit is one line", []string{"jobs", "submit", "--vm", "x", "--provider", "aws"}, 1, "", "400 invalid_field (provider)"},
 		{"jobs list", []string{"jobs", "list", "--status", "completed"}, 0, "JOB_ID", ""},
+		{"prune keeps what database.job_retention keeps", []string{"jobs", "prune"}, 0, "0        720h0m0s", ""},
+		{"prune with a negative age", []string{"jobs", "prune", "--older-than", "-1h"}, 2, "", "must not be negative"},
 		{"schedule from a YAML file", []string{"schedules", "create", "-f", scheduleFile}, 0, "nightly-vm-backup", ""},
 		{"schedules list", []string{"schedules", "list"}, 0, "0 2 * * *", ""},
 		{"webhook add shows its secret once", []string{"webhooks", "add", "--url", "http://127.0.0.1:9/hook", "--event", "job.failed"}, 0, "SECRET", ""},
@@ -164,6 +166,20 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 	}
 	if q := hyperctl(t, server, "jobs", "cancel", done); q.code != 1 || !strings.Contains(q.stderr, "409") {
 		t.Errorf("cancelling a finished job: %+v", q)
+	}
+
+	r = hyperctl(t, server, "jobs", "prune", "--older-than", "0s", "-o", "json")
+	var pruned struct {
+		Removed int `json:"removed"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &pruned); err != nil || r.code != 0 || pruned.Removed < 2 {
+		t.Errorf("jobs prune --older-than 0s = %+v; want at least the 2 ended jobs removed", r)
+	}
+	if q := hyperctl(t, server, "jobs", "query", done); q.code != 1 || !strings.Contains(q.stderr, "404") {
+		t.Errorf("querying a pruned job: %+v", q)
+	}
+	if logs := hyperctl(t, server, "jobs", "logs", done); logs.code != 1 || !strings.Contains(logs.stderr, "404") {
+		t.Errorf("the log of a pruned job: %+v", logs)
 	}
 }
 

@@ -20,7 +20,7 @@ type jobFailed struct{ status, reason string }
 func (j jobFailed) Error() string { return "job " + j.status + ": " + j.reason }
 
 func jobsCommand(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "jobs", Short: "Submit, follow and cancel jobs"}
+	cmd := &cobra.Command{Use: "jobs", Short: "Submit, follow, cancel and prune jobs"}
 	var file, vm, provider, method, path, instance string
 	var shutdown, removeCD, compress, h2k, autoConvert, daemonMode, keepExport, watch bool
 	submit := &cobra.Command{Use: "submit", Short: "Submit an export job (flags, or -f with the API's body; a list submits a batch)", Args: cobra.NoArgs,
@@ -87,7 +87,21 @@ func jobsCommand(a *app) *cobra.Command {
 	}}
 	logs.Flags().BoolVarP(&follow, "follow", "f", false, "stream new lines until the job ends")
 
-	cmd.AddCommand(submit, list,
+	var olderThan time.Duration
+	prune := &cobra.Command{Use: "prune", Short: "Delete jobs that ended long ago, with their logs (admin; default age: the daemon's database.job_retention)", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			body := map[string]any{}
+			if c.Flags().Changed("older-than") {
+				if olderThan < 0 {
+					return usageError{fmt.Errorf("--older-than must not be negative")}
+				}
+				body["older_than"] = olderThan.String()
+			}
+			return a.show("POST", "/jobs/prune", body, "", []column{{"REMOVED", "removed"}, {"OLDER_THAN", "older_than"}})
+		}}
+	prune.Flags().DurationVar(&olderThan, "older-than", 0, "delete the jobs that ended more than this long ago (\"720h\"; 0 deletes every ended job)")
+
+	cmd.AddCommand(submit, list, prune,
 		&cobra.Command{Use: "query ID", Short: "A job's status, stage, failures and result", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
 			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "", jobColumns)
 		}},

@@ -26,6 +26,7 @@ var routeRoles = map[string]auth.Role{
 	"POST /backup-policies/:id/run": auth.Operator,
 	"POST /webhooks/configure":      auth.Admin,
 	"DELETE /webhooks/:id":          auth.Admin,
+	"POST /jobs/prune":              auth.Admin, // deletes job history
 	"POST /schedules/create":        auth.Admin,
 	"PUT /schedules/:id":            auth.Admin,
 	"DELETE /schedules/:id":         auth.Admin,

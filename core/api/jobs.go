@@ -185,6 +185,47 @@ func (h *handlers) cancelJob(c *gin.Context) {
 	c.JSON(http.StatusOK, view(j))
 }
 
+// PruneRequest is POST /jobs/prune: delete the jobs that ended more than older_than ago (a Go
+// duration, "720h"), with their logs. Without it, database.job_retention applies.
+type PruneRequest struct {
+	OlderThan string `json:"older_than,omitempty"`
+}
+
+// PruneResponse says how many ended jobs were deleted, and the age they were older than.
+type PruneResponse struct {
+	Removed   int    `json:"removed"`
+	OlderThan string `json:"older_than"`
+}
+
+func (h *handlers) pruneJobs(c *gin.Context) {
+	raw, ok := readBody(c)
+	if !ok {
+		return
+	}
+	var req PruneRequest
+	if len(bytes.TrimSpace(raw)) > 0 && !decodeBytes(c, raw, &req) {
+		return
+	}
+	olderThan := h.Jobs.Retention()
+	if req.OlderThan != "" {
+		d, err := time.ParseDuration(req.OlderThan)
+		if err != nil || d < 0 {
+			abort(c, http.StatusBadRequest, "invalid_field", "older_than must be a duration like \"720h\" or \"90m\", not negative; got "+strconv.Quote(req.OlderThan), "older_than")
+			return
+		}
+		olderThan = d
+	} else if olderThan <= 0 {
+		abort(c, http.StatusBadRequest, "missing_field", "older_than is required: database.job_retention is 0, which keeps jobs forever", "older_than")
+		return
+	}
+	n, err := h.Jobs.Prune(c.Request.Context(), olderThan)
+	if err != nil {
+		jobError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, PruneResponse{Removed: n, OlderThan: olderThan.String()})
+}
+
 func intQuery(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 	raw := c.Query(name)
 	if raw == "" {

@@ -78,30 +78,19 @@ func jobsBenchServer(b *testing.B, n int) (http.Handler, *jobs.Manager) {
 	statuses := []jobs.Status{jobs.StatusCompleted, jobs.StatusCompleted, jobs.StatusFailed, jobs.StatusCancelled, jobs.StatusPending}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for first := 0; first < n; first += 5000 {
-		err := db.Update(func(tx *bolt.Tx) error {
-			for i := first; i < min(first+5000, n); i++ {
-				created := start.Add(time.Duration(i) * time.Second)
+		var batch []jobs.Job
+		for i := first; i < min(first+5000, n); i++ {
+			created := start.Add(time.Duration(i) * time.Second)
+			j := jobs.Job{ID: fmt.Sprintf("job-%012x", i), Kind: jobs.KindExport, Status: statuses[i%len(statuses)], CreatedAt: created,
+				Spec:   jobs.Spec{VMIdentifier: fmt.Sprintf("vm-%d", i), Provider: "vsphere", ExportMethod: "ova", ExportPath: fmt.Sprintf("/exports/job-%d", i)},
+				Result: &jobs.Result{OVA: "/exports/vm.ova", Artifacts: []jobs.Artifact{{Path: "/exports/vm-disk1.vmdk", Kind: "disk", Format: "vmdk", Size: 1 << 34, SHA256: fmt.Sprintf("%064x", i)}}}}
+			if j.Status.Terminal() {
 				ended := created.Add(time.Hour)
-				j := jobs.Job{ID: fmt.Sprintf("job-%012x", i), Kind: jobs.KindExport, Status: statuses[i%len(statuses)], CreatedAt: created,
-					Spec:   jobs.Spec{VMIdentifier: fmt.Sprintf("vm-%d", i), Provider: "vsphere", ExportMethod: "ova", ExportPath: fmt.Sprintf("/exports/job-%d", i)},
-					Result: &jobs.Result{OVA: "/exports/vm.ova", Artifacts: []jobs.Artifact{{Path: "/exports/vm-disk1.vmdk", Kind: "disk", Format: "vmdk", Size: 1 << 34, SHA256: fmt.Sprintf("%064x", i)}}}}
-				e := store.JobEntry{ID: j.ID, Status: string(j.Status), CreatedAt: created}
-				if j.Status.Terminal() {
-					j.FinishedAt, e.FinishedAt = &ended, ended
-				}
-				raw, err := json.Marshal(j)
-				if err != nil {
-					return err
-				}
-				if err := store.PutJob(tx, e, raw); err != nil {
-					return err
-				}
+				j.FinishedAt = &ended
 			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
+			batch = append(batch, j)
 		}
+		storeTestJobs(b, db, batch...)
 	}
 	m := jobs.NewManager(jobs.Config{Workers: 1, ConcurrentExports: 1}, db, events.NewBus(), nil, jobs.KVMConfig{}, hclog.NewNullLogger())
 	gin.SetMode(gin.ReleaseMode)
@@ -110,4 +99,28 @@ func jobsBenchServer(b *testing.B, n int) (http.Handler, *jobs.Manager) {
 	r.GET("/jobs", h.listJobs)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})))
 	return r, m
+}
+
+// storeTestJobs writes job records as the job manager would, index included.
+func storeTestJobs(tb testing.TB, db *store.Store, js ...jobs.Job) {
+	tb.Helper()
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, j := range js {
+			e := store.JobEntry{ID: j.ID, Status: string(j.Status), CreatedAt: j.CreatedAt}
+			if j.Status.Terminal() && j.FinishedAt != nil {
+				e.FinishedAt = *j.FinishedAt
+			}
+			raw, err := json.Marshal(j)
+			if err != nil {
+				return err
+			}
+			if err := store.PutJob(tx, e, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -96,6 +96,7 @@ func New(d Deps) *Handler {
 	r.GET("/jobs/eta/:id", h.jobETA)
 	r.GET("/jobs/logs/:id", h.jobLogs)
 	r.POST("/jobs/cancel/:id", h.cancelJob)
+	r.POST("/jobs/prune", h.pruneJobs)
 	r.GET("/websocket", h.websocket)
 	r.POST("/convert", h.convert)
 	r.POST("/import-to-kvm", h.importToKVM)
