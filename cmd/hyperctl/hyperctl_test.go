@@ -44,6 +44,7 @@ func startDaemon(t *testing.T) string {
   address: 127.0.0.1:0
   log_format: json
   plugins_dir: %s
+  webhook_allow_loopback: true
 providers:
   testprovider:
     faults: true
