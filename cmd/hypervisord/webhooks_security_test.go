@@ -58,3 +58,50 @@ func TestWebhooksCannotReachTheDaemonsHost(t *testing.T) {
 		t.Errorf("the loopback receiver got %d deliveries: %v", len(rcv.got), rcv.got)
 	}
 }
+
+// A webhook URL is often a credential: only admins list hooks, and the daemon's log names a
+// hook's scheme and host, never its path, query or user info.
+func TestWebhookURLsStayWithAdmins(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	rcv.mu.Lock()
+	rcv.down = true // every delivery fails, so the log has something to say about the URL
+	rcv.mu.Unlock()
+	host := strings.TrimPrefix(rcv.URL, "http://")
+	hookURL := "http://hookuser:USERINFOSECRET@" + host + "/services/PATHSECRET?token=QUERYSECRET"
+	d := startDaemon(t, "daemon:\n  address: 127.0.0.1:0\n  log_format: json\n  log_level: trace\n  plugins_dir: "+pluginsDir+
+		"\n  webhook_allow_loopback: true\n"+testproviderConfig+"\nexport:\n  base_path: "+t.TempDir()+`
+auth:
+  enabled: true
+  tokens:
+    - {name: dashboards, role: viewer, token: "`+viewerToken+`"}
+    - {name: ops, role: operator, token: "`+operatorToken+`"}
+    - {name: root, role: admin, token: "`+adminToken+`"}
+`)
+	if code, body := d.as(adminToken, "POST", "/webhooks/configure", `{"url":"`+hookURL+`","events":["job.created"]}`); code != 201 {
+		t.Fatalf("admin registers a hook = %d %v", code, body)
+	}
+	for _, c := range []struct {
+		who, token string
+		status     int
+	}{{"viewer", viewerToken, 403}, {"operator", operatorToken, 403}, {"admin", adminToken, 200}} {
+		code, body := d.as(c.token, "GET", "/webhooks", "")
+		if code != c.status {
+			t.Errorf("%s lists webhooks = %d %v, want %d", c.who, code, body, c.status)
+		}
+		if listed, _ := body["webhooks"].([]any); c.status == 200 && (len(listed) != 1 || listed[0].(map[string]any)["url"] != hookURL) {
+			t.Errorf("admin's list = %v, want the hook with its URL", body)
+		}
+	}
+
+	_, job := d.as(operatorToken, "POST", "/jobs/submit", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"vmdk"}`)
+	logs := waitDaemonLog(t, d, "webhook delivery failed", `"url":"http://`+host+`/(redacted)"`)
+	for _, secret := range []string{"USERINFOSECRET", "PATHSECRET", "QUERYSECRET"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the daemon log holds %s of the webhook URL", secret)
+		}
+	}
+	if job["job_id"] == nil {
+		t.Errorf("operator's submit = %v", job)
+	}
+}

@@ -42,7 +42,7 @@ var routeDocs = []routeDoc{
 	{"POST", "/jobs/cancel/:id", "jobs", "Cancel a job", nil, nil, JobView{}, 200},
 	{"GET", "/websocket", "events", "WebSocket stream of events (?job_id= filters)", []string{"job_id", "access_token"}, nil, nil, 101},
 	{"POST", "/webhooks/configure", "events", "Register a webhook", nil, WebhookRequest{}, WebhookCreated{}, 201},
-	{"GET", "/webhooks", "events", "Registered webhooks (secrets redacted)", nil, nil, []webhooks.Hook{}, 200},
+	{"GET", "/webhooks", "events", "Registered webhooks, admin only (secrets redacted)", nil, nil, []webhooks.Hook{}, 200},
 	{"DELETE", "/webhooks/:id", "events", "Remove a webhook added through the API", nil, nil, nil, 204},
 	{"POST", "/convert", "kvm", "Convert an export to qcow2/raw (a job)", nil, ConvertRequest{}, SubmitResponse{}, 202},
 	{"POST", "/import-to-kvm", "kvm", "Define a VM in libvirt around a converted disk", nil, jobs.ImportDiskRequest{}, jobs.Imported{}, 201},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hypersdk/hypersdk/core/auth"
 	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
@@ -42,7 +43,14 @@ func (h *handlers) configureWebhook(c *gin.Context) {
 	c.JSON(http.StatusCreated, out)
 }
 
+// listWebhooks answers admins only, although it only reads: a hook URL is often a credential
+// itself (a Slack or Teams URL, a ?token=), and admins are who manage hooks.
 func (h *handlers) listWebhooks(c *gin.Context) {
+	if v, ok := c.Get(identityKey); !ok || v.(auth.Identity).Role < auth.Admin {
+		id, _ := v.(auth.Identity)
+		abort(c, http.StatusForbidden, "forbidden", id.Name+" has role "+id.Role.String()+"; listing webhooks needs admin (their URLs are often credentials)", "")
+		return
+	}
 	hooks, err := h.Webhooks.List()
 	if err != nil {
 		webhookError(c, err)

@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -234,13 +236,13 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 		dl.LastErr = err.Error()
 		if dl.Attempts >= maxAttempts {
 			metrics.WebhookDeliveries.WithLabelValues("dropped").Inc()
-			d.log.Error("webhook delivery dropped after retries", "hook", h.ID, "url", h.URL, "event", dl.Event, "attempts", dl.Attempts, "error", err)
+			d.log.Error("webhook delivery dropped after retries", "hook", h.ID, "url", RedactURL(h.URL), "event", dl.Event, "attempts", dl.Attempts, "error", err)
 			d.remove(dl.Seq)
 			continue
 		}
 		metrics.WebhookDeliveries.WithLabelValues("failed").Inc()
 		dl.NextAt = time.Now().Add(min(time.Second<<(dl.Attempts-1), maxBackoff))
-		d.log.Warn("webhook delivery failed; will retry", "hook", h.ID, "url", h.URL, "event", dl.Event, "attempt", dl.Attempts, "retry_at", dl.NextAt, "error", err)
+		d.log.Warn("webhook delivery failed; will retry", "hook", h.ID, "url", RedactURL(h.URL), "event", dl.Event, "attempt", dl.Attempts, "retry_at", dl.NextAt, "error", err)
 		d.put(dl)
 		if next.IsZero() || dl.NextAt.Before(next) {
 			next = dl.NextAt
@@ -249,7 +251,18 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 	return next
 }
 
+// send posts one delivery. Its error never holds the URL, which may be a credential: it is
+// logged and kept in the outbox.
 func (d *Dispatcher) send(ctx context.Context, h Hook, dl delivery) error {
+	err := d.post(ctx, h, dl)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, RedactURL(ue.URL), ue.Err)
+	}
+	return err
+}
+
+func (d *Dispatcher) post(ctx context.Context, h Hook, dl delivery) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(dl.Body))
 	if err != nil {
 		return err

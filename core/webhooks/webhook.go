@@ -78,6 +78,20 @@ func (h Hook) Public() Hook {
 	return out
 }
 
+// RedactURL is a hook URL as logs may show it: scheme and host only, because the path, query
+// and user info of a webhook URL often are its credential (Slack, Teams, "?token=").
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(unparsable URL)"
+	}
+	out := u.Scheme + "://" + u.Host
+	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		out += "/(redacted)"
+	}
+	return out
+}
+
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
