@@ -34,6 +34,7 @@ run: deps build plugins ## build and start the daemon on the embedded vSphere si
 	./bin/hypervisord --config deploy/demo.yaml
 
 test: tools ## run every test under the race detector (real qemu-img, plugins as real processes); CI=true turns missing peers into failures
+	deploy/install-deps_test.sh
 	deploy/install-deps.sh --test
 	@# -race needs cgo. The daemon and plugins the end-to-end tests build for themselves are
 	@# ordinary builds: the race detector watches the test processes only.

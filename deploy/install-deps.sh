@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the host tools hypervisord and its tests drive, from Debian packages, and (with
 # --test) starts libvirtd the way a machine without systemd as PID 1 needs.
-# As root it installs what is missing; otherwise it names what to install and fails.
+# As root it installs what is missing; otherwise it names what to install and fails. When
+# another apt or dpkg runs (unattended-upgrades, a second make), it waits for it up to
+# APT_LOCK_TIMEOUT seconds (default 600) instead of failing.
 #   deploy/install-deps.sh          what the daemon needs to run (qemu-img)
 #   deploy/install-deps.sh --test   plus protoc, libvirt + QEMU + OVMF, systemd-analyze, and a C
 #                                   toolchain for the race detector; starts libvirtd
@@ -20,6 +22,29 @@ if [ "${1:-}" = "--test" ]; then
     [gcc]=gcc
   )
 fi
+
+lock_timeout=${APT_LOCK_TIMEOUT:-600}
+[[ $lock_timeout =~ ^[0-9]+$ ]] || { echo "APT_LOCK_TIMEOUT must be a number of seconds, got '$lock_timeout'" >&2; exit 2; }
+
+# apt_get runs apt-get waiting for another apt's locks. DPkg::Lock::Timeout makes apt wait for
+# dpkg's lock itself, but `apt-get update` takes the package lists' lock, which that option
+# does not cover (apt 2.6): a call failing on a lock is retried until the same deadline.
+apt_get() {
+  local deadline=$((SECONDS + lock_timeout)) out told=
+  while :; do
+    if out=$(apt-get -o DPkg::Lock::Timeout="$lock_timeout" "$@" 2>&1); then
+      [ -z "$out" ] || printf '%s\n' "$out"
+      return 0
+    fi
+    if [[ $out != *"Could not get lock"* ]] || [ "$SECONDS" -ge "$deadline" ]; then
+      printf '%s\n' "$out" >&2
+      return 1
+    fi
+    [ -n "$told" ] || echo "waiting up to ${lock_timeout}s for another apt to release its lock" >&2
+    told=1
+    sleep 2
+  done
+}
 
 missing=()
 for cmd in "${!need[@]}"; do
@@ -40,8 +65,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ "${1:-}" = "--test" ]; then
