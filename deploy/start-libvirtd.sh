@@ -3,6 +3,12 @@
 # the socket. Does nothing when libvirtd already answers.
 set -euo pipefail
 sock=/var/run/libvirt/libvirt-sock
+# Without udev, /dev/kvm stays root-only. libvirt then probes qemu with KVM, finds it unusable
+# for its qemu user at every later look-up and probes again: each define takes minutes. Give the
+# device the owner and mode Debian's udev rule gives it.
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
 if [ -S "$sock" ] && virsh -c qemu:///system version >/dev/null 2>&1; then
   exit 0
 fi
