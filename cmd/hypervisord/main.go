@@ -117,7 +117,8 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	manager := jobs.NewManager(jobs.Config{
 		Workers: cfg.Daemon.Workers, ConcurrentExports: cfg.Export.ConcurrentExports, MaxRetries: cfg.Export.MaxRetries,
 		ChunkSize: cfg.Export.ChunkSize, BasePath: cfg.Export.BasePath, JobTimeout: cfg.Hyper2KVM.JobTimeout.Std(),
-		SyncLogs: jobLogs.Sync, Retention: cfg.Database.JobRetention.Std(),
+		ExportTimeout: cfg.Export.JobTimeout.Std(),
+		SyncLogs:      jobLogs.Sync, Retention: cfg.Database.JobRetention.Std(),
 	}, db, bus, plugins, kvmConfig(cfg), log.Named("jobs"))
 	if err := manager.Start(ctx); err != nil {
 		return err

@@ -110,6 +110,8 @@ type Export struct {
 	ChunkSize         int64  `yaml:"chunk_size"`
 	MaxRetries        int    `yaml:"max_retries"`
 	ConcurrentExports int    `yaml:"concurrent_exports"`
+	// JobTimeout bounds one export (the provider's transfer and its verification); 0 is none.
+	JobTimeout Duration `yaml:"job_timeout"`
 }
 
 // Database configures the bbolt file that holds jobs, schedules and everything else accepted.
@@ -154,6 +156,7 @@ func Default() Config {
 			ChunkSize:         10 << 20,
 			MaxRetries:        3,
 			ConcurrentExports: 2,
+			JobTimeout:        Duration(24 * 3600e9),
 		},
 		Database: Database{Path: "/var/lib/hypervisord/hypersdk.db", JobRetention: Duration(30 * 24 * 3600e9)},
 		Libvirt: Libvirt{

@@ -93,6 +93,9 @@ func validate(c *Config) []Problem {
 	if c.Database.Path == "" {
 		bad("database.path", "must not be empty")
 	}
+	if c.Export.JobTimeout < 0 {
+		bad("export.job_timeout", "must be 0 (no bound) or a positive duration, got %s", c.Export.JobTimeout)
+	}
 	if c.Database.JobRetention < 0 {
 		bad("database.job_retention", "must be 0 (keep jobs forever) or a positive duration, got %s", c.Database.JobRetention)
 	}

@@ -26,11 +26,6 @@ var errStale = errors.New("job is no longer pending")
 func (m *Manager) execute(parent context.Context, id string) {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
-	if m.cfg.JobTimeout > 0 {
-		var stop context.CancelFunc
-		ctx, stop = context.WithTimeoutCause(ctx, m.cfg.JobTimeout, errTimeout)
-		defer stop()
-	}
 	r := &run{cancel: cancel, tracker: newTracker()}
 	m.mu.Lock()
 	m.live[id] = r
@@ -66,41 +61,42 @@ func (m *Manager) execute(parent context.Context, id string) {
 
 		err = m.attempt(ctx, &j, r, log)
 		if err == nil {
+			log.Info("job completed")
 			m.finish(id, StatusCompleted, "", func(rec *Job) {
 				rec.Result = j.Result
+				rec.Stage = ""
 				rec.Progress = r.tracker.current()
 				rec.Progress.Percentage = 100
+				rec.Progress.Phase = string(StatusCompleted)
 			})
-			log.Info("job completed")
 			if j.Result != nil && j.Result.HandoffStatus == handoffWaiting {
 				m.startFollower(m.runCtx, j)
 			}
 			return
 		}
-		if m.stoppedBy(ctx, &j, log) {
+		if m.stoppedBy(ctx, &j, r, log) {
 			return
-		}
-		if errors.Is(context.Cause(ctx), errTimeout) {
-			err = fmt.Errorf("%w (after %s): %v", errTimeout, m.cfg.JobTimeout, err)
 		}
 		failure := Failure{Attempt: j.Attempts, Stage: j.Stage, Error: err.Error(), At: time.Now().UTC()}
 		if retryable(err) && j.Attempts <= m.cfg.MaxRetries && ctx.Err() == nil {
 			wait := m.cfg.RetryBackoff << (j.Attempts - 1)
-			m.update(id, func(rec *Job) error { rec.Failures = append(rec.Failures, failure); return nil })
+			if _, uerr := m.update(id, func(rec *Job) error { rec.Failures = append(rec.Failures, failure); return nil }); uerr != nil {
+				log.Error("cannot record the failed attempt", "attempt", j.Attempts, "error", uerr)
+			}
 			log.Warn("attempt failed; retrying", "attempt", j.Attempts, "stage", j.Stage, "error", err, "retry_in", wait)
 			select {
 			case <-time.After(wait):
 				continue
 			case <-ctx.Done():
-				if !m.stoppedBy(ctx, &j, log) { // the job timed out while waiting to retry
-					m.finish(id, StatusFailed, fmt.Sprintf("%v (after %s) while waiting to retry: %v", errTimeout, m.cfg.JobTimeout, err), nil)
-					log.Error("job failed", "stage", j.Stage, "error", err)
-				}
+				m.stoppedBy(ctx, &j, r, log)
 				return
 			}
 		}
-		m.finish(id, StatusFailed, err.Error(), func(rec *Job) { rec.Failures = append(rec.Failures, failure) })
 		log.Error("job failed", "stage", j.Stage, "error", err)
+		m.finish(id, StatusFailed, err.Error(), func(rec *Job) {
+			rec.Failures = append(rec.Failures, failure)
+			rec.Progress = r.tracker.current() // how far it got, not the last persisted sample
+		})
 		return
 	}
 }
@@ -108,18 +104,29 @@ func (m *Manager) execute(parent context.Context, id string) {
 // stoppedBy ends the job when its context was cancelled on purpose: by a cancel request
 // (cancelled, partial files removed) or by the daemon shutting down (back to pending, to resume
 // at the next start). It reports whether it did.
-func (m *Manager) stoppedBy(ctx context.Context, j *Job, log hclog.Logger) bool {
+func (m *Manager) stoppedBy(ctx context.Context, j *Job, r *run, log hclog.Logger) bool {
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errCancelled):
 		if j.Kind == KindExport {
-			removePartials(j.ExportDir)
+			if err := removePartials(j.ExportDir); err != nil {
+				log.Error("cannot remove the partial files of the cancelled export", "error", err)
+			}
 		}
-		m.finish(j.ID, StatusCancelled, "cancelled by request", nil)
 		log.Info("job cancelled")
+		m.finish(j.ID, StatusCancelled, "cancelled by request", func(rec *Job) { rec.Progress = r.tracker.current() })
 		return true
 	case errors.Is(cause, errShutdown):
-		m.update(j.ID, func(rec *Job) error { rec.Status, rec.Stage = StatusPending, ""; return nil })
 		log.Info("job interrupted by shutdown; it resumes at the next start")
+		// The attempt was cut short, not failed: it does not count against export.max_retries.
+		_, err := m.update(j.ID, func(rec *Job) error {
+			rec.Status, rec.Stage = StatusPending, ""
+			rec.Attempts = max(rec.Attempts-1, 0)
+			return nil
+		})
+		if err != nil {
+			// Start finds it "running" and recovers it as interrupted.
+			log.Error("cannot record the interrupted job as pending", "error", err)
+		}
 		return true
 	}
 	return false
@@ -151,9 +158,10 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 
 // retryable says whether another attempt could succeed: not when the provider said the VM does
 // not exist, the request is invalid, the credentials are wrong, the operation is unsupported or
-// the job's output clashes with something that already exists (a domain, a disk).
+// the job's output clashes with something that already exists (a domain, a disk), or a stage ran
+// past its time bound (a second try would too).
 func retryable(err error) bool {
-	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported, ErrConflict} {
+	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported, ErrConflict, errExportTimeout, errTimeout} {
 		if errors.Is(err, s) {
 			return false
 		}
@@ -177,20 +185,41 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	}
 	if j.Kind == KindConvert {
 		c := j.ConvertSpec
-		return runInOutputDir(ctx, c.OutputPath, []pipeline.Step{m.convertStep(j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)})
+		return bounded(ctx, m.cfg.JobTimeout, errTimeout, func(ctx context.Context) error {
+			return runInOutputDir(ctx, c.OutputPath, []pipeline.Step{m.convertStep(j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)})
+		})
 	}
 	if j.Packaged && j.Result != nil {
 		log.Info("export already packaged by an earlier attempt; continuing after it")
-	} else if err := m.exportAndPackage(ctx, j, r, setStage, log); err != nil {
+	} else if err := bounded(ctx, m.cfg.ExportTimeout, errExportTimeout, func(ctx context.Context) error {
+		return m.exportAndPackage(ctx, j, r, setStage, log)
+	}); err != nil {
 		return err
 	}
-	if err := m.afterExport(ctx, j, setStage, log); err != nil {
+	if err := bounded(ctx, m.cfg.JobTimeout, errTimeout, func(ctx context.Context) error {
+		return m.afterExport(ctx, j, setStage, log)
+	}); err != nil {
 		return err
 	}
 	if !j.Spec.Hyper2KVM.keepExport() {
 		removeExport(j, log)
 	}
 	return nil
+}
+
+// bounded runs phase with a deadline d (none when d is 0); an error after the deadline says
+// which bound it ran into.
+func bounded(ctx context.Context, d time.Duration, cause error, phase func(context.Context) error) error {
+	if d <= 0 {
+		return phase(ctx)
+	}
+	ctx, stop := context.WithTimeoutCause(ctx, d, cause)
+	defer stop()
+	err := phase(ctx)
+	if err != nil && errors.Is(context.Cause(ctx), cause) {
+		return fmt.Errorf("%w (after %s): %v", cause, d, err)
+	}
+	return err
 }
 
 // exportAndPackage has the provider export the VM, verifies what it wrote and packages it, then
@@ -268,13 +297,22 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 }
 
 // removePartials deletes the .part files a cancelled transfer left in its export directory.
-func removePartials(dir string) {
-	entries, _ := os.ReadDir(dir)
+func removePartials(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".part") {
-			os.Remove(filepath.Join(dir, e.Name()))
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // progressPersistEvery and progressEventEvery bound how often progress reaches the store and the
@@ -307,7 +345,10 @@ func (r *reporter) Progress(p provider.Progress) {
 	}
 	r.mu.Unlock()
 	if persist {
-		r.m.update(r.id, func(j *Job) error { j.Progress = snap; return nil })
+		// Progress is also served from memory; a sample that cannot be stored is only logged.
+		if _, err := r.m.update(r.id, func(j *Job) error { j.Progress = snap; return nil }); err != nil {
+			r.m.log.Warn("cannot store the job's progress", "job_id", r.id, "error", err)
+		}
 	}
 	if publish {
 		r.m.bus.Publish(events.Event{Type: events.JobProgress, JobID: r.id, Status: string(StatusRunning), Stage: StageExporting, Progress: snap.Percentage, Message: snap.Message})
@@ -317,5 +358,8 @@ func (r *reporter) Progress(p provider.Progress) {
 // Checkpoint persists the provider's resume token at once: it is what a retry or a restarted
 // daemon hands back.
 func (r *reporter) Checkpoint(token []byte) {
-	r.m.update(r.id, func(j *Job) error { j.ResumeToken = append([]byte(nil), token...); return nil })
+	if _, err := r.m.update(r.id, func(j *Job) error { j.ResumeToken = append([]byte(nil), token...); return nil }); err != nil {
+		// A retry then starts this export from its last stored checkpoint, or from the start.
+		r.m.log.Error("cannot store the export's checkpoint", "job_id", r.id, "error", err)
+	}
 }

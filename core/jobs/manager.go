@@ -30,7 +30,8 @@ type Config struct {
 	MaxRetries        int
 	ChunkSize         int64
 	BasePath          string
-	JobTimeout        time.Duration
+	JobTimeout        time.Duration // hyper2kvm.job_timeout: bounds what follows the export (conversion, import, hand-off)
+	ExportTimeout     time.Duration // export.job_timeout: bounds the export and its verification
 	RetryBackoff      time.Duration // first retry delay, doubled each attempt; default 2s
 	// SyncLogs, when set, commits the job logs written so far (LogSink.Sync); it runs before a
 	// job's end is recorded, so whoever sees the end also sees the whole log.
@@ -68,9 +69,10 @@ type run struct {
 
 // errCancelled and errShutdown are the causes a running job's context is cancelled with.
 var (
-	errCancelled = errors.New("cancelled by request")
-	errShutdown  = errors.New("daemon shutting down")
-	errTimeout   = errors.New("job exceeded hyper2kvm.job_timeout")
+	errCancelled     = errors.New("cancelled by request")
+	errShutdown      = errors.New("daemon shutting down")
+	errTimeout       = errors.New("job exceeded hyper2kvm.job_timeout")
+	errExportTimeout = errors.New("export exceeded export.job_timeout")
 )
 
 // NewManager returns a manager; Start recovers persisted jobs and starts the workers.
@@ -89,7 +91,7 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 // Start puts interrupted jobs back in the queue, queues every pending job in the order it was
 // accepted, and starts the workers.
 func (m *Manager) Start(ctx context.Context) error {
-	var pending []Job
+	var pending, failed []Job
 	err := m.store.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
 			j, err := getJob(tx, string(k))
@@ -97,12 +99,13 @@ func (m *Manager) Start(ctx context.Context) error {
 				return err
 			}
 			if j.Status == StatusRunning {
-				j.Failures = append(j.Failures, Failure{Attempt: j.Attempts, Stage: j.Stage, Error: "interrupted: the daemon stopped while the job ran", At: time.Now().UTC()})
-				j.Status, j.Stage = StatusPending, ""
+				m.recoverInterrupted(&j)
 				if err := putJob(tx, &j); err != nil {
 					return err
 				}
-				m.log.Warn("job was running when the daemon stopped; queued again", "job_id", j.ID)
+				if j.Status == StatusFailed {
+					failed = append(failed, j)
+				}
 			}
 			if j.Status == StatusPending {
 				pending = append(pending, j)
@@ -112,6 +115,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("recover jobs: %w", err)
+	}
+	for _, j := range failed {
+		m.publish(j, events.JobFailed, j.Error)
 	}
 	sort.Slice(pending, func(a, b int) bool { return pending[a].CreatedAt.Before(pending[b].CreatedAt) })
 	for _, j := range pending {
@@ -129,6 +135,23 @@ func (m *Manager) Start(ctx context.Context) error {
 		m.log.Info("jobs recovered", "pending", len(pending))
 	}
 	return nil
+}
+
+// recoverInterrupted turns a job the daemon was running when it died into a failed attempt:
+// queued again while export.max_retries allows, failed otherwise — so a job that crashes the
+// daemon does not crash it forever.
+func (m *Manager) recoverInterrupted(j *Job) {
+	const reason = "interrupted: the daemon stopped while the job ran"
+	now := time.Now().UTC()
+	j.Failures = append(j.Failures, Failure{Attempt: j.Attempts, Stage: j.Stage, Error: reason, At: now})
+	if j.Attempts > m.cfg.MaxRetries {
+		j.Status, j.FinishedAt = StatusFailed, &now
+		j.Error = fmt.Sprintf("%s, on each of its %d attempts (export.max_retries %d)", reason, j.Attempts, m.cfg.MaxRetries)
+		m.log.Error("job was running when the daemon stopped, and has no attempt left; failed", "job_id", j.ID, "attempts", j.Attempts)
+		return
+	}
+	j.Status, j.Stage = StatusPending, ""
+	m.log.Warn("job was running when the daemon stopped; queued again", "job_id", j.ID, "attempt", j.Attempts)
 }
 
 // Close stops taking work, interrupts running jobs (they go back to pending, to resume at the

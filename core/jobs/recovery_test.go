@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A job found running at start was interrupted by a crash. It is queued again while it has
+// attempts left, and failed once it has used them all: a job that crashes the daemon does not
+// crash it forever.
+func TestRecoveredJobsCountTheirAttempts(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		attempts, maxRetries int
+		want                 Status
+	}{
+		{attempts: 1, maxRetries: 3, want: StatusPending},
+		{attempts: 3, maxRetries: 3, want: StatusPending},
+		{attempts: 4, maxRetries: 3, want: StatusFailed},
+		{attempts: 1, maxRetries: 0, want: StatusFailed},
+	}
+	for _, c := range cases {
+		m, _ := newStoreManager(t)
+		m.cfg.MaxRetries = c.maxRetries
+		j := Job{ID: "job-x", Status: StatusRunning, Stage: StageExporting, Attempts: c.attempts}
+		m.recoverInterrupted(&j)
+		if j.Status != c.want || len(j.Failures) != 1 || j.Failures[0].Stage != StageExporting {
+			t.Errorf("attempts %d of max_retries %d: recovered as %s with failures %+v, want %s", c.attempts, c.maxRetries, j.Status, j.Failures, c.want)
+		}
+		if c.want == StatusFailed && (j.FinishedAt == nil || !strings.Contains(j.Error, "interrupted")) {
+			t.Errorf("attempts %d: a failed recovery must say why and when: %+v", c.attempts, j)
+		}
+	}
+}
+
+func TestStartFailsAJobThatUsedEveryAttempt(t *testing.T) {
+	t.Parallel()
+	m, db := newStoreManager(t)
+	m.cfg.MaxRetries = 2
+	storeJobs(t, db, Job{ID: "job-crashes", Status: StatusRunning, Stage: StageConverting, Attempts: 3, CreatedAt: time.Now().UTC()})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	j, err := m.Get("job-crashes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != StatusFailed || len(j.Failures) != 1 || !strings.Contains(j.Error, "3 attempts") {
+		t.Fatalf("job after start = %s %q %+v, want failed after its 3 attempts", j.Status, j.Error, j.Failures)
+	}
+}
+
+// bounded names the bound a phase ran into, and leaves other errors as they are.
+func TestBounded(t *testing.T) {
+	t.Parallel()
+	errBound := errors.New("phase exceeded some.timeout")
+	other := errors.New("disk full")
+	cases := []struct {
+		name      string
+		d         time.Duration
+		phase     func(context.Context) error
+		wantBound bool
+		wantErr   error
+	}{
+		{name: "no bound", phase: func(ctx context.Context) error {
+			if _, ok := ctx.Deadline(); ok {
+				return errors.New("a deadline was set")
+			}
+			return nil
+		}},
+		{name: "within the bound", d: time.Hour, phase: func(context.Context) error { return nil }},
+		{name: "other error", d: time.Hour, phase: func(context.Context) error { return other }, wantErr: other},
+		{name: "past the bound", d: time.Millisecond, wantBound: true, phase: func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}},
+	}
+	for _, c := range cases {
+		err := bounded(context.Background(), c.d, errBound, c.phase)
+		if got := errors.Is(err, errBound); got != c.wantBound {
+			t.Errorf("%s: bounded = %v, want the bound named: %v", c.name, err, c.wantBound)
+		}
+		if !c.wantBound && !errors.Is(err, c.wantErr) {
+			t.Errorf("%s: bounded = %v, want %v", c.name, err, c.wantErr)
+		}
+	}
+}
