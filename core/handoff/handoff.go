@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -101,7 +102,7 @@ func Write(watchDir, instance string, m Manifest) (string, error) {
 		os.Remove(tmp)
 		return "", err
 	}
-	return final, os.Rename(tmp, final)
+	return final, diskfile.Rename(tmp, final)
 }
 
 // Result is what hyper2kvm writes beside a manifest when it is done with it:

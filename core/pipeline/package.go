@@ -122,7 +122,7 @@ func writeOVA(dir, name string, desc, mf File, disks []File) (File, error) {
 	if err := f.Close(); err != nil {
 		return File{}, err
 	}
-	if err := os.Rename(part, final); err != nil {
+	if err := diskfile.Rename(part, final); err != nil {
 		return File{}, err
 	}
 	ok = true
@@ -155,7 +155,7 @@ func writeSmallFile(dir, name string, data []byte, kind, format string) (File, e
 	if err := diskfile.Sync(path + ".part"); err != nil {
 		return File{}, err
 	}
-	if err := os.Rename(path+".part", path); err != nil {
+	if err := diskfile.Rename(path+".part", path); err != nil {
 		return File{}, err
 	}
 	sum, size, err := provider.FileSHA256(path)

@@ -3,6 +3,7 @@ package diskfile
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // Sync makes a file written by other means (a tar writer, qemu-img) durable.
@@ -13,6 +14,15 @@ func Sync(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// Rename moves a finished, synced file into place and syncs the directory, so the new name
+// survives a crash: a rename is durable only once its directory is.
+func Rename(oldpath, newpath string) error {
+	if err := os.Rename(oldpath, newpath); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(newpath))
 }
 
 // SyncDir makes the entries of a directory durable: a file created, renamed into or removed

@@ -116,7 +116,7 @@ func (d download) runToFile(ctx context.Context) (downloaded, error) {
 		os.Remove(part)
 		return downloaded{}, err
 	}
-	if err := os.Rename(part, d.path); err != nil {
+	if err := diskfile.Rename(part, d.path); err != nil {
 		return downloaded{}, err
 	}
 	d.progress(w.done, w.done)
@@ -176,7 +176,7 @@ func (d download) finishConversion(ctx context.Context, w *sink) bool {
 	err := w.conv.Close()
 	w.conv = nil
 	if err == nil {
-		err = os.Rename(d.convertPath+".part", d.convertPath)
+		err = diskfile.Rename(d.convertPath+".part", d.convertPath)
 	}
 	if err != nil {
 		os.Remove(d.convertPath + ".part")
