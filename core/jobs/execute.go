@@ -56,7 +56,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 			}
 			return
 		}
-		log.Info("job started", "attempt", j.Attempts, "provider", j.Spec.Provider, "vm", j.Spec.VMIdentifier, "method", j.Spec.ExportMethod, "export_dir", j.ExportDir)
+		log.Info("job started", present("attempt", j.Attempts, "kind", j.Kind, "provider", j.Spec.Provider, "vm", j.Spec.VMIdentifier, "method", j.Spec.ExportMethod, "export_dir", j.ExportDir)...)
 		m.publish(j, events.JobStarted, fmt.Sprintf("attempt %d", j.Attempts))
 
 		err = m.attempt(ctx, &j, r, log)
@@ -292,7 +292,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	if _, err := m.update(j.ID, func(rec *Job) error { rec.Result, rec.Packaged = j.Result, true; return nil }); err != nil {
 		return err
 	}
-	log.Info("export packaged", "files", len(pkg.Files), "ova", pkg.OVA)
+	log.Info("export packaged", present("files", len(pkg.Files), "ova", pkg.OVA)...)
 	return nil
 }
 

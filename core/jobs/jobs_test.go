@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,23 @@ func TestConfinePath(t *testing.T) {
 		want := strings.Replace(c.want, base, realBase, 1)
 		if err != nil || got != want {
 			t.Errorf("ConfinePath(%q) = %q, %v; want %q", c.in, got, err, want)
+		}
+	}
+}
+
+func TestPresentDropsEmptyFields(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in, want []any
+	}{
+		{in: []any{"provider", "", "vm", "web"}, want: []any{"vm", "web"}},
+		{in: []any{"files", 0, "ova", ""}, want: []any{"files", 0}},
+		{in: []any{"disk", 1, "error", nil}, want: []any{"disk", 1, "error", nil}},
+		{in: []any{"ova", ""}, want: []any{}},
+	}
+	for _, c := range cases {
+		if got := present(c.in...); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("present(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
 }

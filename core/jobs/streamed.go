@@ -99,10 +99,10 @@ func (m *Manager) adoptStreamed(ctx context.Context, j *Job, disk int, src conve
 			return false // adopted by an earlier attempt, since cleaned up
 		}
 		if err := convert.Adopt(ctx, m.kvm.QemuImg, a.Path, format, size, out); err != nil {
-			log.Warn("the disk converted during the download is not usable; converting it again", "disk", src.Name, "error", err)
+			log.Warn("the disk converted during the download is not usable; converting it again", present("disk", disk, "file", src.Name, "error", err)...)
 			return false
 		}
-		log.Info("disk was converted while it downloaded; checked with qemu-img and moved into place", "disk", src.Name, "output", out)
+		log.Info("disk was converted while it downloaded; checked with qemu-img and moved into place", present("disk", disk, "file", src.Name, "output", out)...)
 		return true
 	}
 	return false

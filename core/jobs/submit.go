@@ -178,7 +178,7 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		return nil, fmt.Errorf("persist jobs: %w", err)
 	}
 	for _, j := range jobs {
-		m.log.Info("job accepted", "job_id", j.ID, "vm", j.Spec.VMIdentifier, "provider", j.Spec.Provider, "export_dir", j.ExportDir)
+		m.log.Info("job accepted", present("job_id", j.ID, "kind", j.Kind, "vm", j.Spec.VMIdentifier, "provider", j.Spec.Provider, "export_dir", j.ExportDir)...)
 		m.publish(j, events.JobCreated, "")
 		m.enqueue(j.ID)
 	}
