@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 	defer db.Close()
 
-	jobLogs := jobs.NewLogSink(db)
+	jobLogs := jobs.NewLogSink(db, func(err error) { log.Error("job log lines lost", "error", err) })
 	log.RegisterSink(jobLogs)
 	defer jobLogs.Close()
 

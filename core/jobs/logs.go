@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -47,17 +48,31 @@ type pendingLine struct {
 
 // LogSink is an hclog sink that captures every log line carrying a job_id — from the daemon
 // or from a plugin — and appends it, in batches, to that job's persisted log.
+//
+// Lines that cannot be kept (logged faster than the store commits, or a failed commit) are
+// counted per job, and the job's log says how many were lost at the next commit.
 type LogSink struct {
 	store *store.Store
 	lines chan pendingLine
 	done  chan struct{}
+	onError func(error) // hears of a commit that failed
+
+	mu   sync.Mutex
+	lost map[string]int // job id -> lines lost since the last commit
 }
 
-// NewLogSink starts the batch writer; register the sink on the root logger.
-func NewLogSink(s *store.Store) *LogSink {
-	ls := &LogSink{store: s, lines: make(chan pendingLine, 4096), done: make(chan struct{})}
+// NewLogSink starts the batch writer; register the sink on the root logger. onError (may be
+// nil) hears of each commit that failed: log it without a job_id, or it comes back here.
+func NewLogSink(s *store.Store, onError func(error)) *LogSink {
+	ls := newLogSink(s, 4096)
+	ls.onError = onError
 	go ls.write()
 	return ls
+}
+
+// newLogSink is a sink whose writer is not started yet.
+func newLogSink(s *store.Store, buffer int) *LogSink {
+	return &LogSink{store: s, lines: make(chan pendingLine, buffer), done: make(chan struct{}), lost: map[string]int{}}
 }
 
 var _ hclog.SinkAdapter = (*LogSink)(nil)
@@ -89,6 +104,7 @@ func (s *LogSink) Accept(name string, level hclog.Level, msg string, args ...int
 	select {
 	case s.lines <- pendingLine{jobID: jobID, line: line}:
 	default: // a flood of log lines must not block the code that logs them
+		s.countLost(jobID, 1)
 	}
 }
 
@@ -110,7 +126,8 @@ func (s *LogSink) write() {
 				break collect
 			}
 		}
-		_ = s.store.Update(func(tx *bolt.Tx) error {
+		batch = append(batch, s.takeLost()...)
+		err := s.store.Update(func(tx *bolt.Tx) error {
 			for _, p := range batch {
 				if p.synced != nil {
 					continue
@@ -135,12 +152,41 @@ func (s *LogSink) write() {
 			}
 			return nil
 		})
+		if err != nil {
+			for _, p := range batch {
+				if p.synced == nil {
+					s.countLost(p.jobID, 1)
+				}
+			}
+			if s.onError != nil {
+				s.onError(fmt.Errorf("store %d job log lines: %w", len(batch), err))
+			}
+		}
 		for _, p := range batch {
 			if p.synced != nil {
 				close(p.synced)
 			}
 		}
 	}
+}
+
+func (s *LogSink) countLost(jobID string, n int) {
+	s.mu.Lock()
+	s.lost[jobID] += n
+	s.mu.Unlock()
+}
+
+// takeLost turns the lines lost so far into one line per job saying so.
+func (s *LogSink) takeLost() []pendingLine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []pendingLine
+	for id, n := range s.lost {
+		msg := fmt.Sprintf("%d log lines of this job were lost (logged faster than the store could keep them, or a commit failed)", n)
+		out = append(out, pendingLine{jobID: id, line: LogLine{Time: time.Now().UTC(), Level: "warn", Source: "hypervisord.jobs", Message: msg}})
+		delete(s.lost, id)
+	}
+	return out
 }
 
 // Sync waits (up to a second) until every line accepted before the call is committed, so a

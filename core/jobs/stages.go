@@ -197,7 +197,7 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 		}()
 	}
 	wg.Wait()
-	dropStreamed(j)
+	dropStreamed(j, log)
 	for i, out := range outputs {
 		if out != "" {
 			j.Result.Converted = append(j.Result.Converted, out)

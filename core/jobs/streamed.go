@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,11 +110,19 @@ func (m *Manager) adoptStreamed(ctx context.Context, j *Job, disk int, src conve
 }
 
 // dropStreamed removes converted images the conversion stage did not adopt.
-func dropStreamed(j *Job) {
+func dropStreamed(j *Job, log hclog.Logger) {
 	for _, a := range j.Result.Streamed {
-		os.Remove(a.Path) // absolute, checked by Verify; gone already if adopted
+		removeLogged(a.Path, log) // absolute, checked by Verify; gone already if adopted
 	}
 	j.Result.Streamed = nil
+}
+
+// removeLogged removes a file the job no longer needs; one that cannot be removed is logged
+// (it takes space, nothing more), one already gone is not.
+func removeLogged(path string, log hclog.Logger) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn("cannot remove a file the job no longer needs", "path", path, "error", err)
+	}
 }
 
 // removeExport deletes what the job exported once its converted disks are in place
@@ -123,14 +132,16 @@ func removeExport(j *Job, log hclog.Logger) {
 		return
 	}
 	for _, a := range j.Result.Artifacts {
-		os.Remove(a.Path)
+		removeLogged(a.Path, log)
 	}
 	for _, p := range []string{j.Result.OVA, j.Result.Manifest} {
 		if p != "" {
-			os.Remove(p)
+			removeLogged(p, log)
 		}
 	}
-	os.Remove(j.ExportDir) // only if empty
+	if err := os.Remove(j.ExportDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Info("export directory kept: it holds files the job did not write", "export_dir", j.ExportDir)
+	}
 	j.Result.Artifacts, j.Result.OVA, j.Result.Manifest = nil, "", ""
 	log.Info("export removed after conversion (keep_export: false)", "export_dir", j.ExportDir)
 }
