@@ -52,9 +52,9 @@ type pendingLine struct {
 // Lines that cannot be kept (logged faster than the store commits, or a failed commit) are
 // counted per job, and the job's log says how many were lost at the next commit.
 type LogSink struct {
-	store *store.Store
-	lines chan pendingLine
-	done  chan struct{}
+	store   *store.Store
+	lines   chan pendingLine
+	done    chan struct{}
 	onError func(error) // hears of a commit that failed
 
 	mu   sync.Mutex
