@@ -52,6 +52,7 @@ type daemon struct {
 	configPath string
 	cmd        *exec.Cmd
 	url        string
+	http       *http.Client // checks every answer against the daemon's OpenAPI description
 	mu         sync.Mutex
 	stderr     bytes.Buffer
 	exited     chan error
@@ -78,7 +79,7 @@ func startDaemon(t testing.TB, cfg string) *daemon {
 
 func startDaemonWithConfig(t testing.TB, path string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, configPath: path, exited: make(chan error, 1)}
+	d := &daemon{t: t, configPath: path, exited: make(chan error, 1), http: &http.Client{Transport: checked(t, http.DefaultTransport)}}
 	d.cmd = exec.Command(daemonBin, "--config", path)
 	pipe, err := d.cmd.StderrPipe()
 	if err != nil {
@@ -189,7 +190,7 @@ func (d *daemon) send(method, path, body string, header map[string]string) (int,
 		}
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
 		d.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,7 +172,7 @@ func checkOVA(t *testing.T, path string) {
 }
 
 func (d *daemon) text(path string) string {
-	resp, err := http.Get(d.url + path)
+	resp, err := d.http.Get(d.url + path)
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
@@ -14,7 +13,7 @@ func TestMetricsAfterAJob(t *testing.T) {
 	d := startDaemon(t, testproviderConfig+"\nexport:\n  base_path: "+t.TempDir()+"\n")
 	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"vmdk"}`)
 	d.waitJob(body["job_id"].(string))
-	resp, err := http.Get(d.url + "/metrics")
+	resp, err := d.http.Get(d.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

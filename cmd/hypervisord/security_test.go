@@ -41,7 +41,7 @@ func (d *daemon) as(token, method, path, body string) (int, map[string]any) {
 	if method != "GET" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestTLSAndMutualTLS(t *testing.T) {
   tls: {cert_file: %s, key_file: %s, client_ca_file: %s}
 `, pluginsDir, cert, key, caFile))
 	url := strings.Replace(d.url, "http://", "https://", 1) + "/health"
-	withCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: serverPool, Certificates: []tls.Certificate{clientPair}}}}
+	withCert := &http.Client{Transport: checked(t, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: serverPool, Certificates: []tls.Certificate{clientPair}}})}
 	resp, err := withCert.Get(url)
 	if err != nil {
 		t.Fatalf("HTTPS with a client certificate: %v", err)

@@ -16,7 +16,7 @@ import (
 const identityKey = "identity"
 
 // routeRoles says which role each non-read route needs; every other GET (and POST /vms/list,
-// which only reads) needs viewer, and /health needs nothing.
+// which only reads) needs viewer, and the publicRoutes (/health, /openapi.json) need nothing.
 var routeRoles = map[string]auth.Role{
 	"POST /jobs/submit":             auth.Operator,
 	"POST /jobs/cancel/:id":         auth.Operator,
@@ -49,7 +49,7 @@ func requiredRole(method, route string) auth.Role {
 // still rate-limited by address when a limit is configured.
 func authenticate(a *auth.Authenticator) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.FullPath() == "/health" {
+		if publicRoutes[c.Request.Method+" "+c.FullPath()] {
 			c.Next()
 			return
 		}
@@ -130,5 +130,5 @@ func (h *handlers) listAudit(c *gin.Context) {
 	if entries == nil {
 		entries = []audit.Entry{}
 	}
-	c.JSON(http.StatusOK, gin.H{"entries": entries, "total": total, "limit": limit, "offset": offset})
+	c.JSON(http.StatusOK, AuditList{Entries: entries, Total: total, Limit: limit, Offset: offset})
 }

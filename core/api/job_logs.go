@@ -28,7 +28,7 @@ func (h *handlers) jobLogs(c *gin.Context) {
 		if lines == nil {
 			lines = []jobs.LogLine{}
 		}
-		c.JSON(http.StatusOK, gin.H{"job_id": id, "lines": lines})
+		c.JSON(http.StatusOK, JobLogLines{JobID: id, Lines: lines})
 		return
 	}
 	if asJSON {

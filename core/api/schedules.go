@@ -67,7 +67,7 @@ func (h *handlers) listSchedules(c *gin.Context) {
 	if list == nil {
 		list = []scheduler.Schedule{}
 	}
-	c.JSON(http.StatusOK, gin.H{"schedules": list})
+	c.JSON(http.StatusOK, ScheduleList{Schedules: list})
 }
 
 func (h *handlers) getSchedule(c *gin.Context) {
@@ -113,7 +113,7 @@ func (h *handlers) runSchedule(c *gin.Context) {
 		scheduleError(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, gin.H{"job_id": id, "status": "pending"})
+	c.JSON(http.StatusAccepted, ScheduleRun{JobID: id, Status: string(jobs.StatusPending)})
 }
 
 func (h *handlers) deleteSchedule(c *gin.Context) {
@@ -147,7 +147,7 @@ func (h *handlers) listPolicies(c *gin.Context) {
 	if list == nil {
 		list = []scheduler.Policy{}
 	}
-	c.JSON(http.StatusOK, gin.H{"backup_policies": list})
+	c.JSON(http.StatusOK, PolicyList{Policies: list})
 }
 
 func (h *handlers) getPolicy(c *gin.Context) {
@@ -168,7 +168,7 @@ func (h *handlers) runPolicy(c *gin.Context) {
 	if ids == nil {
 		ids = []string{}
 	}
-	c.JSON(http.StatusAccepted, gin.H{"job_ids": ids})
+	c.JSON(http.StatusAccepted, PolicyRun{JobIDs: ids})
 }
 
 func (h *handlers) deletePolicy(c *gin.Context) {
