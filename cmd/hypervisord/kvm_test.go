@@ -239,12 +239,22 @@ func TestConvertAndImportEndpoints(t *testing.T) {
 	if code != 201 || imp["name"] != name || imp["uuid"] == "" || imp["autostart"] != true {
 		t.Fatalf("import = %d %v", code, imp)
 	}
+	// A qcow2 whose header names a host file as its backing file: importing it would hand the
+	// guest that file.
+	secret := filepath.Join(t.TempDir(), "shadow")
+	os.WriteFile(secret, []byte("root:secret"), 0o600)
+	evil := filepath.Join(out, "evil.qcow2")
+	if msg, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", evil).CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img create: %v %s", err, msg)
+	}
 	cases := []struct {
 		name, body string
 		status     int
 		field      string
 	}{
 		{"name clash", req, 409, "vm_name"},
+		{"disk with a backing file", strings.Replace(strings.Replace(req, disk, evil, 1), name, name+"-evil", 1), 400, "disk_path"},
+		{"convert into the first conversion's folder", `{"source_path": "` + ova + `", "output_path": "vm-123"}`, 409, "output_path"},
 		{"missing network", strings.Replace(strings.Replace(req, testNetwork, "no-such-net", 1), name, name+"-x", 1), 400, "network"},
 		{"disk outside the roots", strings.Replace(req, disk, "/etc/passwd", 1), 400, "disk_path"},
 		{"bad name", strings.Replace(req, name, "../x", 1), 400, "vm_name"},

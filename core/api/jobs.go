@@ -69,6 +69,8 @@ func (h *handlers) submitJobs(c *gin.Context) {
 func jobError(c *gin.Context, err error) {
 	var fe *jobs.FieldError
 	switch {
+	case errors.As(err, &fe) && errors.Is(err, jobs.ErrConflict):
+		abort(c, http.StatusConflict, "conflict", fe.Error(), fe.Field)
 	case errors.As(err, &fe):
 		abort(c, http.StatusBadRequest, "invalid_field", fe.Error(), fe.Field)
 	case errors.Is(err, jobs.ErrNotFound):

@@ -152,7 +152,10 @@ func addDisks(d *libvirtxml.Domain, vm provider.VM, files []Disk) {
 			Device: "disk",
 			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: f.Format, Discard: "unmap"},
 			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: f.Path}},
-			Target: &libvirtxml.DomainDiskTarget{Dev: "vd" + string(rune('a'+i)), Bus: "virtio"},
+			// An empty backingStore tells libvirt the image stands alone: a backing file named
+			// in an image's header is never opened for the guest.
+			BackingStore: &libvirtxml.DomainDiskBackingStore{},
+			Target:       &libvirtxml.DomainDiskTarget{Dev: "vd" + string(rune('a'+i)), Bus: "virtio"},
 		}
 		if n, ok := order[i]; ok {
 			disk.Boot = &libvirtxml.DomainDeviceBoot{Order: n}

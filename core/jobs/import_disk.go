@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -52,6 +53,9 @@ func (m *Manager) ImportDisk(ctx context.Context, r ImportDiskRequest) (Imported
 		return Imported{}, fmt.Errorf("%w: qemu-img is not installed", provider.ErrUnsupported)
 	}
 	info, err := convert.Info(ctx, m.kvm.QemuImg, path)
+	if errors.Is(err, convert.ErrUnsafeImage) {
+		return Imported{}, &FieldError{Field: "disk_path", Message: err.Error(), Err: err}
+	}
 	if err != nil {
 		return Imported{}, &FieldError{Field: "disk_path", Message: fmt.Sprintf("%s is not a readable disk image", r.DiskPath)}
 	}

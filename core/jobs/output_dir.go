@@ -37,17 +37,8 @@ func claimOutputDir(dir, jobID string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read the claim of %s: %w", dir, err)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("read output directory: %w", err)
-	}
-	if len(entries) > 0 {
-		names := make([]string, 0, 3)
-		for _, e := range entries[:min(len(entries), 3)] {
-			names = append(names, e.Name())
-		}
-		return fmt.Errorf("%w: %w: %s already holds %s (the disks of an earlier import?); remove them or import under another name",
-			ErrConflict, errOutputTaken, dir, strings.Join(names, ", "))
+	if err := outputDirFree(dir); err != nil {
+		return err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, claimFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if errors.Is(err, os.ErrExist) {
@@ -68,6 +59,27 @@ func claimOutputDir(dir, jobID string) error {
 		return fmt.Errorf("claim output directory: %w", err)
 	}
 	return diskfile.SyncDir(dir)
+}
+
+// outputDirFree says whether a job could claim dir: it is missing or empty. A directory holding
+// anything — disks of an earlier import, another job's claim — is an ErrConflict naming it.
+func outputDirFree(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read output directory: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	names := make([]string, 0, 3)
+	for _, e := range entries[:min(len(entries), 3)] {
+		names = append(names, e.Name())
+	}
+	return fmt.Errorf("%w: %w: %s already holds %s (the disks of an earlier import?); remove them or choose another name",
+		ErrConflict, errOutputTaken, dir, strings.Join(names, ", "))
 }
 
 // clearOwnDir removes everything but the claim from a directory the job owns.

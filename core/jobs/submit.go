@@ -91,6 +91,10 @@ func (m *Manager) validateConvert(c *ConvertSpec) error {
 	if err != nil {
 		return &FieldError{Field: "output_path", Message: strings.Replace(err.Error(), "export.base_path", "hyper2kvm.output_dir", 1)}
 	}
+	// Checked again when the job claims the directory; here it is a 409 before anything runs.
+	if err := outputDirFree(out); err != nil {
+		return &FieldError{Field: "output_path", Message: err.Error(), Err: err}
+	}
 	c.OutputPath = out
 	switch c.Format {
 	case "":
