@@ -27,7 +27,7 @@ plugins: ## build every provider binary into plugins.d/
 	@for p in $(PLUGINS); do echo "  plugin $$p"; (cd plugins/$$p && go build -trimpath -ldflags '$(LDFLAGS)' -o ../../plugins.d/hypersdk-provider-$$p .) || exit 1; done
 	go build -trimpath -o plugins.d/hypersdk-provider-testprovider ./sdk/examples/testprovider
 
-deps: ## install the host tools the daemon needs (Debian packages; needs root); the tests add libvirt
+deps: ## install the host tools the daemon and README examples need (qemu-img, libvirt, QEMU, OVMF, curl, jq; Debian packages, as root) and start libvirtd
 	deploy/install-deps.sh
 
 run: deps build plugins ## build and start the daemon on the embedded vSphere simulator at 127.0.0.1:8080

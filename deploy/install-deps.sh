@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Installs the host tools hypervisord and its tests drive, from Debian packages, and (with
-# --test) starts libvirtd the way a machine without systemd as PID 1 needs.
+# Installs the host tools hypervisord, the README's examples and the tests drive, from Debian
+# packages, and starts libvirtd the way a machine without systemd as PID 1 needs.
 # As root it installs what is missing; otherwise it names what to install and fails. When
 # another apt or dpkg runs (unattended-upgrades, a second make), it waits for it up to
 # APT_LOCK_TIMEOUT seconds (default 600) instead of failing.
-#   deploy/install-deps.sh          what the daemon needs to run (qemu-img)
-#   deploy/install-deps.sh --test   plus protoc, libvirt + QEMU + OVMF, systemd-analyze, and a C
-#                                   toolchain for the race detector; starts libvirtd
+#   deploy/install-deps.sh          what the daemon drives: qemu-img, libvirt + QEMU + OVMF (for
+#                                   conversion and import), and curl and jq for the README's
+#                                   examples; libvirtd is started if it can be (`make deps`)
+#   deploy/install-deps.sh --test   plus protoc, systemd-analyze and a C toolchain for the race
+#                                   detector; libvirtd must start
 set -euo pipefail
+test_deps=
+[ "${1:-}" != "--test" ] || test_deps=1
 
-declare -A need=([qemu-img]=qemu-utils)
-if [ "${1:-}" = "--test" ]; then
+declare -A need=(
+  [qemu-img]=qemu-utils
+  [libvirtd]=libvirt-daemon-system
+  [virsh]=libvirt-clients
+  [qemu-system-x86_64]=qemu-system-x86
+  [curl]=curl
+  [jq]=jq
+)
+if [ -n "$test_deps" ]; then
   need+=(
     [protoc]=protobuf-compiler
-    [libvirtd]=libvirt-daemon-system
-    [virsh]=libvirt-clients
-    [qemu-system-x86_64]=qemu-system-x86
     [systemd-analyze]=systemd
-    [jq]=jq
-    [curl]=curl
     [gcc]=gcc
   )
 fi
@@ -50,11 +56,11 @@ missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${need[$cmd]}")
 done
-if [ "${1:-}" = "--test" ] && [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+if [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
   missing+=(ovmf)
 fi
 # go test -race builds runtime/cgo, which needs the C library headers (gcc only recommends them).
-if [ "${1:-}" = "--test" ] && [ ! -e /usr/include/stdlib.h ]; then
+if [ -n "$test_deps" ] && [ ! -e /usr/include/stdlib.h ]; then
   missing+=(libc6-dev)
 fi
 
@@ -69,6 +75,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if [ -n "$test_deps" ]; then
   "$(dirname "$0")/start-libvirtd.sh"
+elif ! "$(dirname "$0")/start-libvirtd.sh"; then
+  echo "warning: without libvirtd the daemon exports and converts, but cannot import to KVM" >&2
 fi

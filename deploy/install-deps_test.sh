@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Tests install-deps.sh against a fake apt-get on a PATH where qemu-img is missing, so nothing
-# on the host is installed or locked: every apt-get call is told to wait for dpkg's lock, an
-# `apt-get update` that finds the package lists locked is retried until the lock is free (or
-# APT_LOCK_TIMEOUT runs out), and any other failure fails at once. `make test` runs it.
+# Tests install-deps.sh with a fake apt-get and a fake start-libvirtd.sh, on a PATH where
+# qemu-img is missing, so nothing on the host is installed, locked or started: every apt-get
+# call is told to wait for dpkg's lock, an `apt-get update` that finds the package lists
+# locked is retried until the lock is free (or APT_LOCK_TIMEOUT runs out), any other failure
+# fails at once, and libvirtd failing to start fails only --test. `make test` runs it.
 set -euo pipefail
-script="$(cd "$(dirname "$0")" && pwd)/install-deps.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/bin" "$tmp/deploy"
 bin=$tmp/bin
-mkdir "$bin"
+script=$tmp/deploy/install-deps.sh
+cp "$(dirname "$0")/install-deps.sh" "$script"
 ln -s "$(command -v bash)" "$bin/bash"
 ln -s "$(command -v sleep)" "$bin/sleep"
+ln -s "$(command -v dirname)" "$bin/dirname"
 printf '#!/bin/bash\necho 0\n' >"$bin/id" # root, as far as the script can tell
-# The fake apt-get logs its arguments; `update` reports the lists' lock held for the first
-# $LOCKED calls, or fails otherwise when $BROKEN is set.
+# Only builtins in the fakes: the PATH has nothing else.
+cat >"$tmp/deploy/start-libvirtd.sh" <<'FAKE'
+#!/bin/bash
+echo "start-libvirtd" >>"$CALLS"
+[ -z "$LIBVIRTD_FAILS" ]
+FAKE
+# apt-get logs its arguments; `update` reports the lists' lock held for the first $LOCKED
+# calls, then fails if $BROKEN is set.
 cat >"$bin/apt-get" <<'FAKE'
 #!/bin/bash
-echo "$*" >>"$CALLS"
+echo "apt-get $*" >>"$CALLS"
 if [[ " $* " == *" update "* ]]; then
-  n=0 # only builtins here: the PATH has nothing else
+  n=0
   [ ! -e "$COUNT" ] || read -r n <"$COUNT"
   n=$((n + 1))
   echo "$n" >"$COUNT"
@@ -32,31 +41,38 @@ if [[ " $* " == *" update "* ]]; then
   fi
 fi
 FAKE
-chmod +x "$bin/id" "$bin/apt-get"
+chmod +x "$bin/id" "$bin/apt-get" "$tmp/deploy/start-libvirtd.sh"
 
 fails=0
-# run NAME LOCKED BROKEN TIMEOUT WANT_RC WANT_UPDATES WANT_INSTALLS
+# run NAME WANT_RC WANT_UPDATES WANT_INSTALLS WANT_STARTS [--test], with LOCKED, BROKEN, TIMEOUT and
+# LIBVIRTD_FAILS set for the fakes.
 run() {
-  local name=$1 calls=$tmp/$1.calls rc=0
+  local name=$1 calls=$tmp/calls rc=0
+  rm -f "$calls" "$tmp/count"
   : >"$calls"
-  env -i PATH="$bin" CALLS="$calls" COUNT="$tmp/$1.count" LOCKED="$2" BROKEN="$3" APT_LOCK_TIMEOUT="$4" \
-    "$bin/bash" "$script" >"$tmp/$name.out" 2>&1 || rc=$?
-  local updates installs unbounded
-  updates=$(grep -c ' update ' "$calls" || true)
-  installs=$(grep -c ' install ' "$calls" || true)
-  unbounded=$(grep -vc -- "-o DPkg::Lock::Timeout=$4 " "$calls" || true)
-  if [ "$rc" -ne "$5" ] || [ "$updates" -ne "$6" ] || [ "$installs" -ne "$7" ] || [ "$unbounded" -ne 0 ]; then
-    echo "FAIL $name: rc $rc (want $5), $updates updates (want $6), $installs installs (want $7), $unbounded calls without the lock timeout"
-    sed 's/^/  apt-get /' "$calls"
-    sed 's/^/  | /' "$tmp/$name.out"
+  env -i PATH="$bin" CALLS="$calls" COUNT="$tmp/count" LOCKED="${LOCKED:-0}" BROKEN="${BROKEN:-}" \
+    APT_LOCK_TIMEOUT="${TIMEOUT:-600}" LIBVIRTD_FAILS="${LIBVIRTD_FAILS:-}" \
+    "$bin/bash" "$script" "${@:6}" >"$tmp/out" 2>&1 || rc=$?
+  local updates installs unbounded starts
+  updates=$(grep -c '^apt-get .* update ' "$calls" || true)
+  installs=$(grep -c '^apt-get .* install ' "$calls" || true)
+  starts=$(grep -c '^start-libvirtd$' "$calls" || true)
+  unbounded=$(grep '^apt-get ' "$calls" | grep -vc -- "-o DPkg::Lock::Timeout=${TIMEOUT:-600} " || true)
+  if [ "$rc" -ne "$2" ] || [ "$updates" -ne "$3" ] || [ "$installs" -ne "$4" ] || [ "$starts" -ne "$5" ] || [ "$unbounded" -ne 0 ]; then
+    echo "FAIL $name: rc $rc (want $2), $updates updates (want $3), $installs installs (want $4)," \
+      "$starts libvirtd starts (want $5), $unbounded apt-get calls without the lock timeout"
+    sed 's/^/  ran: /' "$calls"
+    sed 's/^/  | /' "$tmp/out"
     fails=$((fails + 1))
   else
     echo "ok   $name"
   fi
 }
 
-run "free locks install at once" 0 "" 600 0 1 1
-run "a held lists lock is waited for" 2 "" 600 0 3 1
-run "a lock held past APT_LOCK_TIMEOUT fails" 1000 "" 1 1 2 0
-run "other failures fail at once" 0 yes 600 1 1 0
+run "free locks install at once" 0 1 1 1
+LOCKED=2 run "a held lists lock is waited for" 0 3 1 1
+LOCKED=1000 TIMEOUT=1 run "a lock held past APT_LOCK_TIMEOUT fails" 1 2 0 0
+BROKEN=yes run "other failures fail at once" 1 1 0 0
+LIBVIRTD_FAILS=yes run "make deps goes on without libvirtd" 0 1 1 1
+LIBVIRTD_FAILS=yes run "make test needs libvirtd" 1 1 1 1 --test
 [ "$fails" -eq 0 ]
