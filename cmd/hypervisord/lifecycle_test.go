@@ -123,3 +123,35 @@ providers:
 		t.Fatalf("job = %v", job)
 	}
 }
+
+// A daemon killed -9 in the middle of an export with shutdown_vm must not leave the VM powered
+// off: the plugin sees its host gone, cancels the export, and exits only after the provider's
+// deferred power-on (which takes its time, as on a real platform) has run.
+func TestAKilledDaemonLeavesNoVMPoweredOff(t *testing.T) {
+	t.Parallel()
+	powerLog := filepath.Join(t.TempDir(), "power.log")
+	d := startDaemon(t, "providers:\n  testprovider:\n    vm_count: 1\n    chunk_delay: 200ms\n    power_log: "+powerLog+"\n"+
+		"export:\n  base_path: "+t.TempDir()+"\n")
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "vmdk", "options": {"shutdown_vm": true}}`)
+	id := body["job_id"].(string)
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if b, _ := os.ReadFile(powerLog); strings.Contains(string(b), "off vm-001") {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("job %s never powered the VM off", id)
+		}
+	}
+	plugins := childPIDs(d.cmd.Process.Pid)
+	d.cmd.Process.Kill()
+	<-d.exited
+	for deadline := time.Now().Add(30 * time.Second); anyAlive(plugins) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if anyAlive(plugins) {
+		t.Fatalf("plugin processes %v outlived the daemon", plugins)
+	}
+	if b, _ := os.ReadFile(powerLog); string(b) != "off vm-001\non vm-001\n" {
+		t.Fatalf("power changes = %q, want the VM powered off and back on", b)
+	}
+}

@@ -14,13 +14,14 @@ import (
 // host side it builds the client adapter.
 type grpcPlugin struct {
 	goplugin.NetRPCUnsupportedPlugin
-	impl provider.Provider
+	impl  provider.Provider
+	calls *inflight // nil on the host side
 }
 
 var _ goplugin.GRPCPlugin = (*grpcPlugin)(nil)
 
 func (p *grpcPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
-	providerpb.RegisterProviderServer(s, &server{impl: p.impl})
+	providerpb.RegisterProviderServer(s, &server{impl: p.impl, calls: p.calls})
 	return nil
 }
 

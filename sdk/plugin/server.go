@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,7 +23,8 @@ const listBatch = 500
 // server adapts a provider.Provider to the generated gRPC service, inside the plugin process.
 type server struct {
 	pb.UnimplementedProviderServer
-	impl provider.Provider
+	impl  provider.Provider
+	calls *inflight
 }
 
 var _ pb.ProviderServer = (*server)(nil)
@@ -87,8 +89,12 @@ func (s *server) ExportVM(req *pb.ExportVMRequest, stream grpc.ServerStreamingSe
 	if err := spec.Validate(); err != nil {
 		return toStatus(err)
 	}
-	rep := &streamReporter{stream: stream, lastSent: map[int]time.Time{}}
-	result, err := s.impl.ExportVM(callContext(stream.Context()), spec, rep)
+	ctx, end := s.calls.begin(stream.Context())
+	defer end()
+	ctx, lost := context.WithCancelCause(ctx)
+	defer lost(nil)
+	rep := &streamReporter{stream: stream, lastSent: map[int]time.Time{}, lost: lost}
+	result, err := s.impl.ExportVM(callContext(ctx), spec, rep)
 	if err != nil {
 		return toStatus(err)
 	}
@@ -100,6 +106,8 @@ func (s *server) SetPowerState(ctx context.Context, req *pb.SetPowerStateRequest
 	if !ok {
 		pc = provider.UnsupportedPower{}
 	}
+	ctx, end := s.calls.begin(ctx)
+	defer end()
 	if err := pc.SetPowerState(callContext(ctx), req.GetId(), req.GetState()); err != nil {
 		return nil, toStatus(err)
 	}
@@ -117,6 +125,15 @@ type streamReporter struct {
 	stream    grpc.ServerStreamingServer[pb.ExportVMEvent]
 	lastSent  map[int]time.Time
 	lastPhase string
+	lost      context.CancelCauseFunc // ends the export when the host can no longer hear it
+}
+
+// send delivers one event; one the host cannot receive ends the export, since what it would
+// report (a checkpoint above all) would be lost.
+func (r *streamReporter) send(ev *pb.ExportVMEvent) {
+	if err := r.stream.Send(ev); err != nil {
+		r.lost(fmt.Errorf("the host stopped listening: %w", err))
+	}
 }
 
 func (r *streamReporter) Progress(p provider.Progress) {
@@ -128,11 +145,11 @@ func (r *streamReporter) Progress(p provider.Progress) {
 		return
 	}
 	r.lastSent[p.Disk], r.lastPhase = now, p.Phase
-	_ = r.stream.Send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Progress{Progress: progressToProto(p)}})
+	r.send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Progress{Progress: progressToProto(p)}})
 }
 
 func (r *streamReporter) Checkpoint(token []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_ = r.stream.Send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Checkpoint{Checkpoint: &pb.Checkpoint{ResumeToken: token}}})
+	r.send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Checkpoint{Checkpoint: &pb.Checkpoint{ResumeToken: token}}})
 }

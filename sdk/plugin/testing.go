@@ -14,7 +14,7 @@ import (
 // the host's side of it: every call crosses the same wire code a plugin binary uses.
 func ConnectInProcess(t testing.TB, impl provider.Provider) provider.Provider {
 	t.Helper()
-	client, _ := goplugin.TestPluginGRPCConn(t, false, map[string]goplugin.Plugin{pluginName: &grpcPlugin{impl: impl}})
+	client, _ := goplugin.TestPluginGRPCConn(t, false, map[string]goplugin.Plugin{pluginName: &grpcPlugin{impl: impl, calls: newInflight()}})
 	t.Cleanup(func() { client.Close() })
 	raw, err := client.Dispense(pluginName)
 	if err != nil {

@@ -26,6 +26,13 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	log := provider.Logger(ctx).With("vm", vm.ID)
 	log.Info("export started", "method", spec.Method, "dir", spec.Dir)
 	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "generating disks"})
+	if spec.Options.ShutdownVM {
+		powerOn, err := p.shutDownForExport(ctx, vm.ID)
+		if err != nil {
+			return provider.ExportResult{}, err
+		}
+		defer powerOn()
+	}
 
 	res := provider.ExportResult{VM: vm}
 	for i, d := range vm.Disks {

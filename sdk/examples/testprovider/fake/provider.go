@@ -23,6 +23,7 @@ type Settings struct {
 	ListDelay     string `json:"list_delay"`  // pause before ListVMs answers
 	Faults        bool   `json:"faults"`      // also serve vm-panic, vm-hang and vm-exit
 	APIToken      string `json:"api_token"`   // a stand-in credential: accepted, never logged
+	PowerLog      string `json:"power_log"`   // file where shutdown_vm's power changes are appended
 }
 
 // Provider is the fake provider.
