@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -34,6 +35,16 @@ func undefineLater(t *testing.T, name string) {
 	t.Cleanup(func() { exec.Command("virsh", "-c", "qemu:///system", "undefine", "--nvram", name).Run() })
 }
 
+var vmPrefixes atomic.Int64
+
+// kvmConfigWithOwnVMs is kvmConfigYAML with simulator VMs named for one test alone
+// (<prefix>001, <prefix>002): libvirt's domains are shared by every test on the host, so two
+// tests importing "DC0_C0_RP0_VM0" at once would clash. It returns the first VM's name.
+func kvmConfigWithOwnVMs(base, out, watch string) (cfg, vm string) {
+	prefix := fmt.Sprintf("hs%d-%d-", os.Getpid(), vmPrefixes.Add(1))
+	return strings.Replace(kvmConfigYAML(base, out, watch), "simulator_vms: 2", "simulator_vms: 2\n    simulator_name_prefix: "+prefix, 1), prefix + "001"
+}
+
 func kvmConfigYAML(base, out, watch string) string {
 	return fmt.Sprintf(`
 providers:
@@ -58,11 +69,11 @@ func TestPatternOneExportConvertImport(t *testing.T) {
 	needQemuImg(t)
 	needLibvirt(t)
 	base, out := t.TempDir(), t.TempDir()
-	d := startDaemon(t, kvmConfigYAML(base, out, t.TempDir()))
-	domain := "DC0_C0_RP0_VM1"
+	cfg, domain := kvmConfigWithOwnVMs(base, out, t.TempDir())
+	d := startDaemon(t, cfg)
 	undefineLater(t, domain)
 	code, body, _ := d.do("POST", "/jobs/submit", `{
-		"vm_identifier": "DC0_C0_RP0_VM1", "provider": "vsphere", "export_method": "ovf", "export_path": "p1",
+		"vm_identifier": "`+domain+`", "provider": "vsphere", "export_method": "ovf", "export_path": "p1",
 		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
 		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1, "autostart": true}}`)
 	if code != 202 {
@@ -111,10 +122,10 @@ func TestPatternOneWithoutKeepingTheExport(t *testing.T) {
 	needQemuImg(t)
 	needLibvirt(t)
 	base, out := t.TempDir(), t.TempDir()
-	d := startDaemon(t, kvmConfigYAML(base, out, t.TempDir()))
-	domain := "DC0_C0_RP0_VM0"
+	cfg, domain := kvmConfigWithOwnVMs(base, out, t.TempDir())
+	d := startDaemon(t, cfg)
 	undefineLater(t, domain)
-	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "ova",
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+domain+`", "provider": "vsphere", "export_method": "ova",
 		"export_path": "gone", "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "keep_export": false},
 		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
 	job := d.waitJob(body["job_id"].(string))
@@ -141,7 +152,7 @@ func TestPatternOneWithoutKeepingTheExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same disk exported and kept, for comparison.
-	_, body, _ = d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "vmdk", "export_path": "kept"}`)
+	_, body, _ = d.do("POST", "/jobs/submit", `{"vm_identifier": "`+domain+`", "provider": "vsphere", "export_method": "vmdk", "export_path": "kept"}`)
 	if job := d.waitJob(body["job_id"].(string)); job["status"] != "completed" {
 		t.Fatalf("second job = %v", job)
 	}
@@ -301,14 +312,15 @@ func TestFailedImportLeavesNothingConverted(t *testing.T) {
 	needQemuImg(t)
 	needLibvirt(t)
 	out := t.TempDir()
-	d := startDaemon(t, kvmConfigYAML(t.TempDir(), out, t.TempDir()))
-	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "DC0_C0_RP0_VM0", "provider": "vsphere", "export_method": "vmdk",
+	cfg, vm := kvmConfigWithOwnVMs(t.TempDir(), out, t.TempDir())
+	d := startDaemon(t, cfg)
+	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+vm+`", "provider": "vsphere", "export_method": "vmdk",
 		"hyper2kvm_integration": {"enabled": true, "auto_convert": true}, "import": {"network": "hypersdk-no-such-network"}}`)
 	job := d.waitJob(body["job_id"].(string))
 	if job["status"] != "failed" || job["attempts"] != 1.0 || !strings.Contains(job["error"].(string), "network") {
 		t.Fatalf("job = %v", job)
 	}
-	left, _ := filepath.Glob(filepath.Join(out, "DC0_C0_RP0_VM0", "*"))
+	left, _ := filepath.Glob(filepath.Join(out, vm, "*"))
 	if len(left) != 0 {
 		t.Errorf("converted files left behind: %v", left)
 	}

@@ -18,10 +18,8 @@ func TestReimportLeavesTheFirstImportAlone(t *testing.T) {
 	needQemuImg(t)
 	needLibvirt(t)
 	out := t.TempDir()
-	prefix := fmt.Sprintf("reimport-%d-", os.Getpid())
-	cfg := strings.Replace(kvmConfigYAML(t.TempDir(), out, t.TempDir()), "simulator_vms: 2", "simulator_vms: 1\n    simulator_name_prefix: "+prefix, 1)
+	cfg, domain := kvmConfigWithOwnVMs(t.TempDir(), out, t.TempDir())
 	d := startDaemon(t, cfg)
-	domain := prefix + "001"
 	undefineLater(t, domain)
 	submit := func() map[string]any {
 		t.Helper()
