@@ -68,7 +68,8 @@ func convertCommand(a *app) *cobra.Command {
 		return a.show("POST", "/convert", body, "", []column{{"JOB_ID", "job_id"}, {"STATUS", "status"}})
 	}}
 	cmd.Flags().StringVar(&source, "source", "", ".ova, .ovf or disk image under export.base_path (required)")
-	cmd.Flags().StringVar(&output, "output", "", "folder under hyper2kvm.output_dir")
+	// Not --output: that is the global -o/--output (table, json, yaml), which it would hide.
+	cmd.Flags().StringVar(&output, "output-path", "", "folder under hyper2kvm.output_dir (the API's output_path)")
 	cmd.Flags().StringVar(&format, "format", "", "qcow2 or raw (default hyper2kvm.default_format)")
 	cmd.Flags().BoolVar(&compress, "compress", false, "compressed qcow2 clusters")
 	cmd.MarkFlagRequired("source")

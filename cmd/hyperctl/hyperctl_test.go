@@ -135,6 +135,7 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 		{"schedules list", []string{"schedules", "list"}, 0, "0 2 * * *", ""},
 		{"webhook add shows its secret once", []string{"webhooks", "add", "--url", "http://127.0.0.1:9/hook", "--event", "job.failed"}, 0, "SECRET", ""},
 		{"bad output format", []string{"health", "-o", "xml"}, 2, "", "--output must be"},
+		{"convert takes -o like every command", []string{"convert", "--source", "/nonexistent.ova", "--output-path", "x", "-o", "json"}, 1, "", "source_path"},
 		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
 	}
 	for _, c := range cases {
