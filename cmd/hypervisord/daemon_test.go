@@ -79,7 +79,7 @@ func startDaemon(t testing.TB, cfg string) *daemon {
 
 func startDaemonWithConfig(t testing.TB, path string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, configPath: path, exited: make(chan error, 1), http: &http.Client{Transport: checked(t, http.DefaultTransport)}}
+	d := &daemon{t: t, configPath: path, exited: make(chan error, 1), http: &http.Client{Transport: checked(t, http.DefaultTransport), Timeout: 3 * time.Minute}}
 	d.cmd = exec.Command(daemonBin, "--config", path)
 	pipe, err := d.cmd.StderrPipe()
 	if err != nil {

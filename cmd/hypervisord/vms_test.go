@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -102,22 +104,33 @@ func TestPluginCrashDoesNotReachTheDaemon(t *testing.T) {
 // SIGTERM lets a request that is already in flight finish before the daemon exits.
 func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	t.Parallel()
-	d := startDaemon(t, "providers:\n  testprovider:\n    list_delay: 1500ms\n")
+	d := startDaemon(t, "providers:\n  testprovider:\n    list_delay: 3s\n")
+	d.do("GET", "/health", "") // the client's first request also loads the OpenAPI check: not the timed one
 	type result struct {
 		code int
 		body map[string]any
+		err  error
 	}
 	done := make(chan result, 1)
-	go func() {
-		code, body, _ := d.do("POST", "/vms/list", `{"provider":"testprovider"}`)
-		done <- result{code, body}
+	go func() { // no t.Fatal here: it would end this goroutine, and the test would wait forever
+		req, _ := http.NewRequest("POST", d.url+"/vms/list", strings.NewReader(`{"provider":"testprovider"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := d.http.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		done <- result{resp.StatusCode, body, err}
 	}()
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(time.Second) // the request is in flight: the provider answers after 3 s
 	stopped := make(chan error, 1)
 	go func() { stopped <- d.stop() }()
 	r := <-done
-	if r.code != 200 || len(r.body["vms"].([]any)) != 3 {
-		t.Fatalf("in-flight request during shutdown = %d %v", r.code, r.body)
+	if r.err != nil || r.code != 200 || len(r.body["vms"].([]any)) != 3 {
+		t.Fatalf("in-flight request during shutdown = %d %v %v", r.code, r.body, r.err)
 	}
 	if err := <-stopped; err != nil {
 		t.Fatalf("daemon exit: %v", err)
