@@ -26,6 +26,7 @@ const (
 func (m *Manager) followHandoffs(ctx context.Context) {
 	list, _, err := m.List(ListOptions{Status: StatusCompleted})
 	if err != nil {
+		m.log.Error("cannot find the hand-offs to follow; their results are not followed until the next start", "error", err)
 		return
 	}
 	for _, j := range list {
@@ -84,7 +85,9 @@ func (m *Manager) recordHandoff(id, status, msg string, outputs []string) {
 		}
 		return nil
 	})
-	if err == nil {
-		m.publish(j, events.JobProgress, "hyper2kvm "+status)
+	if err != nil {
+		m.log.Error("cannot record hyper2kvm's answer", "job_id", id, "hyper2kvm_status", status, "error", err)
+		return
 	}
+	m.publish(j, events.JobProgress, "hyper2kvm "+status)
 }
