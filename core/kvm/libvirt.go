@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/digitalocean/go-libvirt"
-	"github.com/digitalocean/go-libvirt/socket/dialers"
 	"libvirt.org/go/libvirtxml"
 )
 
@@ -35,25 +33,6 @@ type Defined struct {
 	Autostart bool   `json:"autostart"`
 }
 
-func (c Config) connect(ctx context.Context) (*libvirt.Libvirt, error) {
-	sock, uri := c.Socket, c.URI
-	if sock == "" {
-		sock = "/var/run/libvirt/libvirt-sock"
-	}
-	if uri == "" {
-		uri = string(libvirt.QEMUSystem)
-	}
-	timeout := 10 * time.Second
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(dl))
-	}
-	l := libvirt.NewWithDialer(dialers.NewLocal(dialers.WithSocket(sock), dialers.WithLocalTimeout(timeout)))
-	if err := l.ConnectToURI(libvirt.ConnectURI(uri)); err != nil {
-		return nil, fmt.Errorf("%w: connect to %s over %s: %v", ErrUnavailable, uri, sock, err)
-	}
-	return l, nil
-}
-
 // defineMu serialises look-up-then-define: libvirt redefines an existing domain when given
 // its name without a UUID, so two imports of one name in this daemon must not interleave.
 var defineMu sync.Mutex
@@ -61,12 +40,7 @@ var defineMu sync.Mutex
 // NameFree checks, before anything is converted, that no libvirt domain is called name: an
 // import under a taken name would fail at define time, after the disks were written.
 func NameFree(ctx context.Context, c Config, name string) error {
-	l, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Disconnect()
-	return nameFree(l, name)
+	return c.session(ctx, func(l *libvirt.Libvirt) error { return nameFree(l, name) })
 }
 
 func nameFree(l *libvirt.Libvirt, name string) error {
@@ -81,11 +55,16 @@ func nameFree(l *libvirt.Libvirt, name string) error {
 // Define defines dom in libvirt and, if asked, marks it to start with the host. The networks
 // its interfaces name must exist, and no domain may have its name.
 func Define(ctx context.Context, c Config, dom *libvirtxml.Domain, autostart bool) (Defined, error) {
-	l, err := c.connect(ctx)
-	if err != nil {
-		return Defined{}, err
-	}
-	defer l.Disconnect()
+	var def Defined
+	err := c.session(ctx, func(l *libvirt.Libvirt) error {
+		var err error
+		def, err = define(l, dom, autostart)
+		return err
+	})
+	return def, err
+}
+
+func define(l *libvirt.Libvirt, dom *libvirtxml.Domain, autostart bool) (Defined, error) {
 	defineMu.Lock()
 	defer defineMu.Unlock()
 	if err := nameFree(l, dom.Name); err != nil {
@@ -111,7 +90,9 @@ func Define(ctx context.Context, c Config, dom *libvirtxml.Domain, autostart boo
 	}
 	if autostart {
 		if err := l.DomainSetAutostart(d, 1); err != nil {
-			_ = l.DomainUndefineFlags(d, libvirt.DomainUndefineNvram)
+			if uerr := l.DomainUndefineFlags(d, libvirt.DomainUndefineNvram); uerr != nil {
+				return Defined{}, fmt.Errorf("set autostart on %s: %w (and undefining it again failed: %v; remove it with virsh undefine)", dom.Name, err, uerr)
+			}
 			return Defined{}, fmt.Errorf("set autostart on %s (domain undefined again): %w", dom.Name, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/domainxml"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 	"github.com/hypersdk/hypersdk/sdk/providertest"
+	"libvirt.org/go/libvirtxml"
 )
 
 const testSocket = "/var/run/libvirt/libvirt-sock"
@@ -79,5 +81,45 @@ func TestUnreachableLibvirt(t *testing.T) {
 	_, err := Define(context.Background(), Config{Socket: filepath.Join(t.TempDir(), "nope")}, nil, false)
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Define without libvirtd = %v", err)
+	}
+}
+
+// A libvirtd that accepts the connection and never answers (as one busy probing qemu does for
+// minutes) must not hold a job forever: the caller's context bounds every call.
+func TestSilentLibvirtIsBoundedByTheContext(t *testing.T) {
+	t.Parallel()
+	sock := filepath.Join(t.TempDir(), "libvirt-sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // held open, never answered
+		}
+	}()
+	cfg := Config{Socket: sock}
+	calls := []struct {
+		name string
+		call func(context.Context) error
+	}{
+		{"NameFree", func(ctx context.Context) error { return NameFree(ctx, cfg, "vm") }},
+		{"Define", func(ctx context.Context) error {
+			_, err := Define(ctx, cfg, &libvirtxml.Domain{Name: "vm"}, false)
+			return err
+		}},
+	}
+	for _, c := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.call(ctx)
+		cancel()
+		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s against a silent libvirtd = %v, want ErrUnavailable with the deadline", c.name, err)
+		}
 	}
 }
