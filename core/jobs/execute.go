@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -169,8 +168,6 @@ func retryable(err error) bool {
 	return true
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
 // attempt runs every stage once. Stages an earlier attempt finished (export and packaging)
 // are not run again.
 func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger) error {
@@ -269,10 +266,11 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 		return fmt.Errorf("verify export: %w", err)
 	}
 	streamed := m.verifyStreamed(j.ExportDir, files, converted, len(res.VM.Disks), log)
-	name := unsafeName.ReplaceAllString(res.VM.Name, "_")
+	name := res.VM.Name
 	if name == "" {
-		name = unsafeName.ReplaceAllString(j.Spec.VMIdentifier, "_")
+		name = j.Spec.VMIdentifier
 	}
+	name = provider.SafeName(name)
 	if j.Spec.Options.Compress {
 		log.Info("compress: the exported disks are already compressed streamOptimized VMDKs; packaging them as they are")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/hypersdk/hypersdk/core/pipeline"
+	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // runHyper2KVM is the seed's direct mode (auto_convert without daemon_mode) when hyper2kvm is
@@ -27,7 +28,7 @@ func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, setStage func(string
 	if err := setStage(StageConverting); err != nil {
 		return err
 	}
-	out, err := ConfinePath(m.kvm.OutputDir, unsafeName.ReplaceAllString(j.Result.VM.Name, "_"))
+	out, err := ConfinePath(m.kvm.OutputDir, provider.SafeName(j.Result.VM.Name))
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}

@@ -62,7 +62,7 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 	if h.Enabled && h.AutoConvert {
 		log.Info("hyper2kvm is not installed at hyper2kvm.path; converting with the built-in pipeline (qemu-img, domain XML, libvirt)")
 	}
-	name := unsafeName.ReplaceAllString(j.Result.VM.Name, "_")
+	name := provider.SafeName(j.Result.VM.Name)
 	out, err := ConfinePath(m.kvm.OutputDir, name)
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
@@ -160,7 +160,7 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	}
 	j.Result.Converted = nil
 	r := m.liveRun(j.ID)
-	base := unsafeName.ReplaceAllString(j.Result.VM.Name, "_")
+	base := provider.SafeName(j.Result.VM.Name)
 	// Disks convert in parallel, one qemu-img per core: each is mostly single-threaded.
 	outputs := make([]string, len(exp.Disks))
 	errs := make([]error, len(exp.Disks))
@@ -224,7 +224,7 @@ func (m *Manager) reportConverted(r *run, i int, out string, total int64) {
 // importVM writes the domain XML beside the converted disks and defines the VM in libvirt.
 func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir string, log hclog.Logger) error {
 	vm := j.Result.VM
-	name := unsafeName.ReplaceAllString(vm.Name, "_")
+	name := provider.SafeName(vm.Name)
 	disks := make([]domainxml.Disk, len(j.Result.Converted))
 	for i, p := range j.Result.Converted {
 		disks[i] = domainxml.Disk{Path: p, Format: strings.TrimPrefix(filepath.Ext(p), ".")}

@@ -124,7 +124,7 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	}
 	policies, _ := s.ListPolicies()
 	for _, other := range policies {
-		if unsafeName.ReplaceAllString(other.Name, "_") == unsafeName.ReplaceAllString(p.Name, "_") {
+		if provider.SafeName(other.Name) == provider.SafeName(p.Name) {
 			return Policy{}, fieldErr("name", "a policy named %q exists; policies own a folder each", p.Name)
 		}
 	}

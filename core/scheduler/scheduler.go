@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"time"
 
@@ -139,8 +138,6 @@ func (s *Scheduler) runDue(ctx context.Context) time.Time {
 	return next
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
 func stamp(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
 
 // fireSchedule submits one run of a schedule and moves its next run on.
@@ -154,7 +151,7 @@ func (s *Scheduler) fireSchedule(id string, now time.Time) (string, error) {
 	spec := sc.JobDefinition
 	dir := spec.ExportPath
 	if dir == "" {
-		dir = filepath.Join("schedules", unsafeName.ReplaceAllString(sc.Name, "_"))
+		dir = filepath.Join("schedules", provider.SafeName(sc.Name))
 	}
 	spec.ExportPath = filepath.Join(dir, stamp(now)) // every run its own folder
 	submitted, err := s.jobs.Submit([]jobs.Spec{spec}, sc.ID)
@@ -235,7 +232,7 @@ func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time) 
 	for i, vm := range vms {
 		specs[i] = jobs.Spec{
 			VMIdentifier: vm.ID, Provider: p.Provider, ExportMethod: p.ExportOptions.ExportMethod,
-			ExportPath: filepath.Join(s.policyDir(p), unsafeName.ReplaceAllString(vm.Name, "_"), stamp(now)),
+			ExportPath: filepath.Join(s.policyDir(p), provider.SafeName(vm.Name), stamp(now)),
 			Options:    p.ExportOptions.Options, Hyper2KVM: p.ExportOptions.Hyper2KVM,
 		}
 	}
@@ -256,7 +253,7 @@ func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time) 
 
 // policyDir is the folder a policy owns under export.base_path; retention never leaves it.
 func (s *Scheduler) policyDir(p Policy) string {
-	return filepath.Join(s.basePath, "policies", unsafeName.ReplaceAllString(p.Name, "_"))
+	return filepath.Join(s.basePath, "policies", provider.SafeName(p.Name))
 }
 
 func errString(err error) string {

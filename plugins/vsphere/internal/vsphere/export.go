@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -21,8 +20,6 @@ import (
 // leaseKeepAlive is how often lease progress is reported; vCenter drops a lease it has not
 // heard from within its timeout (300 s by default).
 const leaseKeepAlive = 5 * time.Second
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // ExportVM exports a VM through ExportVm's NFC lease: disks as streamOptimized VMDKs downloaded
 // in parallel into spec.Dir, and for ovf/ova the descriptor from vCenter's OVF manager.
@@ -49,7 +46,7 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 		return res, err
 	}
 	vmObj := object.NewVirtualMachine(c.vim, m.Self)
-	base := unsafeName.ReplaceAllString(vm.Name, "_")
+	base := provider.SafeName(vm.Name)
 
 	if spec.Options.ShutdownVM && vm.PowerState == provider.PowerOn {
 		token.PoweredOffByUs = true
