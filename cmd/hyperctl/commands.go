@@ -97,7 +97,14 @@ func importCommand(a *app) *cobra.Command {
 }
 
 // crud builds list/get/create/delete (and extra action) commands for a collection.
-func crud(a *app, use, short, base, listKey, createPath string, cols []column, actions ...string) *cobra.Command {
+// action is a POST /<base>/{id}/<name> command and the columns of its answer (nil: the
+// answer is the object itself, shown with the list's columns).
+type action struct {
+	name string
+	cols []column
+}
+
+func crud(a *app, use, short, base, listKey, createPath string, cols []column, actions ...action) *cobra.Command {
 	cmd := &cobra.Command{Use: use, Short: short}
 	cmd.AddCommand(
 		&cobra.Command{Use: "list", Short: "List " + use, Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
@@ -123,9 +130,13 @@ func crud(a *app, use, short, base, listKey, createPath string, cols []column, a
 		create.MarkFlagRequired("file")
 		cmd.AddCommand(create)
 	}
-	for _, action := range actions {
-		cmd.AddCommand(&cobra.Command{Use: action + " ID", Short: strings.ToUpper(action[:1]) + action[1:] + " one", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
-			return a.show("POST", base+"/"+url.PathEscape(args[0])+"/"+action, nil, "", nil)
+	for _, act := range actions {
+		answer := act.cols
+		if answer == nil {
+			answer = cols
+		}
+		cmd.AddCommand(&cobra.Command{Use: act.name + " ID", Short: strings.ToUpper(act.name[:1]) + act.name[1:] + " one", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+			return a.show("POST", base+"/"+url.PathEscape(args[0])+"/"+act.name, nil, "", answer)
 		}})
 	}
 	return cmd
@@ -134,13 +145,13 @@ func crud(a *app, use, short, base, listKey, createPath string, cols []column, a
 func schedulesCommand(a *app) *cobra.Command {
 	return crud(a, "schedules", "Cron schedules of export jobs", "/schedules", "schedules", "/schedules/create",
 		[]column{{"ID", "id"}, {"NAME", "name"}, {"CRON", "cron"}, {"PAUSED", "paused"}, {"NEXT_RUN", "next_run"}, {"LAST_JOB", "last_job_id"}},
-		"run", "pause", "resume")
+		action{"run", []column{{"JOB_ID", "job_id"}, {"STATUS", "status"}}}, action{"pause", nil}, action{"resume", nil})
 }
 
 func policiesCommand(a *app) *cobra.Command {
 	return crud(a, "policies", "Backup policies with retention", "/backup-policies", "backup_policies", "/backup-policies/create",
 		[]column{{"ID", "id"}, {"NAME", "name"}, {"PROVIDER", "provider"}, {"SCHEDULE", "schedule"}, {"KEEP", "retention.count"}, {"NEXT_RUN", "next_run"}},
-		"run")
+		action{"run", []column{{"JOB_IDS", "job_ids"}}})
 }
 
 func webhooksCommand(a *app) *cobra.Command {

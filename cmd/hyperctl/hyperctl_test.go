@@ -149,6 +149,28 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 		}
 	}
 
+	var schedules struct {
+		Schedules []struct {
+			ID string `json:"id"`
+		} `json:"schedules"`
+	}
+	json.Unmarshal([]byte(hyperctl(t, server, "schedules", "list", "-o", "json").stdout), &schedules)
+	if len(schedules.Schedules) != 1 {
+		t.Fatalf("schedules: %+v", schedules)
+	}
+	sid := schedules.Schedules[0].ID
+	for _, c := range []struct {
+		action string
+		row    *regexp.Regexp // the table's header and row
+	}{
+		{"run", regexp.MustCompile(`^JOB_ID\s+STATUS\s*\njob-[0-9a-f]{12}\s+pending`)},
+		{"pause", regexp.MustCompile(`^ID\s+NAME.*\n` + sid + `\s+nightly-vm-backup\s+0 2 \* \* \*\s+true`)},
+	} {
+		if r := hyperctl(t, server, "schedules", c.action, sid); r.code != 0 || !c.row.MatchString(r.stdout) {
+			t.Errorf("schedules %s: exit %d\n%s%s\nwant a table matching %s", c.action, r.code, r.stdout, r.stderr, c.row)
+		}
+	}
+
 	r := hyperctl(t, server, "jobs", "list", "-o", "json")
 	var list struct {
 		Jobs []struct {
