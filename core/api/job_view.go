@@ -24,18 +24,11 @@ type JobView struct {
 	Error       string            `json:"error,omitempty"`
 	Progress    jobs.Progress     `json:"progress"`
 	Percentage  float64           `json:"percentage"`
-	Result      *ResultView       `json:"result,omitempty"`
+	Result      *jobs.Result      `json:"result,omitempty"`
 	ScheduleID  string            `json:"schedule_id,omitempty"`
 	Kind        string            `json:"kind"`
 	ConvertSpec *jobs.ConvertSpec `json:"convert,omitempty"`
 	Packaged    bool              `json:"packaged,omitempty"`
-}
-
-// ResultView is a job's result with its VM in the shape /vms/info shows: the stored
-// jobs.Result keeps provider.VM, which has no JSON names ("ID", "CPUs").
-type ResultView struct {
-	jobs.Result
-	VM VM `json:"vm"` // shadows jobs.Result.VM: the shallower field wins in encoding/json
 }
 
 func view(j jobs.Job) JobView {
@@ -46,7 +39,9 @@ func view(j jobs.Job) JobView {
 		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged,
 	}
 	if j.Result != nil {
-		v.Result = &ResultView{Result: *j.Result, VM: vmJSON(j.Result.VM)}
+		r := *j.Result
+		r.VM = vmJSON(r.VM)
+		v.Result = &r
 	}
 	return v
 }

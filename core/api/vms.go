@@ -33,8 +33,8 @@ type ListVMsResponse struct {
 
 // VMInfoResponse is the answer to /vms/info.
 type VMInfoResponse struct {
-	Provider string `json:"provider"`
-	VM       VM     `json:"vm"`
+	Provider string      `json:"provider"`
+	VM       provider.VM `json:"vm"`
 }
 
 func (h *handlers) listVMs(c *gin.Context) {

@@ -24,46 +24,48 @@ type Filter struct {
 }
 
 // VM is a virtual machine as a provider sees it: enough hardware detail to rebuild it on KVM.
+// Its JSON shape is the one everything shows and stores — /vms/info, job results, hyper2kvm
+// manifests; job records stored before it had JSON names still decode (see UnmarshalJSON).
 type VM struct {
-	ID         string
-	Name       string
-	PowerState string
-	Datacenter string
-	Folder     string
-	GuestOS    string
-	CPUs       int32
-	MemoryMB   int64
-	Firmware   string
-	SecureBoot bool
-	Disks      []Disk
-	NICs       []NIC
-	CDROMs     []CDROM
-	Tags       []string
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	PowerState string   `json:"power_state"`
+	Datacenter string   `json:"datacenter,omitempty"`
+	Folder     string   `json:"folder,omitempty"`
+	GuestOS    string   `json:"guest_os,omitempty"`
+	CPUs       int32    `json:"cpus"`
+	MemoryMB   int64    `json:"memory_mb"`
+	Firmware   string   `json:"firmware,omitempty"`
+	SecureBoot bool     `json:"secure_boot"`
+	Disks      []Disk   `json:"disks"`
+	NICs       []NIC    `json:"nics"`
+	CDROMs     []CDROM  `json:"cdroms"`
+	Tags       []string `json:"tags"`
 }
 
 // Disk is one virtual disk.
 type Disk struct {
-	Key             string // provider's stable id for the disk within the VM
-	Label           string
-	CapacityBytes   int64
-	Controller      string // scsi, sata, ide, nvme
-	ControllerModel string // e.g. pvscsi, lsilogic; empty when not known
-	Unit            int32
-	BootOrder       int32 // 1 = first; 0 = not in boot order
-	Source          string
+	Key             string `json:"key"` // provider's stable id for the disk within the VM
+	Label           string `json:"label,omitempty"`
+	CapacityBytes   int64  `json:"capacity_bytes"`
+	Controller      string `json:"controller,omitempty"`       // scsi, sata, ide, nvme
+	ControllerModel string `json:"controller_model,omitempty"` // e.g. pvscsi, lsilogic; empty when not known
+	Unit            int32  `json:"unit"`
+	BootOrder       int32  `json:"boot_order,omitempty"` // 1 = first; 0 = not in boot order
+	Source          string `json:"source,omitempty"`
 }
 
 // NIC is one network adapter.
 type NIC struct {
-	Label       string
-	MAC         string
-	Network     string
-	AdapterType string // e.g. vmxnet3, e1000e
+	Label       string `json:"label,omitempty"`
+	MAC         string `json:"mac,omitempty"`
+	Network     string `json:"network,omitempty"`
+	AdapterType string `json:"adapter_type,omitempty"` // e.g. vmxnet3, e1000e
 }
 
 // CDROM is one optical drive.
 type CDROM struct {
-	Label     string
-	ISO       string
-	Connected bool
+	Label     string `json:"label,omitempty"`
+	ISO       string `json:"iso,omitempty"`
+	Connected bool   `json:"connected"`
 }
