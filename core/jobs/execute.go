@@ -64,7 +64,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 			m.finish(id, StatusCompleted, "", func(rec *Job) {
 				rec.Result = j.Result
 				rec.Stage = ""
-				rec.Progress = r.tracker.current()
+				keepLatest(&rec.Progress, r.tracker)
 				rec.Progress.Percentage = 100
 				rec.Progress.Phase = string(StatusCompleted)
 			})
@@ -94,7 +94,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 		log.Error("job failed", "stage", j.Stage, "error", err)
 		m.finish(id, StatusFailed, err.Error(), func(rec *Job) {
 			rec.Failures = append(rec.Failures, failure)
-			rec.Progress = r.tracker.current() // how far it got, not the last persisted sample
+			keepLatest(&rec.Progress, r.tracker) // how far it got, not the last persisted sample
 		})
 		return
 	}
@@ -112,7 +112,7 @@ func (m *Manager) stoppedBy(ctx context.Context, j *Job, r *run, log hclog.Logge
 			}
 		}
 		log.Info("job cancelled")
-		m.finish(j.ID, StatusCancelled, "cancelled by request", func(rec *Job) { rec.Progress = r.tracker.current() })
+		m.finish(j.ID, StatusCancelled, "cancelled by request", func(rec *Job) { keepLatest(&rec.Progress, r.tracker) })
 		return true
 	case errors.Is(cause, errShutdown):
 		log.Info("job interrupted by shutdown; it resumes at the next start")
@@ -183,14 +183,12 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	if j.Kind == KindConvert {
 		c := j.ConvertSpec
 		return bounded(ctx, m.cfg.JobTimeout, errTimeout, func(ctx context.Context) error {
-			return runInOutputDir(ctx, c.OutputPath, []pipeline.Step{m.convertStep(j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)})
+			return runInOutputDir(ctx, c.OutputPath, []pipeline.Step{m.convertStep(j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)}, log)
 		})
 	}
 	if j.Packaged && j.Result != nil {
 		log.Info("export already packaged by an earlier attempt; continuing after it")
-	} else if err := bounded(ctx, m.cfg.ExportTimeout, errExportTimeout, func(ctx context.Context) error {
-		return m.exportAndPackage(ctx, j, r, setStage, log)
-	}); err != nil {
+	} else if err := m.exportAndPackage(ctx, j, r, setStage, log); err != nil {
 		return err
 	}
 	if err := bounded(ctx, m.cfg.JobTimeout, errTimeout, func(ctx context.Context) error {
@@ -214,7 +212,7 @@ func bounded(ctx context.Context, d time.Duration, cause error, phase func(conte
 	defer stop()
 	err := phase(ctx)
 	if err != nil && errors.Is(context.Cause(ctx), cause) {
-		return fmt.Errorf("%w (after %s): %v", cause, d, err)
+		return fmt.Errorf("%w (after %s): %w", cause, d, err)
 	}
 	return err
 }
@@ -237,6 +235,18 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+	// export.job_timeout starts once the export may run: time queued for a slot is not its own.
+	var release sync.Once
+	freeSlot := func() { release.Do(func() { <-m.exportSlots }) }
+	defer freeSlot()
+	return bounded(ctx, m.cfg.ExportTimeout, errExportTimeout, func(ctx context.Context) error {
+		return m.exportVerifyPackage(ctx, p, j, r, freeSlot, setStage, log)
+	})
+}
+
+// exportVerifyPackage has the provider export the VM (freeing the export slot as soon as the
+// transfer is over), verifies what it wrote and packages it.
+func (m *Manager) exportVerifyPackage(ctx context.Context, p provider.Provider, j *Job, r *run, freeSlot func(), setStage func(string) error, log hclog.Logger) error {
 	rep := &reporter{m: m, id: j.ID, tracker: r.tracker}
 	convertTo := m.streamFormat(j)
 	res, err := p.ExportVM(provider.WithJobID(ctx, j.ID), provider.ExportSpec{
@@ -245,7 +255,7 @@ func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage
 		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: j.ResumeToken,
 		ConvertTo: convertTo, ConvertOnly: convertTo != "" && !j.Spec.Hyper2KVM.keepExport(),
 	}, rep)
-	<-m.exportSlots
+	freeSlot()
 	if err != nil {
 		return fmt.Errorf("export %s from %s: %w", j.Spec.VMIdentifier, j.Spec.Provider, err)
 	}

@@ -40,7 +40,7 @@ func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, setStage func(string
 				log.Error("cannot remove what hyper2kvm wrote for this job", "output_dir", out, "error", err)
 			}
 		},
-	}})
+	}}, log)
 }
 
 // hyper2kvmConvert runs hyper2kvm on the export into out, a directory the job claims first.

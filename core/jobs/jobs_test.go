@@ -82,3 +82,20 @@ func TestPresentDropsEmptyFields(t *testing.T) {
 		}
 	}
 }
+
+// A job resumed past its export has a fresh tracker: its end must not wipe the progress it
+// had reached.
+func TestKeepLatestProgress(t *testing.T) {
+	t.Parallel()
+	stored := Progress{Percentage: 100, Phase: provider.PhaseDownloading, BytesDone: 10, BytesTotal: 10}
+	fresh := newTracker()
+	got := stored
+	if keepLatest(&got, fresh); got.Percentage != 100 || got.BytesDone != 10 {
+		t.Errorf("a tracker with no samples replaced the stored progress: %+v", got)
+	}
+	fresh.update(provider.Progress{Phase: StageConverting, Disk: 1000, BytesDone: 5, BytesTotal: 10}, time.Unix(1, 0))
+	got = stored
+	if keepLatest(&got, fresh); got.Phase != StageConverting || got.BytesDone != 5 {
+		t.Errorf("the tracker's newer progress was not kept: %+v", got)
+	}
+}

@@ -227,6 +227,15 @@ func newJobID() string {
 	return "job-" + hex.EncodeToString(b[:])
 }
 
+// newUUID is a random (version 4) UUID, as libvirt writes them.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
 func (m *Manager) publish(j Job, typ, message string) {
 	m.bus.Publish(events.Event{Type: typ, JobID: j.ID, Status: string(j.Status), Stage: j.Stage, Progress: j.Progress.Percentage, Message: message})
 }

@@ -104,3 +104,11 @@ func (t *tracker) current() Progress {
 	defer t.mu.Unlock()
 	return t.snapshot()
 }
+
+// keepLatest replaces a job's stored progress with the tracker's when the tracker has seen any
+// (a job resumed after a restart, past its export, has a fresh tracker that knows nothing).
+func keepLatest(stored *Progress, t *tracker) {
+	if p := t.current(); !p.UpdatedAt.IsZero() {
+		*stored = p
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/kvm"
 	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/core/pipeline"
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -68,6 +69,9 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}
 	if j.Spec.Import != nil {
+		if done, err := m.importedEarlier(ctx, j, name, out, log); err != nil || done {
+			return err
+		}
 		// A domain of that name means an earlier import: find it before any disk is written,
 		// not at define time, when a cleanup could take the wrong disks with it.
 		if err := kvm.NameFree(ctx, m.kvm.Libvirt, name); errors.Is(err, kvm.ErrExists) {
@@ -85,7 +89,44 @@ func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string)
 			return m.importVM(ctx, j, *j.Spec.Import, out, log)
 		}})
 	}
-	return runInOutputDir(ctx, out, steps)
+	return runInOutputDir(ctx, out, steps, log)
+}
+
+// importedEarlier finds out whether an earlier attempt of this job defined the VM already (it
+// was interrupted after libvirt took the domain): the UUID the import chose is recorded before
+// it defines. Then the disks in out are the domain's — not to be converted again — and the job
+// takes up the result as it was.
+func (m *Manager) importedEarlier(ctx context.Context, j *Job, name, out string, log hclog.Logger) (bool, error) {
+	if j.Result.DomainUUID == "" {
+		return false, nil
+	}
+	def, found, err := kvm.LookupUUID(ctx, m.kvm.Libvirt, j.Result.DomainUUID)
+	if err != nil {
+		return false, fmt.Errorf("look for the domain an earlier attempt defined: %w", err)
+	}
+	if !found {
+		j.Result.DomainUUID = "" // that attempt stopped before libvirt took it
+		return false, nil
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return false, fmt.Errorf("read the disks of domain %s: %w", def.Name, err)
+	}
+	j.Result.Converted = nil
+	for _, e := range entries {
+		switch path := filepath.Join(out, e.Name()); {
+		case e.Name() == name+".xml":
+			j.Result.DomainXML = path
+		case e.Name() != claimFile:
+			j.Result.Converted = append(j.Result.Converted, path)
+		}
+	}
+	j.Result.Domain = def.Name
+	log.Info("an earlier attempt of this job defined the VM already; keeping it", "domain", def.Name, "uuid", def.UUID)
+	if err := releaseOutputDir(out); err != nil {
+		log.Warn("cannot drop the job's claim on its output directory", "output_dir", out, "error", err)
+	}
+	return true, nil
 }
 
 // convertStep converts the export at source into out. The directory is claimed first, so the
@@ -109,12 +150,17 @@ func (m *Manager) convertStep(j *Job, source, out, format string, compress bool,
 }
 
 // runInOutputDir runs steps that write into out and, once all succeeded, drops the job's claim
-// on it: the disks are final and belong to the VM from now on.
-func runInOutputDir(ctx context.Context, out string, steps []pipeline.Step) error {
+// on it: the disks are final and belong to the VM from now on. A claim that cannot be dropped
+// is only logged: the work is done, and a directory holding disks is refused to other jobs
+// with or without it.
+func runInOutputDir(ctx context.Context, out string, steps []pipeline.Step, log hclog.Logger) error {
 	if err := pipeline.Run(ctx, steps); err != nil {
 		return err
 	}
-	return releaseOutputDir(out)
+	if err := releaseOutputDir(out); err != nil {
+		log.Warn("cannot drop the job's claim on its output directory", "output_dir", out, "error", err)
+	}
+	return nil
 }
 
 // exportSource is the file conversion reads: the OVA, the OVF, or the single VMDK.
@@ -240,6 +286,27 @@ func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir 
 	if err != nil {
 		return fmt.Errorf("%w: %v", provider.ErrInvalidArgument, err)
 	}
+	// The domain's UUID is chosen and recorded before libvirt hears of it, so a retry after a
+	// crash recognises the domain as this job's own. The XML goes beside the disks first: once
+	// the domain exists, nothing may fail and take its disks with a cleanup.
+	dom.UUID = newUUID()
+	if _, err := m.update(j.ID, func(rec *Job) error {
+		if rec.Result != nil {
+			rec.Result.DomainUUID = dom.UUID
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("record the domain's UUID: %w", err)
+	}
+	j.Result.DomainUUID = dom.UUID
+	xml, err := dom.Marshal()
+	if err != nil {
+		return err
+	}
+	xmlPath := filepath.Join(outDir, name+".xml")
+	if err := diskfile.WriteFile(xmlPath, []byte(xml+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write the domain XML: %w", err)
+	}
 	def, err := kvm.Define(ctx, m.kvm.Libvirt, dom, o.Autostart)
 	if errors.Is(err, kvm.ErrExists) {
 		return fmt.Errorf("define %s in libvirt: %w: %w", name, ErrConflict, err)
@@ -250,15 +317,6 @@ func (m *Manager) importVM(ctx context.Context, j *Job, o ImportOptions, outDir 
 	}
 	if err != nil {
 		return fmt.Errorf("define %s in libvirt: %w", name, err)
-	}
-	// The XML is written once libvirt has it, so a failed import leaves no file behind.
-	xml, err := dom.Marshal()
-	if err != nil {
-		return err
-	}
-	xmlPath := filepath.Join(outDir, name+".xml")
-	if err := os.WriteFile(xmlPath, []byte(xml+"\n"), 0o644); err != nil {
-		return err
 	}
 	j.Result.DomainXML = xmlPath
 	j.Result.Domain, j.Result.DomainUUID = def.Name, def.UUID

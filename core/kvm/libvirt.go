@@ -5,8 +5,10 @@ package kvm
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/digitalocean/go-libvirt"
@@ -101,4 +103,33 @@ func define(l *libvirt.Libvirt, dom *libvirtxml.Domain, autostart bool) (Defined
 
 func uuidString(u libvirt.UUID) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// LookupUUID finds the domain with the given UUID: an import that defined it and was then
+// interrupted knows it by the UUID it chose before defining.
+func LookupUUID(ctx context.Context, c Config, uuid string) (Defined, bool, error) {
+	var u libvirt.UUID
+	raw, err := hex.DecodeString(strings.ReplaceAll(uuid, "-", ""))
+	if err != nil || len(raw) != len(u) {
+		return Defined{}, false, fmt.Errorf("domain UUID %q is not 32 hex digits", uuid)
+	}
+	copy(u[:], raw)
+	var def Defined
+	var found bool
+	err = c.session(ctx, func(l *libvirt.Libvirt) error {
+		d, err := l.DomainLookupByUUID(u)
+		if libvirt.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("look up domain %s: %w", uuid, err)
+		}
+		auto, err := l.DomainGetAutostart(d)
+		if err != nil {
+			return fmt.Errorf("read autostart of %s: %w", d.Name, err)
+		}
+		def, found = Defined{Name: d.Name, UUID: uuidString(d.UUID), Autostart: auto == 1}, true
+		return nil
+	})
+	return def, found, err
 }

@@ -149,13 +149,7 @@ func addToTar(tw *tar.Writer, f File) error {
 
 func writeSmallFile(dir, name string, data []byte, kind, format string) (File, error) {
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path+".part", data, 0o644); err != nil {
-		return File{}, err
-	}
-	if err := diskfile.Sync(path + ".part"); err != nil {
-		return File{}, err
-	}
-	if err := diskfile.Rename(path+".part", path); err != nil {
+	if err := diskfile.WriteFile(path, data, 0o644); err != nil {
 		return File{}, err
 	}
 	sum, size, err := provider.FileSHA256(path)

@@ -25,6 +25,20 @@ func Rename(oldpath, newpath string) error {
 	return SyncDir(filepath.Dir(newpath))
 }
 
+// WriteFile writes a small file durably: to path.part, synced, then renamed into place with its
+// directory synced. A reader (or a crash) sees the old file or the whole new one.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	part := path + ".part"
+	if err := os.WriteFile(part, data, perm); err != nil {
+		return err
+	}
+	if err := Sync(part); err != nil {
+		os.Remove(part)
+		return err
+	}
+	return Rename(part, path)
+}
+
 // SyncDir makes the entries of a directory durable: a file created, renamed into or removed
 // from dir survives a crash only once dir itself is synced.
 func SyncDir(dir string) error {

@@ -37,6 +37,10 @@ func Serve(impl provider.Provider) {
 		JSONFormat: true,
 	})
 	hclog.SetDefault(logger)
+	// stderr is a pipe to the host. Once the host is gone, Go's default would end the process
+	// with SIGPIPE at the next log line — before a cancelled export's clean-up (a VM powered back
+	// on) has run. Ignored, a write to the broken pipe only fails.
+	signal.Ignore(syscall.SIGPIPE)
 	calls := newInflight()
 	var once sync.Once
 	// shutdown cancels the calls in flight and lets them unwind (their deferred clean-up runs),
