@@ -35,6 +35,16 @@ func TestGuardRefusesWhatOnlyTheHostCanReach(t *testing.T) {
 		{"224.0.0.1", true, true},
 		{"ff02::1", true, true},
 		{"255.255.255.255", true, true},
+		{"fd00:ec2::254", true, true},   // AWS IMDS over IPv6: a ULA, not link-local
+		{"fd00:ec2::23", true, true},    // AWS EKS Pod Identity Agent over IPv6
+		{"fd20:ce::254", true, true},    // GCP metadata over IPv6
+		{"100.100.100.200", true, true}, // Alibaba Cloud metadata
+		{"::ffff:100.100.100.200", true, true},
+		{"168.63.129.16", true, true}, // Azure WireServer
+		{"192.0.0.192", true, true},   // Oracle Cloud Classic metadata
+		{"fd00:42::42", true, true},   // Scaleway metadata over IPv6
+		{"fd00:ec2::253", false, false},
+		{"100.100.100.201", false, false},
 		{"10.1.2.3", false, false},
 		{"192.168.1.10", false, false},
 		{"203.0.113.7", false, false},
@@ -119,6 +129,8 @@ func TestForbiddenLiteralAddressesAreRefusedUpFront(t *testing.T) {
 		{"http://169.254.169.254/latest", Guard{AllowLoopback: true}, true},
 		{"http://[::ffff:169.254.169.254]/latest", Guard{}, true},
 		{"http://0.0.0.0:8080/", Guard{}, true},
+		{"http://[fd00:ec2::254]/latest/meta-data/", Guard{AllowLoopback: true}, true},
+		{"http://100.100.100.200/latest/meta-data/", Guard{AllowLoopback: true}, true},
 		{"https://hooks.example.com/x", Guard{}, false},
 	}
 	for _, c := range cases {
