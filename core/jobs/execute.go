@@ -304,7 +304,8 @@ func (m *Manager) exportVerifyPackage(ctx context.Context, p provider.Provider, 
 	return nil
 }
 
-// removePartials deletes the .part files a cancelled transfer left in its export directory.
+// removePartials deletes the .part files a cancelled transfer left in its export directory:
+// they are this job's, as no two live jobs share an export directory (claimExportDirs).
 func removePartials(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {

@@ -45,7 +45,7 @@ func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, setStage func(string
 
 // hyper2kvmConvert runs hyper2kvm on the export into out, a directory the job claims first.
 func (m *Manager) hyper2kvmConvert(ctx context.Context, j *Job, out string, log hclog.Logger) error {
-	if err := claimOutputDir(out, j.ID); err != nil {
+	if err := m.claimOutputDir(j, out); err != nil {
 		return err
 	}
 	format := m.kvm.DefaultFormat

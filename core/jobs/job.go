@@ -120,6 +120,8 @@ type Job struct {
 	Kind        string       `json:"kind"` // export or convert
 	ConvertSpec *ConvertSpec `json:"convert,omitempty"`
 	Packaged    bool         `json:"packaged,omitempty"` // export and packaging are done; retries skip them
+	// Claimed is the output directory the job claimed (or was about to) for its conversion.
+	Claimed string `json:"claimed_output,omitempty"`
 }
 
 // Job kinds.

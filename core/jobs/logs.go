@@ -44,6 +44,7 @@ type pendingLine struct {
 	jobID  string
 	line   LogLine
 	synced chan struct{} // a Sync marker, not a line: closed once what came before is committed
+	lost   int           // a line saying this many lines were lost
 }
 
 // LogSink is an hclog sink that captures every log line carrying a job_id — from the daemon
@@ -143,9 +144,15 @@ func (s *LogSink) write() {
 						return err
 					}
 				}
-				seq, _ := b.NextSequence()
+				seq, err := b.NextSequence()
+				if err != nil {
+					return err
+				}
 				p.line.Seq = seq
-				raw, _ := json.Marshal(p.line)
+				raw, err := json.Marshal(p.line)
+				if err != nil {
+					return fmt.Errorf("encode a log line of job %s: %w", p.jobID, err)
+				}
 				if err := b.Put(store.SeqKey(seq), raw); err != nil {
 					return err
 				}
@@ -155,7 +162,7 @@ func (s *LogSink) write() {
 		if err != nil {
 			for _, p := range batch {
 				if p.synced == nil {
-					s.countLost(p.jobID, 1)
+					s.countLost(p.jobID, max(p.lost, 1)) // a lost-lines line carries its count on
 				}
 			}
 			if s.onError != nil {
@@ -183,7 +190,7 @@ func (s *LogSink) takeLost() []pendingLine {
 	var out []pendingLine
 	for id, n := range s.lost {
 		msg := fmt.Sprintf("%d log lines of this job were lost (logged faster than the store could keep them, or a commit failed)", n)
-		out = append(out, pendingLine{jobID: id, line: LogLine{Time: time.Now().UTC(), Level: "warn", Source: "hypervisord.jobs", Message: msg}})
+		out = append(out, pendingLine{jobID: id, lost: n, line: LogLine{Time: time.Now().UTC(), Level: "warn", Source: "hypervisord.jobs", Message: msg}})
 		delete(s.lost, id)
 	}
 	return out

@@ -117,6 +117,11 @@ func (m *Manager) Start(ctx context.Context) error {
 		return fmt.Errorf("recover jobs: %w", err)
 	}
 	for _, j := range failed {
+		if j.Claimed != "" {
+			if err := abandonOutputDir(j.Claimed, j.ID); err != nil {
+				m.log.Error("cannot remove what the failed job left in its output directory", "job_id", j.ID, "output_dir", j.Claimed, "error", err)
+			}
+		}
 		m.publish(j, events.JobFailed, j.Error)
 	}
 	sort.Slice(pending, func(a, b int) bool { return pending[a].CreatedAt.Before(pending[b].CreatedAt) })

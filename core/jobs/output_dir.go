@@ -99,6 +99,18 @@ func clearOwnDir(dir string) error {
 	return nil
 }
 
+// claimOutputDir records in the job that it is about to claim dir, then claims it: a job that
+// crashes the daemon once too often is failed at the next start, and that start removes what
+// it left in dir (abandonOutputDir checks the claim is the job's, so a claim never made is
+// harmless).
+func (m *Manager) claimOutputDir(j *Job, dir string) error {
+	if _, err := m.update(j.ID, func(rec *Job) error { rec.Claimed = dir; return nil }); err != nil {
+		return fmt.Errorf("record the output directory: %w", err)
+	}
+	j.Claimed = dir
+	return claimOutputDir(dir, j.ID)
+}
+
 // releaseOutputDir drops the job's claim on dir once its outputs are final.
 func releaseOutputDir(dir string) error {
 	if err := os.Remove(filepath.Join(dir, claimFile)); err != nil && !errors.Is(err, os.ErrNotExist) {

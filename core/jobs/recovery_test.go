@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,10 @@ func TestStartFailsAJobThatUsedEveryAttempt(t *testing.T) {
 	t.Parallel()
 	m, db := newStoreManager(t)
 	m.cfg.MaxRetries = 2
-	storeJobs(t, db, Job{ID: "job-crashes", Status: StatusRunning, Stage: StageConverting, Attempts: 3, CreatedAt: time.Now().UTC()})
+	// It crashed the daemon while converting: its claimed folder holds a partial disk.
+	out := filepath.Join(t.TempDir(), "vm")
+	writeFiles(t, out, map[string]string{claimFile: "job-crashes\n", "vm-disk0.qcow2.part": "half"})
+	storeJobs(t, db, Job{ID: "job-crashes", Status: StatusRunning, Stage: StageConverting, Attempts: 3, CreatedAt: time.Now().UTC(), Claimed: out})
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +56,9 @@ func TestStartFailsAJobThatUsedEveryAttempt(t *testing.T) {
 	}
 	if j.Status != StatusFailed || len(j.Failures) != 1 || !strings.Contains(j.Error, "3 attempts") {
 		t.Fatalf("job after start = %s %q %+v, want failed after its 3 attempts", j.Status, j.Error, j.Failures)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the failed job's output folder is still there: %v", dirNames(t, out))
 	}
 }
 

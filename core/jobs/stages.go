@@ -193,7 +193,7 @@ func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, for
 	if err != nil {
 		return err
 	}
-	if err := claimOutputDir(outDir, j.ID); err != nil {
+	if err := m.claimOutputDir(j, outDir); err != nil {
 		return err
 	}
 	if j.Result == nil {

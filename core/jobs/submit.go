@@ -171,6 +171,9 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		}
 	}
 	err := m.store.Update(func(tx *bolt.Tx) error {
+		if err := claimExportDirs(tx, jobs); err != nil {
+			return err
+		}
 		for i := range jobs {
 			if err := putJob(tx, &jobs[i]); err != nil {
 				return err
@@ -178,6 +181,10 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		}
 		return nil
 	})
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("persist jobs: %w", err)
 	}
