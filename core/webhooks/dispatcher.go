@@ -55,6 +55,7 @@ type Dispatcher struct {
 	log    hclog.Logger
 	guard  Guard
 	client *http.Client
+	now    func() time.Time // stamps a hook's CreatedAt
 
 	mu       sync.Mutex
 	config   []Hook
@@ -76,7 +77,7 @@ func NewDispatcher(s *store.Store, bus *events.Bus, configured []Hook, guard Gua
 		configured[i].Source = "config"
 	}
 	return &Dispatcher{store: s, bus: bus, log: log, config: configured, guard: guard, wake: make(chan struct{}, 1),
-		client: guard.Client(15 * time.Second)}, nil
+		client: guard.Client(15 * time.Second), now: time.Now}, nil
 }
 
 // Start records every bus event into the outbox before its Publish returns, and starts the

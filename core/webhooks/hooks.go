@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -41,13 +40,18 @@ func (d *Dispatcher) Add(h Hook) (Hook, error) {
 	if err := d.guard.CheckURL(h.URL); err != nil {
 		return Hook{}, fmt.Errorf("%w: url: %w", ErrInvalid, err)
 	}
-	h.ID, h.Source, h.CreatedAt = "wh-"+randomHex(6), "api", time.Now().UTC()
+	h.ID, h.Source, h.CreatedAt = "wh-"+randomHex(6), "api", d.now().UTC()
 	if h.Secret == "" {
 		h.Secret = randomHex(32)
 	}
-	raw, _ := json.Marshal(h)
-	err := d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketWebhooks).Put([]byte(h.ID), raw) })
-	return h, err
+	raw, err := json.Marshal(h)
+	if err != nil {
+		return Hook{}, fmt.Errorf("encode webhook %s: %w", h.ID, err)
+	}
+	if err := d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketWebhooks).Put([]byte(h.ID), raw) }); err != nil {
+		return Hook{}, fmt.Errorf("store webhook %s: %w", h.ID, err)
+	}
+	return h, nil
 }
 
 // ErrNotFound and ErrReadOnly answer DELETE /webhooks/{id}.
