@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
 // BenchmarkExportAndConvertVsGovcAndQemuImg times the whole path a user cares about — export a VM
@@ -22,40 +18,13 @@ import (
 // the OVF export, as govc does.
 func BenchmarkExportAndConvertVsGovcAndQemuImg(b *testing.B) {
 	needQemuImg(b)
-	tools := b.TempDir()
-	vcsimBin, govc := filepath.Join(tools, "hypersdk-vcsim"), filepath.Join(tools, "govc")
-	for out, pkg := range map[string]string{vcsimBin: "./cmd/hypersdk-vcsim", govc: "./internal/govcbench"} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = "../../plugins/vsphere"
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("build %s: %v %s", pkg, err, msg)
-		}
-	}
-	sim := exec.Command(vcsimBin, "-vms", "1", "-disk-mb", "1024", "-disks", "2")
-	stdout, _ := sim.StdoutPipe()
-	if err := sim.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { sim.Process.Kill(); sim.Wait() })
-	creds := map[string]string{}
-	sc := bufio.NewScanner(stdout)
-	for len(creds) < 3 && sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ": ")
-		creds[k] = v
-	}
+	vcsimBin, govc := benchTools(b)
+	sim := startVcsim(b, vcsimBin, "-vms", "1", "-disk-mb", "1024", "-disks", "2")
 	base, out := b.TempDir(), b.TempDir()
-	d := startDaemon(b, fmt.Sprintf(`
-providers:
-  vsphere:
-    host: "%s"
-    username: "%s"
-    password: "%s"
-    insecure: true
-export:
-  base_path: %s
+	d := startDaemon(b, sim.vsphereConfig(base)+fmt.Sprintf(`
 hyper2kvm:
   output_dir: %s
-`, creds["url"], creds["username"], creds["password"], base, out))
+`, out))
 	runOurs := func(keepExport bool) time.Duration {
 		t0 := time.Now()
 		_, body, _ := d.do("POST", "/jobs/submit", fmt.Sprintf(`{"vm_identifier":"DC0_C0_RP0_VM0","provider":"vsphere","export_method":"ovf",
@@ -71,18 +40,14 @@ hyper2kvm:
 	runTheirs := func() time.Duration {
 		gdir := b.TempDir()
 		t1 := time.Now()
-		cmd := exec.Command(govc, "export.ovf", "-vm", "DC0_C0_RP0_VM0", gdir)
-		cmd.Env = append(os.Environ(), "GOVC_URL="+creds["url"], "GOVC_USERNAME="+creds["username"], "GOVC_PASSWORD="+creds["password"], "GOVC_INSECURE=1")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("govc: %v %s", err, msg)
-		}
+		sim.govcExport(b, govc, "DC0_C0_RP0_VM0", gdir)
 		disks, _ := filepath.Glob(filepath.Join(gdir, "*", "*.vmdk"))
 		for j, disk := range disks {
 			if msg, err := exec.Command("qemu-img", "convert", "-O", "qcow2", disk, filepath.Join(gdir, fmt.Sprintf("d%d.qcow2", j))).CombinedOutput(); err != nil {
 				b.Fatalf("qemu-img: %v %s", err, msg)
 			}
 		}
-		syncTree(b, gdir)
+		syncTree(gdir)
 		return time.Since(t1)
 	}
 	// One untimed round each: the daemon's first job starts the plugin and logs in to vCenter,
@@ -102,13 +67,4 @@ hyper2kvm:
 	b.ReportMetric(ours.Seconds()/float64(b.N), "hypersdk-s/op")
 	b.ReportMetric(theirs.Seconds()/float64(b.N), "govc+qemu-img-s/op")
 	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "x-time-vs-sequential")
-}
-
-func syncTree(b *testing.B, dir string) {
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && info.Mode().IsRegular() {
-			diskfile.Sync(p)
-		}
-		return nil
-	})
 }

@@ -3,11 +3,15 @@ package vcsim
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/session"
@@ -28,7 +32,8 @@ type diskImage struct {
 
 // writeDisks gives every VM disk real content: a raw image with a pattern unique to the VM and
 // disk (data blocks spread over the disk, zeros between), converted by qemu-img into the
-// streamOptimized VMDK that vCenter's export would serve.
+// streamOptimized VMDK that vCenter's export would serve. The disks are made in parallel, one
+// per CPU: compressing dense disks takes qemu-img tens of seconds each.
 func (s *Simulator) writeDisks(ctx context.Context, opts Options) error {
 	qemuImg, err := exec.LookPath("qemu-img")
 	if err != nil {
@@ -41,6 +46,13 @@ func (s *Simulator) writeDisks(ctx context.Context, opts Options) error {
 		}
 		s.tmpDir = dir
 	}
+	type work struct {
+		vm   string
+		n    int
+		disk *types.VirtualDisk
+		img  diskImage
+	}
+	var todo []work
 	for _, obj := range s.model.Map().All("VirtualMachine") {
 		vm := obj.(*simulator.VirtualMachine)
 		n := 0
@@ -58,18 +70,37 @@ func (s *Simulator) writeDisks(ctx context.Context, opts Options) error {
 				return err
 			}
 			raw := filepath.Join(dir, fmt.Sprintf("%s-disk%d.raw", vm.Name, n))
-			if err := writeRawImage(raw, opts.DiskBytes, vm.Name, n); err != nil {
-				return err
-			}
-			cmd := exec.CommandContext(ctx, qemuImg, "convert", "-q", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, target)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("vcsim: qemu-img convert for %s disk %d: %v: %s", vm.Name, n, err, out)
-			}
-			disk.CapacityInBytes = opts.DiskBytes
-			disk.CapacityInKB = opts.DiskBytes / 1024
-			s.disks[vm.Name] = append(s.disks[vm.Name], diskImage{raw: raw, vmdk: target})
+			todo = append(todo, work{vm: vm.Name, n: n, disk: disk, img: diskImage{raw: raw, vmdk: target}})
 			n++
 		}
+	}
+	errs := make([]error, len(todo))
+	slots := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, w := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if err := writeRawImage(w.img.raw, opts.DiskBytes, int64(opts.DataKiBPerMiB)<<10, w.vm, w.n); err != nil {
+				errs[i] = err
+				return
+			}
+			cmd := exec.CommandContext(ctx, qemuImg, "convert", "-q", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", w.img.raw, w.img.vmdk)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("vcsim: qemu-img convert for %s disk %d: %v: %s", w.vm, w.n, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, w := range todo {
+		w.disk.CapacityInBytes = opts.DiskBytes
+		w.disk.CapacityInKB = opts.DiskBytes / 1024
+		s.disks[w.vm] = append(s.disks[w.vm], w.img)
 	}
 	return nil
 }
@@ -89,10 +120,11 @@ func (s *Simulator) datastoreFile(name string) (string, error) {
 	return "", fmt.Errorf("vcsim: no datastore %q", p.Datastore)
 }
 
-// writeRawImage writes a sparse image: every 1 MiB, a 64 KiB block of pseudo-random bytes
-// derived from the VM name, disk index and offset, so each disk differs, the VMDK holds data
-// that does not compress away, and the zeros between blocks stay sparse as on a real disk.
-func writeRawImage(path string, size int64, vm string, disk int) error {
+// writeRawImage writes a sparse image: at the start of every 1 MiB, a block of dataPerMiB
+// pseudo-random bytes (ChaCha8 seeded from the VM name, disk index and offset), so each disk
+// differs, is the same from run to run, holds data that does not compress away, and the zeros
+// between blocks stay sparse as on a real disk.
+func writeRawImage(path string, size, dataPerMiB int64, vm string, disk int) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -101,14 +133,10 @@ func writeRawImage(path string, size int64, vm string, disk int) error {
 	if err := f.Truncate(size); err != nil {
 		return err
 	}
-	block := make([]byte, 64<<10)
-	for off := int64(0); off+int64(len(block)) <= size; off += 1 << 20 {
-		seed := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d", vm, disk, off)))
-		for i := 0; i < len(block); i += sha256.Size {
-			seed = sha256.Sum256(seed[:])
-			copy(block[i:], seed[:])
-		}
-		if _, err := f.WriteAt(block, off); err != nil {
+	block := make([]byte, dataPerMiB)
+	for off := int64(0); off < size; off += 1 << 20 {
+		rand.NewChaCha8(sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d", vm, disk, off)))).Read(block)
+		if _, err := f.WriteAt(block[:min(dataPerMiB, size-off)], off); err != nil {
 			return err
 		}
 	}
