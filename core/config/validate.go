@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+
+	"github.com/hypersdk/hypersdk/core/netguard"
 )
 
 // Events a webhook may subscribe to; "*" means all of them.
@@ -143,6 +145,9 @@ func validate(c *Config) []Problem {
 		path := fmt.Sprintf("webhooks[%d]", i)
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(path+".url", "must be an http:// or https:// URL, got %q", w.URL)
+		} else if err := netguard.CheckURL(w.URL, c.Daemon.WebhookAllowLoopback); err != nil {
+			// the daemon's webhook guard (core/webhooks) refuses the same addresses at start
+			bad(path+".url", "must not reach what only the daemon's host can: %s", err)
 		}
 		if len(w.Events) == 0 {
 			bad(path+".events", "must list at least one event")

@@ -5,16 +5,15 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"syscall"
 	"time"
+
+	"github.com/hypersdk/hypersdk/core/netguard"
 )
 
-// Guard says which addresses deliveries may connect to. A webhook must not be a way to make the
-// daemon reach what only its own host can: cloud metadata services (link-local
-// 169.254.169.254, and the few elsewhere: metadataServices), local services on loopback, or
-// "this host" addresses. Private networks stay
-// reachable: that is where most receivers of an on-premises tool live.
+// Guard says which addresses deliveries may connect to: those core/netguard allows. A webhook
+// must not be a way to make the daemon reach what only its own host can (cloud metadata
+// services, local services on loopback, "this host" addresses); private networks stay reachable.
 //
 // The check runs at dial time on the address actually connected to, after DNS, so a hostname
 // that resolves (or rebinds) to a forbidden address is refused too; redirects are not followed,
@@ -25,65 +24,19 @@ type Guard struct {
 	AllowLoopback bool
 }
 
-// this network (0.0.0.0/8): connecting to it reaches the local host on Linux.
-var thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
-
-// metadataServices are the cloud metadata and credential endpoints outside link-local, which
-// would otherwise pass as private or public addresses. Most clouds (AWS, GCP, Azure IMDS, OCI,
-// OpenStack, DigitalOcean) serve metadata on 169.254.169.254, refused as link-local.
-var metadataServices = []netip.Prefix{
-	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS instance metadata (IMDS) over IPv6, a ULA
-	netip.MustParsePrefix("fd00:ec2::23/128"),   // AWS EKS Pod Identity Agent over IPv6
-	netip.MustParsePrefix("fd20:ce::254/128"),   // Google Compute Engine metadata over IPv6
-	netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud ECS metadata (shared address space)
-	netip.MustParsePrefix("168.63.129.16/32"),   // Azure WireServer: the guest agent's certificates and settings
-	netip.MustParsePrefix("192.0.0.192/32"),     // Oracle Cloud Classic and Cloud@Customer metadata
-	netip.MustParsePrefix("fd00:42::42/128"),    // Scaleway metadata over IPv6
-}
-
-// isMetadataService reports whether ip is one of metadataServices.
-func isMetadataService(ip netip.Addr) bool {
-	for _, p := range metadataServices {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
 // Check refuses an address deliveries may not connect to.
 func (g Guard) Check(ip netip.Addr) error {
-	ip = ip.Unmap()
-	var why string
-	switch {
-	case ip.IsLoopback():
-		if g.AllowLoopback {
-			return nil
-		}
-		why = "a loopback address (set daemon.webhook_allow_loopback to allow the daemon's own host)"
-	case ip.IsLinkLocalUnicast():
-		why = "a link-local address (cloud metadata services live there)"
-	case isMetadataService(ip):
-		why = "a cloud metadata service"
-	case ip.IsUnspecified() || thisNetwork.Contains(ip):
-		why = "an unspecified or this-host address"
-	case ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		why = "a multicast or broadcast address"
-	default:
-		return nil
+	if err := netguard.Check(ip, g.AllowLoopback); err != nil {
+		return fmt.Errorf("webhook target %w", err)
 	}
-	return fmt.Errorf("webhook target %s is %s", ip, why)
+	return nil
 }
 
 // CheckURL refuses a URL whose host is a literal forbidden address; hostnames are checked when
 // a delivery connects.
 func (g Guard) CheckURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
-		return g.Check(ip)
+	if err := netguard.CheckURL(raw, g.AllowLoopback); err != nil {
+		return fmt.Errorf("webhook target %w", err)
 	}
 	return nil
 }
