@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/hypersdk/hypersdk/core/netguard"
 )
@@ -98,8 +99,10 @@ func validate(c *Config) []Problem {
 	if c.Export.JobTimeout < 0 {
 		bad("export.job_timeout", "must be 0 (no bound) or a positive duration, got %s", c.Export.JobTimeout)
 	}
-	if c.Database.JobRetention < 0 {
-		bad("database.job_retention", "must be 0 (keep jobs forever) or a positive duration, got %s", c.Database.JobRetention)
+	// A few minutes' retention would delete a policy's jobs before the scheduler reads how they
+	// ended, so below an hour is a typo ("30s" for "30d"), not a choice.
+	if r := c.Database.JobRetention; r < 0 || (r > 0 && r.Std() < time.Hour) {
+		bad("database.job_retention", "must be 0 (keep jobs forever) or at least 1h, got %s", r)
 	}
 
 	oneOf("libvirt.domain_type", c.Libvirt.DomainType, "auto", "kvm", "qemu")
