@@ -34,11 +34,13 @@ lock_timeout=${APT_LOCK_TIMEOUT:-600}
 
 # apt_get runs apt-get waiting for another apt's locks. DPkg::Lock::Timeout makes apt wait for
 # dpkg's lock itself, but `apt-get update` takes the package lists' lock, which that option
-# does not cover (apt 2.6): a call failing on a lock is retried until the same deadline.
+# does not cover (apt 2.6): a call failing on a lock is retried until the same deadline. apt
+# runs in the C locale so that its lock message is the English one matched here, whatever the
+# user's language.
 apt_get() {
   local deadline=$((SECONDS + lock_timeout)) out told=
   while :; do
-    if out=$(apt-get -o DPkg::Lock::Timeout="$lock_timeout" "$@" 2>&1); then
+    if out=$(LC_ALL=C apt-get -o DPkg::Lock::Timeout="$lock_timeout" "$@" 2>&1); then
       [ -z "$out" ] || printf '%s\n' "$out"
       return 0
     fi

@@ -2,8 +2,9 @@
 # Tests install-deps.sh with a fake apt-get and a fake start-libvirtd.sh, on a PATH where
 # qemu-img is missing, so nothing on the host is installed, locked or started: every apt-get
 # call is told to wait for dpkg's lock, an `apt-get update` that finds the package lists
-# locked is retried until the lock is free (or APT_LOCK_TIMEOUT runs out), any other failure
-# fails at once, and libvirtd failing to start fails only --test. `make test` runs it.
+# locked is retried until the lock is free (or APT_LOCK_TIMEOUT runs out) whatever the user's
+# language, any other failure fails at once, and libvirtd failing to start fails only --test.
+# `make test` runs it.
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -22,7 +23,7 @@ echo "start-libvirtd" >>"$CALLS"
 [ -z "$LIBVIRTD_FAILS" ]
 FAKE
 # apt-get logs its arguments; `update` reports the lists' lock held for the first $LOCKED
-# calls, then fails if $BROKEN is set.
+# calls — in German when the locale says so, as the real one does — then fails if $BROKEN is set.
 cat >"$bin/apt-get" <<'FAKE'
 #!/bin/bash
 echo "apt-get $*" >>"$CALLS"
@@ -32,7 +33,12 @@ if [[ " $* " == *" update "* ]]; then
   n=$((n + 1))
   echo "$n" >"$COUNT"
   if [ "$n" -le "$LOCKED" ]; then
-    echo "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 1 (apt-get)" >&2
+    lang=${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}
+    if [[ $lang == de* ]]; then
+      echo "E: Sperre /var/lib/apt/lists/lock konnte nicht erlangt werden. Sie wird von Prozess 1 (apt-get) gehalten." >&2
+    else
+      echo "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 1 (apt-get)" >&2
+    fi
     exit 100
   fi
   if [ -n "$BROKEN" ]; then
@@ -44,14 +50,14 @@ FAKE
 chmod +x "$bin/id" "$bin/apt-get" "$tmp/deploy/start-libvirtd.sh"
 
 fails=0
-# run NAME WANT_RC WANT_UPDATES WANT_INSTALLS WANT_STARTS [--test], with LOCKED, BROKEN, TIMEOUT and
-# LIBVIRTD_FAILS set for the fakes.
+# run NAME WANT_RC WANT_UPDATES WANT_INSTALLS WANT_STARTS [--test], with LOCKED, BROKEN, TIMEOUT,
+# LIBVIRTD_FAILS and USER_LANG (the user's LANG) set for the fakes.
 run() {
   local name=$1 calls=$tmp/calls rc=0
   rm -f "$calls" "$tmp/count"
   : >"$calls"
   env -i PATH="$bin" CALLS="$calls" COUNT="$tmp/count" LOCKED="${LOCKED:-0}" BROKEN="${BROKEN:-}" \
-    APT_LOCK_TIMEOUT="${TIMEOUT:-600}" LIBVIRTD_FAILS="${LIBVIRTD_FAILS:-}" \
+    APT_LOCK_TIMEOUT="${TIMEOUT:-600}" LIBVIRTD_FAILS="${LIBVIRTD_FAILS:-}" LANG="${USER_LANG:-}" \
     "$bin/bash" "$script" "${@:6}" >"$tmp/out" 2>&1 || rc=$?
   local updates installs unbounded starts
   updates=$(grep -c '^apt-get .* update ' "$calls" || true)
@@ -71,6 +77,7 @@ run() {
 
 run "free locks install at once" 0 1 1 1
 LOCKED=2 run "a held lists lock is waited for" 0 3 1 1
+USER_LANG=de_DE.UTF-8 LOCKED=2 run "a held lock is recognised whatever the user's language" 0 3 1 1
 LOCKED=1000 TIMEOUT=1 run "a lock held past APT_LOCK_TIMEOUT fails" 1 2 0 0
 BROKEN=yes run "other failures fail at once" 1 1 0 0
 LIBVIRTD_FAILS=yes run "make deps goes on without libvirtd" 0 1 1 1
