@@ -57,52 +57,27 @@ hyper2kvm:
 	untouched()
 }
 
-// guardUntouched returns a check that fails the test if path changed meanwhile. A tree already
-// at path (a user's) must keep every entry, size and modification time; where nothing exists a
-// sentinel file is placed first, must survive, and is removed afterwards with the directories
-// made for it — only those.
-func guardUntouched(t *testing.T, path string) (check func()) {
+// guardUntouched returns a check that fails the test if path changed meanwhile. It only looks:
+// a tree already at path (a user's) must keep every entry, size and modification time, and
+// where nothing exists nothing may exist afterwards. It never writes there — a test touches
+// no path it did not create, not even to mark it.
+func guardUntouched(t testing.TB, path string) (check func()) {
 	t.Helper()
-	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := placeSentinel(t, path); err != nil {
-			t.Logf("cannot place a sentinel at %s, so nothing of ours can be lost there: %v", path, err)
-			return func() {}
-		}
-	}
 	before, err := treeState(path)
-	if err != nil {
+	absent := errors.Is(err, fs.ErrNotExist)
+	if err != nil && !absent {
 		t.Fatalf("read %s before the test: %v", path, err)
 	}
 	return func() {
 		t.Helper()
 		after, err := treeState(path)
-		if err != nil || after != before {
+		switch {
+		case absent && !errors.Is(err, fs.ErrNotExist):
+			t.Errorf("the test created %s, which it does not own:\n%s", path, after)
+		case !absent && (err != nil || after != before):
 			t.Errorf("the test changed %s, which it did not create:\nbefore:\n%safter (%v):\n%s", path, before, err, after)
 		}
 	}
-}
-
-// placeSentinel makes path (a directory) with one file in it, and removes both, and every
-// parent it had to make, when the test ends.
-func placeSentinel(t *testing.T, path string) error {
-	var made []string
-	for dir := path; ; dir = filepath.Dir(dir) {
-		if _, err := os.Lstat(dir); err == nil || !errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		made = append(made, dir)
-	}
-	sentinel := filepath.Join(path, "sentinel-"+t.Name())
-	t.Cleanup(func() {
-		os.Remove(sentinel)
-		for _, dir := range made { // deepest first; a directory someone else filled stays
-			os.Remove(dir)
-		}
-	})
-	if err := os.MkdirAll(path, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(sentinel, []byte("must survive "+t.Name()+"\n"), 0o644)
 }
 
 // treeState lists every entry under root with its type, size and modification time.
@@ -120,4 +95,56 @@ func treeState(root string) (string, error) {
 		return nil
 	})
 	return b.String(), err
+}
+
+// errorsOf records what a check reports instead of failing the test that runs it.
+type errorsOf struct {
+	testing.TB
+	got []string
+}
+
+func (e *errorsOf) Errorf(format string, args ...any) {
+	e.got = append(e.got, fmt.Sprintf(format, args...))
+}
+
+// guardUntouched writes nothing where it looks, and reports a tree that appeared, changed or
+// vanished there.
+func TestGuardUntouchedOnlyObserves(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	absent := filepath.Join(base, "exports", "test-vm-001")
+	rec := &errorsOf{TB: t}
+	check := guardUntouched(rec, absent)
+	if _, err := os.Lstat(filepath.Join(base, "exports")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("guardUntouched made %s/exports (Lstat: %v): it must only look", base, err)
+	}
+	if check(); len(rec.got) != 0 {
+		t.Errorf("nothing happened at %s, yet the check said %q", absent, rec.got)
+	}
+
+	present := filepath.Join(base, "user-exports")
+	if err := os.MkdirAll(present, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(present, "web.ova"), []byte("a user's export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		path   string
+		change func() error
+	}{
+		{"a tree appeared", absent, func() error { return os.MkdirAll(absent, 0o755) }},
+		{"a file vanished", present, func() error { return os.Remove(filepath.Join(present, "web.ova")) }},
+	}
+	for _, c := range cases {
+		rec := &errorsOf{TB: t}
+		check := guardUntouched(rec, c.path)
+		if err := c.change(); err != nil {
+			t.Fatal(err)
+		}
+		if check(); len(rec.got) != 1 {
+			t.Errorf("%s: the check said %q, want one complaint", c.name, rec.got)
+		}
+	}
 }
