@@ -20,8 +20,11 @@ const wsBuffer = 256
 // cannot keep up is disconnected rather than allowed to slow anything else, and is told so: a
 // last "stream.dropped" message, then a close frame (policy violation).
 func (h *handlers) websocket(c *gin.Context) {
-	// Any origin may connect: the API has no cookies to steal, and scripts from other origins
-	// are how dashboards use it. Authentication (when enabled) applies to this route too.
+	// Who may connect was settled before this handler: checkSite refused a page of a foreign
+	// Origin (403), so a browser gets here only from the daemon's own origin, a loopback one or
+	// daemon.allowed_origins — and a non-browser client sends none. The library's own Origin
+	// check (same host only) is therefore off: it would refuse the allowed dashboards.
+	// Authentication (when enabled) applies to this route too.
 	conn, err := websocket.Accept(c.Writer, c.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return

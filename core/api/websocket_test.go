@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -80,5 +81,43 @@ func TestSlowWebSocketClientIsToldItWasDropped(t *testing.T) {
 	}
 	if n >= 3000 {
 		t.Errorf("client read %d messages: it was never dropped", n)
+	}
+}
+
+// The event stream opens to the pages the site check allows — the daemon's own origin, one in
+// daemon.allowed_origins, a client that sends no Origin — and to no other web page.
+func TestWebSocketOpensOnlyToAllowedOrigins(t *testing.T) {
+	t.Parallel()
+	gin.SetMode(gin.ReleaseMode)
+	srv := httptest.NewServer(testServer(t, Deps{Bus: events.NewBus(), AllowedOrigins: []string{"https://console.example.com"}}))
+	t.Cleanup(srv.Close)
+	ws := "ws" + strings.TrimPrefix(srv.URL, "http") + "/websocket"
+	cases := []struct {
+		origin string
+		opens  bool
+	}{
+		{"", true},
+		{srv.URL, true},
+		{"https://console.example.com", true},
+		{"https://evil.example", false},
+		{"http://localhost:3000", false},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, c := range cases {
+		opts := &websocket.DialOptions{HTTPHeader: http.Header{}}
+		if c.origin != "" {
+			opts.HTTPHeader.Set("Origin", c.origin)
+		}
+		conn, resp, err := websocket.Dial(ctx, ws, opts)
+		switch {
+		case c.opens && err != nil:
+			t.Errorf("Origin %q: %v, want the stream", c.origin, err)
+		case !c.opens && (err == nil || resp == nil || resp.StatusCode != http.StatusForbidden):
+			t.Errorf("Origin %q: err %v, response %v; want 403", c.origin, err, resp)
+		}
+		if conn != nil {
+			conn.CloseNow()
+		}
 	}
 }
