@@ -63,6 +63,9 @@ func benchExportVsGovc(b *testing.B, simArgs ...string) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		if testing.Verbose() { // -v shows each job's log, to see where a stage's time went
+			b.Logf("job %s took %v; its log:\n%s", id, took, d.text("/jobs/logs/"+id))
+		}
 		if dir, _ := job["export_dir"].(string); dir != "" {
 			os.RemoveAll(dir)
 		}
