@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 )
 
 // JobView is a job as the API shows it. It names the fields it shows instead of embedding
@@ -29,6 +30,8 @@ type JobView struct {
 	Kind        string            `json:"kind"`
 	ConvertSpec *jobs.ConvertSpec `json:"convert,omitempty"`
 	Packaged    bool              `json:"packaged,omitempty"`
+	// Steps is the job's plan and how far each step got (docs/pipeline.md).
+	Steps []jobs.Step `json:"steps,omitempty"`
 }
 
 func view(j jobs.Job) JobView {
@@ -36,7 +39,8 @@ func view(j jobs.Job) JobView {
 		ID: j.ID, Status: j.Status, Stage: j.Stage, Spec: j.Spec, ExportDir: j.ExportDir,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Attempts: j.Attempts,
 		Failures: j.Failures, Error: j.Error, Progress: j.Progress, Percentage: j.Progress.Percentage,
-		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged,
+		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged || j.StepDone(pipeline.StepPackage),
+		Steps: j.Steps,
 	}
 	if j.Result != nil {
 		r := *j.Result

@@ -34,12 +34,15 @@ func jsonNames(t reflect.Type) map[string]bool {
 	return out
 }
 
-// The API shows every field of a job except its resume token, which stays in the store (a
+// The API shows every field of a job except its resume token and the steps' bookkeeping, which stays in the store (a
 // resumed export needs it) but may carry provider session state; and the result's VM has the
 // snake_case names of /vms/info, not provider.VM's Go names.
 func TestJobViewShowsTheJobButNotItsResumeToken(t *testing.T) {
 	t.Parallel()
-	private := map[string]bool{"resume_token": true}
+	// Besides the token, the steps' own bookkeeping stays private: what the provider reported
+	// before verification, what verification found (result.artifacts shows it), and the
+	// output folder a conversion claimed (result.converted shows what it holds).
+	private := map[string]bool{"resume_token": true, "exported": true, "verified": true, "claimed_output": true}
 	shown := jsonNames(reflect.TypeOf(JobView{}))
 	for name := range jsonNames(reflect.TypeOf(jobs.Job{})) {
 		if private[name] == shown[name] {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/metrics"
-	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -168,36 +167,109 @@ func retryable(err error) bool {
 	return true
 }
 
-// attempt runs every stage once. Stages an earlier attempt finished (export and packaging)
-// are not run again.
+// attempt runs the job's plan from its first step not done. A step's state is committed as it
+// starts and ends, so a retry or a restarted daemon never runs a finished step again.
 func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger) error {
-	setStage := func(stage string) error {
-		updated, err := m.update(j.ID, func(rec *Job) error { rec.Stage = stage; return nil })
-		if err == nil {
-			j.Stage = stage
-			m.publish(updated, events.JobProgress, "stage "+stage)
-			log.Info("stage started", "stage", stage)
+	steps, err := m.planOf(j)
+	if err != nil {
+		return err
+	}
+	j.Steps = steps
+	impls := m.stepImpls()
+	// hyper2kvm.job_timeout bounds what follows the export, all of it together.
+	post, stopPost := ctx, context.CancelFunc(func() {})
+	if m.cfg.JobTimeout > 0 {
+		post, stopPost = context.WithTimeoutCause(ctx, m.cfg.JobTimeout, errTimeout)
+	}
+	defer stopPost()
+	for i := range j.Steps {
+		if j.Steps[i].State == StepDone {
+			continue
 		}
+		impl, ok := impls[j.Steps[i].Name]
+		if !ok {
+			return fmt.Errorf("%w: the job's plan names a step this daemon does not know: %q", provider.ErrUnsupported, j.Steps[i].Name)
+		}
+		if err := m.runStep(ctx, post, j, i, impl, r, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runStep runs step i of the job's plan and records how it went. When it fails, its cleanup
+// runs, and so does that of the earlier step it needs again (redo), which is pending again.
+func (m *Manager) runStep(ctx, post context.Context, j *Job, i int, impl stepImpl, r *run, log hclog.Logger) error {
+	name := j.Steps[i].Name
+	if impl.afterExport {
+		ctx = post
+	}
+	if impl.stage != "" {
+		if err := m.setStage(j, impl.stage, log); err != nil {
+			return err
+		}
+	}
+	now := time.Now().UTC()
+	j.Steps[i] = Step{Name: name, State: StepRunning, StartedAt: &now}
+	if err := m.saveSteps(j); err != nil {
 		return err
 	}
-	if j.Kind == KindConvert {
-		c := j.ConvertSpec
-		return bounded(ctx, m.cfg.JobTimeout, errTimeout, func(ctx context.Context) error {
-			return runInOutputDir(ctx, c.OutputPath, []pipeline.Step{m.convertStep(j, c.SourcePath, c.OutputPath, c.Format, c.Compress, setStage, log)}, log)
-		})
+	log.Info("step started", "step", name)
+	n, err := impl.run(ctx, j, r, log)
+	done := time.Now().UTC()
+	j.Steps[i].FinishedAt, j.Steps[i].Bytes = &done, n
+	if err == nil {
+		j.Steps[i].State = StepDone
+		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(now).Round(time.Millisecond))
+		return m.saveSteps(j)
 	}
-	if j.Packaged && j.Result != nil {
-		log.Info("export already packaged by an earlier attempt; continuing after it")
-	} else if err := m.exportAndPackage(ctx, j, r, setStage, log); err != nil {
+	if impl.afterExport && errors.Is(context.Cause(ctx), errTimeout) {
+		err = fmt.Errorf("%w (after %s): %w", errTimeout, m.cfg.JobTimeout, err)
+	}
+	if !strings.HasPrefix(err.Error(), name) {
+		err = fmt.Errorf("%s: %w", name, err)
+	}
+	j.Steps[i].State, j.Steps[i].Error = StepFailed, err.Error()
+	if impl.cleanup != nil {
+		impl.cleanup(j, log)
+	}
+	if impl.redo != "" {
+		for k := i - 1; k >= 0; k-- {
+			if j.Steps[k].Name == impl.redo {
+				if c := m.stepImpls()[impl.redo].cleanup; c != nil {
+					c(j, log)
+				}
+				j.Steps[k] = Step{Name: impl.redo, State: StepPending}
+			}
+		}
+	}
+	if serr := m.saveSteps(j); serr != nil {
+		log.Error("cannot record the failed step", "step", name, "error", serr)
+	}
+	return err
+}
+
+// setStage records the job's stage, as the API and the seed's clients show it.
+func (m *Manager) setStage(j *Job, stage string, log hclog.Logger) error {
+	updated, err := m.update(j.ID, func(rec *Job) error { rec.Stage = stage; return nil })
+	if err != nil {
 		return err
 	}
-	if err := bounded(ctx, m.cfg.JobTimeout, errTimeout, func(ctx context.Context) error {
-		return m.afterExport(ctx, j, setStage, log)
-	}); err != nil {
-		return err
-	}
-	if !j.Spec.Hyper2KVM.keepExport() {
-		removeExport(j, log)
+	j.Stage = stage
+	m.publish(updated, events.JobProgress, "stage "+stage)
+	log.Info("stage started", "stage", stage)
+	return nil
+}
+
+// saveSteps commits the job's steps with what they produced so far.
+func (m *Manager) saveSteps(j *Job) error {
+	_, err := m.update(j.ID, func(rec *Job) error {
+		rec.Steps = append([]Step(nil), j.Steps...)
+		rec.Result, rec.Exported, rec.Verified = j.Result, j.Exported, j.Verified
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record the job's steps: %w", err)
 	}
 	return nil
 }
@@ -215,93 +287,6 @@ func bounded(ctx context.Context, d time.Duration, cause error, phase func(conte
 		return fmt.Errorf("%w (after %s): %w", cause, d, err)
 	}
 	return err
-}
-
-// exportAndPackage has the provider export the VM, verifies what it wrote and packages it, then
-// records the result so a retry of a later stage starts from here.
-func (m *Manager) exportAndPackage(ctx context.Context, j *Job, r *run, setStage func(string) error, log hclog.Logger) error {
-	p, err := m.providers.Provider(j.Spec.Provider)
-	if err != nil {
-		return err
-	}
-	if err := setStage(StageExporting); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(j.ExportDir, 0o750); err != nil {
-		return fmt.Errorf("create export directory: %w", err)
-	}
-	select {
-	case m.exportSlots <- struct{}{}:
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-	// export.job_timeout starts once the export may run: time queued for a slot is not its own.
-	var release sync.Once
-	freeSlot := func() { release.Do(func() { <-m.exportSlots }) }
-	defer freeSlot()
-	return bounded(ctx, m.cfg.ExportTimeout, errExportTimeout, func(ctx context.Context) error {
-		return m.exportVerifyPackage(ctx, p, j, r, freeSlot, setStage, log)
-	})
-}
-
-// exportVerifyPackage has the provider export the VM (freeing the export slot as soon as the
-// transfer is over), verifies what it wrote and packages it.
-func (m *Manager) exportVerifyPackage(ctx context.Context, p provider.Provider, j *Job, r *run, freeSlot func(), setStage func(string) error, log hclog.Logger) error {
-	rep := &reporter{m: m, id: j.ID, tracker: r.tracker}
-	convertTo := m.streamFormat(j)
-	res, err := p.ExportVM(provider.WithJobID(ctx, j.ID), provider.ExportSpec{
-		JobID: j.ID, VMID: j.Spec.VMIdentifier, Method: j.Spec.ExportMethod, Dir: j.ExportDir,
-		Options:   provider.ExportOptions{ShutdownVM: j.Spec.Options.ShutdownVM, RemoveCDROM: j.Spec.Options.RemoveCDROM, Compress: j.Spec.Options.Compress},
-		ChunkSize: m.cfg.ChunkSize, MaxRetries: m.cfg.MaxRetries, ResumeToken: j.ResumeToken,
-		ConvertTo: convertTo, ConvertOnly: convertTo != "" && !j.Spec.Hyper2KVM.keepExport(),
-	}, rep)
-	freeSlot()
-	if err != nil {
-		return fmt.Errorf("export %s from %s: %w", j.Spec.VMIdentifier, j.Spec.Provider, err)
-	}
-	var exportedBytes int64
-	for _, a := range res.Artifacts {
-		if a.Kind == provider.KindDisk {
-			exportedBytes += a.Size
-		}
-	}
-	metrics.BytesExported.WithLabelValues(j.Spec.Provider).Add(float64(exportedBytes))
-	metrics.ExportThroughput.WithLabelValues(j.Spec.Provider).Set(r.tracker.current().ThroughputBps)
-	if err := setStage(StagePackaging); err != nil {
-		return err
-	}
-	exported, converted := splitConverted(res.Artifacts)
-	files, err := pipeline.Verify(j.ExportDir, exported)
-	if err != nil {
-		return fmt.Errorf("verify export: %w", err)
-	}
-	streamed := m.verifyStreamed(j.ExportDir, files, converted, len(res.VM.Disks), log)
-	name := res.VM.Name
-	if name == "" {
-		name = j.Spec.VMIdentifier
-	}
-	name = provider.SafeName(name)
-	if j.Spec.Options.Compress {
-		log.Info("compress: the exported disks are already compressed streamOptimized VMDKs; packaging them as they are")
-	}
-	// An export that is not kept (keep_export: false) is not packaged: its files, if the
-	// provider wrote any, are only sources for the conversion.
-	pkg := pipeline.Package{Files: files}
-	if j.Spec.Hyper2KVM.keepExport() {
-		if pkg, err = pipeline.PackageExport(j.ExportDir, name, j.Spec.ExportMethod, res.VM, files); err != nil {
-			return fmt.Errorf("package %s: %w", j.Spec.ExportMethod, err)
-		}
-	}
-	j.Result = &Result{VM: res.VM, OVA: pkg.OVA, Manifest: pkg.Manifest, Streamed: streamed}
-	for _, f := range pkg.Files {
-		j.Result.Artifacts = append(j.Result.Artifacts, Artifact{Path: f.Path, Kind: f.Kind, Format: f.Format, Size: f.Size, SHA256: f.SHA256, Disk: f.Disk})
-	}
-	j.Packaged = true
-	if _, err := m.update(j.ID, func(rec *Job) error { rec.Result, rec.Packaged = j.Result, true; return nil }); err != nil {
-		return err
-	}
-	log.Info("export packaged", present("files", len(pkg.Files), "ova", pkg.OVA)...)
-	return nil
 }
 
 // removePartials deletes the .part files a cancelled transfer left in its export directory:

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -24,23 +23,16 @@ import (
 // — the flags of hyper2kvm's daemon unit, applied to one export — streams every line it prints
 // into the job log, and fails the stage if it exits non-zero. hyper2kvm converts and registers
 // the VM itself.
-func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, setStage func(string) error, log hclog.Logger) error {
-	if err := setStage(StageConverting); err != nil {
-		return err
-	}
+func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, log hclog.Logger) error {
 	out, err := ConfinePath(m.kvm.OutputDir, provider.SafeName(j.Result.VM.Name))
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}
-	return runInOutputDir(ctx, out, []pipeline.Step{{
-		Name: "hyper2kvm",
-		Run:  func(ctx context.Context) error { return m.hyper2kvmConvert(ctx, j, out, log) },
-		Cleanup: func() {
-			if err := abandonOutputDir(out, j.ID); err != nil {
-				log.Error("cannot remove what hyper2kvm wrote for this job", "output_dir", out, "error", err)
-			}
-		},
-	}}, log)
+	if err := m.hyper2kvmConvert(ctx, j, out, log); err != nil {
+		return err
+	}
+	releaseLogged(out, log)
+	return nil
 }
 
 // hyper2kvmConvert runs hyper2kvm on the export into out, a directory the job claims first.

@@ -18,6 +18,8 @@ package jobs
 import (
 	"time"
 
+	"github.com/hypersdk/hypersdk/core/pipeline"
+
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -119,7 +121,14 @@ type Job struct {
 	ScheduleID  string       `json:"schedule_id,omitempty"`
 	Kind        string       `json:"kind"` // export or convert
 	ConvertSpec *ConvertSpec `json:"convert,omitempty"`
-	Packaged    bool         `json:"packaged,omitempty"` // export and packaging are done; retries skip them
+	Packaged    bool         `json:"packaged,omitempty"` // before plans: export and packaging were done
+	// Steps is the job's plan, chosen when it was accepted, with how far each step got. A retry
+	// or a restarted daemon resumes at the first step not done.
+	Steps []Step `json:"steps,omitempty"`
+	// Exported is what the provider reported it wrote, for the verify step; Verified what that
+	// step found, for the package step.
+	Exported []provider.Artifact `json:"exported,omitempty"`
+	Verified []pipeline.File     `json:"verified,omitempty"`
 	// Claimed is the output directory the job claimed (or was about to) for its conversion.
 	Claimed string `json:"claimed_output,omitempty"`
 }

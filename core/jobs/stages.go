@@ -18,7 +18,6 @@ import (
 	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/kvm"
 	"github.com/hypersdk/hypersdk/core/metrics"
-	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -39,57 +38,6 @@ type KVMConfig struct {
 	Hyper2KVM     string        // hyper2kvm.path when that executable exists, else ""
 	Systemctl     string        // empty when not installed
 	Version       string
-}
-
-// afterExport runs what the job's hyper2kvm_integration and import blocks ask for:
-//   - daemon_mode: hand the export to hyper2kvm@<instance> through its watch directory;
-//   - auto_convert (or an import block): convert the disks with qemu-img, and with an import
-//     block also write the domain XML and define the VM in libvirt.
-func (m *Manager) afterExport(ctx context.Context, j *Job, setStage func(string) error, log hclog.Logger) error {
-	h := j.Spec.Hyper2KVM
-	if h.Enabled && h.DaemonMode {
-		if err := setStage(StageHandingOff); err != nil {
-			return err
-		}
-		return m.handOff(ctx, j, log)
-	}
-	if h.Enabled && h.AutoConvert && m.kvm.Hyper2KVM != "" {
-		return m.runHyper2KVM(ctx, j, setStage, log)
-	}
-	format, ok := m.nativeConversion(j)
-	if !ok {
-		return nil
-	}
-	if h.Enabled && h.AutoConvert {
-		log.Info("hyper2kvm is not installed at hyper2kvm.path; converting with the built-in pipeline (qemu-img, domain XML, libvirt)")
-	}
-	name := provider.SafeName(j.Result.VM.Name)
-	out, err := ConfinePath(m.kvm.OutputDir, name)
-	if err != nil {
-		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
-	}
-	if j.Spec.Import != nil {
-		if done, err := m.importedEarlier(ctx, j, name, out, log); err != nil || done {
-			return err
-		}
-		// A domain of that name means an earlier import: find it before any disk is written,
-		// not at define time, when a cleanup could take the wrong disks with it.
-		if err := kvm.NameFree(ctx, m.kvm.Libvirt, name); errors.Is(err, kvm.ErrExists) {
-			return fmt.Errorf("%w: import %s: %w", ErrConflict, name, err)
-		} else if err != nil {
-			return fmt.Errorf("import %s: %w", name, err)
-		}
-	}
-	steps := []pipeline.Step{m.convertStep(j, exportSource(j), out, format, m.kvm.Compression, setStage, log)}
-	if j.Spec.Import != nil {
-		steps = append(steps, pipeline.Step{Name: "import", Run: func(ctx context.Context) error {
-			if err := setStage(StageImporting); err != nil {
-				return err
-			}
-			return m.importVM(ctx, j, *j.Spec.Import, out, log)
-		}})
-	}
-	return runInOutputDir(ctx, out, steps, log)
 }
 
 // importedEarlier finds out whether an earlier attempt of this job defined the VM already (it
@@ -129,40 +77,6 @@ func (m *Manager) importedEarlier(ctx context.Context, j *Job, name, out string,
 	return true, nil
 }
 
-// convertStep converts the export at source into out. The directory is claimed first, so the
-// disks of another VM or job are never written over; the cleanup of a failed or cancelled job
-// removes what this job wrote there, and only that.
-func (m *Manager) convertStep(j *Job, source, out, format string, compress bool, setStage func(string) error, log hclog.Logger) pipeline.Step {
-	return pipeline.Step{
-		Name: "convert",
-		Run: func(ctx context.Context) error {
-			return m.convertExport(ctx, j, source, out, format, compress, setStage, log)
-		},
-		Cleanup: func() {
-			if err := abandonOutputDir(out, j.ID); err != nil {
-				log.Error("cannot remove the disks this job converted", "output_dir", out, "error", err)
-			}
-			if j.Result != nil {
-				j.Result.Converted = nil
-			}
-		},
-	}
-}
-
-// runInOutputDir runs steps that write into out and, once all succeeded, drops the job's claim
-// on it: the disks are final and belong to the VM from now on. A claim that cannot be dropped
-// is only logged: the work is done, and a directory holding disks is refused to other jobs
-// with or without it.
-func runInOutputDir(ctx context.Context, out string, steps []pipeline.Step, log hclog.Logger) error {
-	if err := pipeline.Run(ctx, steps); err != nil {
-		return err
-	}
-	if err := releaseOutputDir(out); err != nil {
-		log.Warn("cannot drop the job's claim on its output directory", "output_dir", out, "error", err)
-	}
-	return nil
-}
-
 // exportSource is the file conversion reads: the OVA, the OVF, or the single VMDK.
 func exportSource(j *Job) string {
 	if j.Result.OVA != "" {
@@ -182,10 +96,7 @@ func exportSource(j *Job) string {
 }
 
 // convertExport converts every disk of the export at source into outDir, with progress.
-func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, format string, compress bool, setStage func(string) error, log hclog.Logger) error {
-	if err := setStage(StageConverting); err != nil {
-		return err
-	}
+func (m *Manager) convertExport(ctx context.Context, j *Job, source, outDir, format string, compress bool, log hclog.Logger) error {
 	if m.kvm.QemuImg == "" {
 		return fmt.Errorf("%w: qemu-img is not installed (apt-get install qemu-utils)", provider.ErrUnsupported)
 	}

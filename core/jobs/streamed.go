@@ -15,34 +15,23 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-// nativeConversion says whether the job's disks go through the built-in conversion stage
-// (qemu-img, domain XML, libvirt) after the export, and to which format.
-func (m *Manager) nativeConversion(j *Job) (format string, ok bool) {
-	h := j.Spec.Hyper2KVM
-	switch {
-	case h.Enabled && h.DaemonMode:
-		return "", false
-	case !(h.Enabled && h.AutoConvert) && j.Spec.Import == nil:
-		return "", false
-	case h.Enabled && h.AutoConvert && m.kvm.Hyper2KVM != "":
-		return "", false
-	}
-	format = m.kvm.DefaultFormat
+// conversionFormat is the format the convert step writes: the import block's, or
+// hyper2kvm.default_format.
+func (m *Manager) conversionFormat(j *Job) string {
 	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
-		format = j.Spec.Import.Format
+		return j.Spec.Import.Format
 	}
-	return format, true
+	return m.kvm.DefaultFormat
 }
 
 // streamFormat is the format a provider is asked to decode the disks into while it downloads
 // them (ExportSpec.ConvertTo): the conversion stage's own output format, when that stage will
 // run and a provider's decoder makes exactly what it would (no compressed qcow2 clusters).
 func (m *Manager) streamFormat(j *Job) string {
-	format, ok := m.nativeConversion(j)
-	if !ok || m.kvm.Compression || m.kvm.QemuImg == "" {
+	if j.Kind != KindExport || !planned(j, pipeline.StepConvert) || m.kvm.Compression || m.kvm.QemuImg == "" {
 		return ""
 	}
-	return format
+	return m.conversionFormat(j)
 }
 
 // splitConverted separates the disks a provider converted while downloading from the

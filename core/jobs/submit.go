@@ -58,13 +58,9 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	if s.Import != nil && s.Import.Format != "" && s.Import.Format != "qcow2" && s.Import.Format != "raw" {
 		return &FieldError{Field: "import.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", s.Import.Format)}
 	}
-	if h := s.Hyper2KVM; !h.keepExport() {
-		switch {
-		case h.Enabled && h.DaemonMode:
-			return &FieldError{Field: "hyper2kvm_integration.keep_export", Message: "cannot be false with daemon_mode: hyper2kvm reads the export"}
-		case !(h.Enabled && h.AutoConvert) && s.Import == nil:
-			return &FieldError{Field: "hyper2kvm_integration.keep_export", Message: "false needs auto_convert or an import block: without a conversion the export is the product"}
-		}
+	// The planner refuses the combinations no plan serves (keep_export false with daemon_mode…).
+	if _, err := m.plan(*s); err != nil {
+		return err
 	}
 	return nil
 }
@@ -169,6 +165,11 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		if c := specs[i].Convert; c != nil {
 			jobs[i].Kind, jobs[i].ConvertSpec, jobs[i].ExportDir = KindConvert, c, filepath.Dir(c.SourcePath)
 		}
+		steps, err := m.plan(specs[i])
+		if err != nil {
+			return nil, err
+		}
+		jobs[i].Steps = steps
 	}
 	err := m.store.Update(func(tx *bolt.Tx) error {
 		if err := claimExportDirs(tx, jobs); err != nil {
