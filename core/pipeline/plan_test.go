@@ -30,7 +30,9 @@ func TestPlan(t *testing.T) {
 			want: []string{StepExport, StepVerify, StepConvert, StepImport, StepDropExport}},
 		{name: "auto_convert disabled with the integration", c: with(keep, func(c *Choices) { c.AutoConvert = true }), want: []string{StepExport, StepVerify, StepPackage}},
 		{name: "daemon mode", c: with(keep, func(c *Choices) { c.Hyper2KVM, c.DaemonMode = true, true }), want: []string{StepExport, StepVerify, StepPackage, StepHandOff}},
-		{name: "daemon mode wins over auto_convert", c: with(keep, func(c *Choices) { c.Hyper2KVM, c.DaemonMode, c.AutoConvert, c.Hyper2KVMInstalled = true, true, true, true }),
+		{name: "daemon mode wins over auto_convert", c: with(keep, func(c *Choices) {
+			c.Hyper2KVM, c.DaemonMode, c.AutoConvert, c.Hyper2KVMInstalled = true, true, true, true
+		}),
 			want: []string{StepExport, StepVerify, StepPackage, StepHandOff}},
 		{name: "direct mode with hyper2kvm installed", c: with(keep, func(c *Choices) { c.Hyper2KVM, c.AutoConvert, c.Hyper2KVMInstalled = true, true, true }),
 			want: []string{StepExport, StepVerify, StepPackage, StepHyper2KVM}},
