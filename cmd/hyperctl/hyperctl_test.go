@@ -188,6 +188,10 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 	if logs := hyperctl(t, server, "jobs", "logs", done); !strings.Contains(logs.stdout, "job completed") {
 		t.Errorf("jobs logs %s: %v", done, logs)
 	}
+	plan := regexp.MustCompile(`^STEP\s+STATE.*\nexport\s+done\s.*\nverify\s+done\s.*\npackage\s+done\s`)
+	if steps := hyperctl(t, server, "jobs", "steps", done); steps.code != 0 || !plan.MatchString(steps.stdout) {
+		t.Errorf("jobs steps %s: %+v", done, steps)
+	}
 	if q := hyperctl(t, server, "jobs", "cancel", done); q.code != 1 || !strings.Contains(q.stderr, "409") {
 		t.Errorf("cancelling a finished job: %+v", q)
 	}

@@ -105,6 +105,10 @@ func jobsCommand(a *app) *cobra.Command {
 		&cobra.Command{Use: "query ID", Short: "A job's status, stage, failures and result", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
 			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "", jobColumns)
 		}},
+		&cobra.Command{Use: "steps ID", Short: "A job's plan: each step, its state, times, bytes and error", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "steps",
+				[]column{{"STEP", "name"}, {"STATE", "state"}, {"STARTED", "started_at"}, {"FINISHED", "finished_at"}, {"BYTES", "bytes"}, {"ERROR", "error"}})
+		}},
 		&cobra.Command{Use: "cancel ID", Short: "Cancel a job", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
 			return a.show("POST", "/jobs/cancel/"+url.PathEscape(args[0]), nil, "", jobColumns)
 		}},
