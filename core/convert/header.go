@@ -6,62 +6,106 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"regexp"
 	"strings"
+	"syscall"
+
+	"github.com/hypersdk/hypersdk/core/vmdk"
 )
 
 // qcow2Magic opens every qcow2 image: "QFI\xfb".
 const qcow2Magic = 0x514649fb
 
-// headerBytes is how much of an image refuseByHeader reads: a qcow2 header with its
-// extensions, or a VMDK descriptor, fits.
-const headerBytes = 64 << 10
-
-// vmdkExtent matches an extent line of a VMDK descriptor, as qemu's vmdk driver reads it:
-// access, size in sectors, type, "file name".
-var vmdkExtent = regexp.MustCompile(`(?m)^[ \t]*(?:RW|RDONLY|NOACCESS)[ \t]+\d+[ \t]+\S+[ \t]+"([^"\r\n]*)"`)
+// headerBytes is how much of an image refuseByHeader reads: as much of a VMDK descriptor as
+// qemu reads; a qcow2 header with its extensions fits in far less.
+const headerBytes = qemuDescriptorBytes
 
 // refuseByHeader refuses, from its first bytes and before qemu-img opens it, an image that
 // would make qemu-img open other files just to describe it: a qcow2 with an external data
-// file, a VMDK descriptor naming extent files. (A backing file is left to Inspect: qemu-img
-// info reports one without opening it.) Opening is already too much for an untrusted image —
-// a FIFO hangs the inspection, a missing file tells the sender what exists on the host.
-// format is the declared driver; "" means qemu-img will probe, so both kinds are looked for.
+// file, a VMDK descriptor naming extent files — a descriptor file, or the descriptor embedded
+// in a sparse VMDK whose capacity is 0, which qemu reads as one. (A backing file is left to
+// Inspect: qemu-img info reports one without opening it.) Opening is already too much for an
+// untrusted image — a FIFO hangs the inspection, a missing file tells the sender what exists
+// on the host. format is the declared driver; "" means qemu-img will probe, so both kinds are
+// looked for.
 func refuseByHeader(src Source) error {
 	if src.Format != "" && src.Format != FormatQCOW2 && src.Format != "vmdk" {
 		return nil
 	}
-	f, err := os.Open(src.Path)
+	f, size, err := openImage(src.Path)
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", src, err)
 	}
 	defer f.Close()
-	n := int64(headerBytes)
 	if src.Size > 0 {
-		n = min(n, src.Size)
+		size = src.Size
 	}
-	hdr := make([]byte, n)
-	got, err := f.ReadAt(hdr, src.Offset)
-	if err != nil && !errors.Is(err, io.EOF) {
+	hdr, err := readRange(f, src.Offset, 0, size, headerBytes)
+	if err != nil {
 		return fmt.Errorf("inspect %s: %w", src, err)
 	}
-	hdr = hdr[:got]
 	if src.Format != "vmdk" && len(hdr) >= 8 && binary.BigEndian.Uint32(hdr) == qcow2Magic {
 		if name, ok := qcow2DataFile(hdr); ok {
 			return fmt.Errorf("%w: %s is a qcow2 image with an external data file %q", ErrUnsafeImage, src, name)
 		}
 	}
-	if src.Format != FormatQCOW2 && !bytes.HasPrefix(hdr, []byte("KDMV")) && !bytes.HasPrefix(hdr, []byte("COWD")) {
-		var files []string
-		for _, m := range vmdkExtent.FindAllSubmatch(hdr, -1) {
-			files = append(files, fmt.Sprintf("%q", m[1]))
+	if src.Format == FormatQCOW2 || bytes.HasPrefix(hdr, []byte("COWD")) { // VMDK3 has no descriptor
+		return nil
+	}
+	what, desc := "a VMDK descriptor", hdr
+	if bytes.HasPrefix(hdr, []byte("KDMV")) {
+		// qemu parses the embedded descriptor for extents only when the capacity is 0
+		// (vmdk_open_vmdk4); otherwise it lists the image itself, under its original name.
+		h, ok := vmdk.ParseHeader(hdr)
+		if !ok || h.CapacitySectors != 0 || h.DescriptorOffset == 0 || h.DescriptorOffset > uint64(size)/512 {
+			return nil
 		}
-		if len(files) > 0 {
-			return fmt.Errorf("%w: %s is a VMDK descriptor whose extents are other files: %s", ErrUnsafeImage, src, strings.Join(files, ", "))
+		if desc, err = readRange(f, src.Offset, int64(h.DescriptorOffset)*512, size, qemuDescriptorBytes); err != nil {
+			return fmt.Errorf("inspect %s: embedded descriptor: %w", src, err)
 		}
+		what = "a sparse VMDK whose embedded descriptor"
+	}
+	if names := qemuExtents(desc); len(names) > 0 {
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = fmt.Sprintf("%q", n)
+		}
+		return fmt.Errorf("%w: %s is %s whose extents are other files: %s", ErrUnsafeImage, src, what, strings.Join(quoted, ", "))
 	}
 	return nil
+}
+
+// openImage opens an image file for reading without blocking on it, and refuses what is not
+// a disk: a FIFO (whose open and reads wait for a writer — one would hang the worker), a
+// socket or a character device. size is the file's size.
+func openImage(path string) (f *os.File, size int64, err error) {
+	f, err = os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if st.Mode()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeCharDevice) != 0 {
+		f.Close()
+		return nil, 0, fmt.Errorf("%w: %s is a %s, not a disk image", ErrUnsafeImage, path, st.Mode().Type())
+	}
+	return f, st.Size(), nil
+}
+
+// readRange reads up to n bytes at off within an image that is the size bytes of f from base
+// (an OVA member) — fewer where the image ends.
+func readRange(f *os.File, base, off, size, n int64) ([]byte, error) {
+	n = max(0, min(n, size-off))
+	buf := make([]byte, n)
+	got, err := f.ReadAt(buf, base+off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return buf[:got], nil
 }
 
 // qcow2DataFile reports whether a qcow2 header sets the external-data-file incompatible
@@ -88,15 +132,11 @@ func qcow2DataFile(hdr []byte) (name string, ok bool) {
 // imageFormat tells a qcow2 (by its header: magic, version, virtual size) from a raw image
 // (anything else, its size the file's), without starting qemu-img.
 func imageFormat(path string) (format string, virtualSize int64, err error) {
-	f, err := os.Open(path)
+	f, size, err := openImage(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", 0, err
-	}
 	var hdr [32]byte
 	if n, _ := f.ReadAt(hdr[:], 0); n == len(hdr) && binary.BigEndian.Uint32(hdr[0:]) == qcow2Magic {
 		if v := binary.BigEndian.Uint32(hdr[4:]); v != 2 && v != 3 {
@@ -104,5 +144,5 @@ func imageFormat(path string) (format string, virtualSize int64, err error) {
 		}
 		return FormatQCOW2, int64(binary.BigEndian.Uint64(hdr[24:])), nil
 	}
-	return FormatRaw, st.Size(), nil
+	return FormatRaw, size, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ErrUnsafeImage means an image refers to data outside itself — a backing file, an external
@@ -52,8 +53,18 @@ type report struct {
 // file to describe it — the very file to refuse — while without it the image is opened with no
 // backing and its backing-filename is still reported. Files qemu-img would open even so (a
 // qcow2 external data file, VMDK extents) are refused from the header first, by refuseByHeader,
-// and checked again in qemu-img's report.
+// and checked again in qemu-img's report. qemu-img info gets infoTimeout to answer.
 func Inspect(ctx context.Context, qemuImg string, src Source) (ImageInfo, error) {
+	return inspect(ctx, qemuImg, src, infoTimeout)
+}
+
+// infoTimeout bounds one qemu-img info. It describes an image from its headers in well under a
+// second; one still running after this is stuck — on a file it should never have opened — and
+// would otherwise hold a worker forever.
+const infoTimeout = 2 * time.Minute
+
+// inspect is Inspect with qemu-img info bounded by timeout.
+func inspect(ctx context.Context, qemuImg string, src Source, timeout time.Duration) (ImageInfo, error) {
 	if src.Format != "" && !convertible[src.Format] {
 		return ImageInfo{}, fmt.Errorf("%w: %s: hypersdk does not read %q images", ErrUnsafeImage, src, src.Format)
 	}
@@ -64,13 +75,19 @@ func Inspect(ctx context.Context, qemuImg string, src Source) (ImageInfo, error)
 	if err != nil {
 		return ImageInfo{}, err
 	}
-	cmd := exec.CommandContext(ctx, qemuImg, "info", "--output=json", spec)
+	infoCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(infoCtx, qemuImg, "info", "--output=json", spec)
+	cmd.WaitDelay = 5 * time.Second // a killed qemu-img's children must not hold its output open
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ImageInfo{}, fmt.Errorf("qemu-img info %s: %w", src, ctx.Err())
+		}
+		if infoCtx.Err() != nil {
+			return ImageInfo{}, fmt.Errorf("qemu-img info %s: no answer within %s: %w", src, timeout, infoCtx.Err())
 		}
 		return ImageInfo{}, fmt.Errorf("qemu-img info %s: %w: %s", src, err, bytes.TrimSpace(stderr.Bytes()))
 	}

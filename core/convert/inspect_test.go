@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/hypersdk/hypersdk/core/vmdk"
 	"github.com/hypersdk/hypersdk/sdk/ovf"
 )
 
@@ -50,6 +53,32 @@ var hostileImages = []struct {
 	{"VMDK descriptor with a relative extent", func(t *testing.T, qemu, dir, secret string) string {
 		return vmdkDescriptor(t, dir, filepath.Base(secret))
 	}, "extents are other files"},
+	// qemu reads extent lines with sscanf: any white space between fields, a signed size, a
+	// name without its closing quote, a line anywhere in the first MiB.
+	{"VMDK descriptor whose extent line is split by \\f and \\v, with a signed size", func(t *testing.T, qemu, dir, secret string) string {
+		return descriptorFile(t, dir, "monolithicFlat", "RW\f+2048\vFLAT\f\""+secret+"\" 0\n")
+	}, "extents are other files"},
+	{"VMDK descriptor whose extent fields are on separate lines", func(t *testing.T, qemu, dir, secret string) string {
+		return descriptorFile(t, dir, "monolithicFlat", "RW\n2048\nFLAT\n\""+secret+"\" 0\n")
+	}, "extents are other files"},
+	{"VMDK descriptor with a tab-separated extent whose name is not closed", func(t *testing.T, qemu, dir, secret string) string {
+		return descriptorFile(t, dir, "vmfs", "RW\t2048\tVMFS\t\""+secret+"\n")
+	}, "extents are other files"},
+	{"VMDK descriptor with its extent past the first 64 KiB", func(t *testing.T, qemu, dir, secret string) string {
+		padding := strings.Repeat("# "+strings.Repeat("-", 70)+"\n", 1000)
+		return descriptorFile(t, dir, "monolithicFlat", padding+"RW 2048 FLAT \""+secret+"\" 0\n")
+	}, "extents are other files"},
+	{"sparse VMDK whose embedded descriptor names another file", func(t *testing.T, qemu, dir, secret string) string {
+		return sparseWithDescriptor(t, qemu, dir, "RW 2048 FLAT \""+secret+"\" 0\n")
+	}, "extents are other files"},
+	{"VMDK descriptor whose extent is a FIFO", func(t *testing.T, qemu, dir, secret string) string {
+		// qemu-img info would wait forever for a writer to open it.
+		fifo := filepath.Join(dir, "fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return descriptorFile(t, dir, "monolithicFlat", "RW\f2048\fFLAT\f\""+fifo+"\" 0\n")
+	}, "extents are other files"},
 }
 
 func run(t *testing.T, qemu string, args ...string) {
@@ -69,10 +98,48 @@ func writeSecret(t *testing.T, path string) {
 // vmdkDescriptor writes a monolithicFlat descriptor whose one extent is extent.
 func vmdkDescriptor(t *testing.T, dir, extent string) string {
 	t.Helper()
+	return descriptorFile(t, dir, "monolithicFlat", "RW 2048 FLAT \""+extent+"\" 0\n")
+}
+
+// descriptorText is a VMDK descriptor of createType whose extent description is extents.
+func descriptorText(createType, extents string) string {
+	return "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"" + createType + "\"\n\n" +
+		extents + "\nddb.adapterType = \"ide\"\nddb.geometry.cylinders = \"2\"\nddb.geometry.heads = \"16\"\nddb.geometry.sectors = \"63\"\n"
+}
+
+// descriptorFile writes descriptorText(createType, extents) as dir/flat.vmdk.
+func descriptorFile(t *testing.T, dir, createType, extents string) string {
+	t.Helper()
 	img := filepath.Join(dir, "flat.vmdk")
-	desc := fmt.Sprintf("# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n\n"+
-		"RW 2048 FLAT \"%s\" 0\n\nddb.adapterType = \"ide\"\nddb.geometry.cylinders = \"2\"\nddb.geometry.heads = \"16\"\nddb.geometry.sectors = \"63\"\n", extent)
-	if err := os.WriteFile(img, []byte(desc), 0o644); err != nil {
+	if err := os.WriteFile(img, []byte(descriptorText(createType, extents)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// sparseWithDescriptor makes a sparse VMDK with qemu-img, then sets its capacity to 0 and
+// rewrites its embedded descriptor as a monolithicFlat one with extents: qemu then reads that
+// descriptor as a descriptor file and opens its extents.
+func sparseWithDescriptor(t *testing.T, qemu, dir, extents string) string {
+	t.Helper()
+	img := filepath.Join(dir, "sparse.vmdk")
+	run(t, qemu, "create", "-q", "-f", "vmdk", img, "1M")
+	data, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := vmdk.ParseHeader(data)
+	if !ok || h.CapacitySectors == 0 || h.DescriptorOffset == 0 {
+		t.Fatalf("qemu-img made no sparse VMDK with an embedded descriptor: %+v", h)
+	}
+	binary.LittleEndian.PutUint64(data[12:20], 0) // capacity
+	off, size := int(h.DescriptorOffset)*512, int(h.DescriptorSectors)*512
+	desc := descriptorText("monolithicFlat", extents)
+	if len(desc) > size {
+		t.Fatalf("descriptor of %d bytes does not fit the %d reserved", len(desc), size)
+	}
+	copy(data[off:off+size], append([]byte(desc), make([]byte, size-len(desc))...))
+	if err := os.WriteFile(img, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return img
