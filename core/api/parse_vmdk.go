@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/vmdk"
 )
 
@@ -27,7 +27,7 @@ func (h *handlers) parseVMDK(c *gin.Context) {
 	}
 	var resolved string
 	for _, root := range h.FileRoots {
-		if r, err := jobs.ConfinePath(root, p); err == nil {
+		if r, err := pipeline.ConfinePath(root, p); err == nil {
 			resolved = r
 			break
 		}

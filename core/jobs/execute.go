@@ -13,7 +13,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/metrics"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -54,7 +56,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 			}
 			return
 		}
-		log.Info("job started", present("attempt", j.Attempts, "kind", j.Kind, "provider", j.Spec.Provider, "vm", j.Spec.VMIdentifier, "method", j.Spec.ExportMethod, "export_dir", j.ExportDir)...)
+		log.Info("job started", logging.Present("attempt", j.Attempts, "kind", j.Kind, "provider", j.Spec.Provider, "vm", j.Spec.VMIdentifier, "method", j.Spec.ExportMethod, "export_dir", j.ExportDir)...)
 		m.publish(j, events.JobStarted, fmt.Sprintf("attempt %d", j.Attempts))
 
 		err = m.attempt(ctx, &j, r, log)
@@ -67,7 +69,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 				rec.Progress.Percentage = 100
 				rec.Progress.Phase = string(StatusCompleted)
 			})
-			if j.Result != nil && j.Result.HandoffStatus == handoffWaiting {
+			if j.Result != nil && j.Result.HandoffStatus == pipeline.HandoffWaiting {
 				m.startFollower(m.runCtx, j)
 			}
 			return
@@ -159,7 +161,7 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 // the job's output clashes with something that already exists (a domain, a disk), or a stage ran
 // past its time bound (a second try would too).
 func retryable(err error) bool {
-	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported, ErrConflict, errExportTimeout, errTimeout} {
+	for _, s := range []error{provider.ErrNotFound, provider.ErrInvalidArgument, provider.ErrAuth, provider.ErrUnsupported, ErrConflict, pipeline.ErrExportTimeout, errTimeout} {
 		if errors.Is(err, s) {
 			return false
 		}
@@ -168,14 +170,15 @@ func retryable(err error) bool {
 }
 
 // attempt runs the job's plan from its first step not done. A step's state is committed as it
-// starts and ends, so a retry or a restarted daemon never runs a finished step again.
+// starts and ends, so a retry or a restarted daemon never runs a finished step again. What the
+// steps do is theirs (core/pipeline); the job only runs them in order and records them.
 func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger) error {
 	steps, err := m.planOf(j)
 	if err != nil {
 		return err
 	}
 	j.Steps = steps
-	impls := m.stepImpls()
+	st := m.stateFor(j, r, log)
 	// hyper2kvm.job_timeout bounds what follows the export, all of it together.
 	post, stopPost := ctx, context.CancelFunc(func() {})
 	if m.cfg.JobTimeout > 0 {
@@ -186,26 +189,48 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 		if j.Steps[i].State == StepDone {
 			continue
 		}
-		impl, ok := impls[j.Steps[i].Name]
+		def, ok := pipeline.Steps[j.Steps[i].Name]
 		if !ok {
 			return fmt.Errorf("%w: the job's plan names a step this daemon does not know: %q", provider.ErrUnsupported, j.Steps[i].Name)
 		}
-		if err := m.runStep(ctx, post, j, i, impl, r, log); err != nil {
+		stepCtx := ctx
+		if def.AfterExport {
+			stepCtx = post
+		}
+		if err := m.runStep(stepCtx, j, st, i, def, log); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// runStep runs step i of the job's plan and records how it went. When it fails, its cleanup
-// runs, and so does that of the earlier step it needs again (redo), which is pending again.
-func (m *Manager) runStep(ctx, post context.Context, j *Job, i int, impl stepImpl, r *run, log hclog.Logger) error {
-	name := j.Steps[i].Name
-	if impl.afterExport {
-		ctx = post
+// stateFor is the bag the job's steps share, filled from its record.
+func (m *Manager) stateFor(j *Job, r *run, log hclog.Logger) *pipeline.State {
+	plan := make([]string, len(j.Steps))
+	for i, s := range j.Steps {
+		plan[i] = s.Name
 	}
-	if impl.stage != "" {
-		if err := m.setStage(j, impl.stage, log); err != nil {
+	st := &pipeline.State{
+		JobID: j.ID, Kind: j.Kind, Spec: j.Spec, ConvertSpec: j.ConvertSpec, ExportDir: j.ExportDir, ResumeToken: j.ResumeToken,
+		Plan: plan, Result: j.Result, Exported: j.Exported, Verified: j.Verified, Claimed: j.Claimed,
+		Env: m.env, Log: log, Reporter: &reporter{m: m, id: j.ID, tracker: r.tracker},
+		Track: func(p provider.Progress) { r.tracker.update(p, nowFunc()) },
+	}
+	st.Save = func() error { absorb(j, st); return m.saveSteps(j) }
+	return st
+}
+
+// absorb takes what the steps produced into the job's record.
+func absorb(j *Job, st *pipeline.State) {
+	j.Result, j.Exported, j.Verified, j.Claimed = st.Result, st.Exported, st.Verified, st.Claimed
+}
+
+// runStep runs step i of the job's plan and records how it went. When it fails, its cleanup
+// runs, and so does that of the earlier step it spoils (Redo), which is pending again.
+func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int, def pipeline.Def, log hclog.Logger) error {
+	name := j.Steps[i].Name
+	if def.Stage != "" {
+		if err := m.setStage(j, def.Stage, log); err != nil {
 			return err
 		}
 	}
@@ -215,7 +240,8 @@ func (m *Manager) runStep(ctx, post context.Context, j *Job, i int, impl stepImp
 		return err
 	}
 	log.Info("step started", "step", name)
-	n, err := impl.run(ctx, j, r, log)
+	n, err := def.Run(ctx, st)
+	absorb(j, st)
 	done := time.Now().UTC()
 	j.Steps[i].FinishedAt, j.Steps[i].Bytes = &done, n
 	if err == nil {
@@ -223,26 +249,23 @@ func (m *Manager) runStep(ctx, post context.Context, j *Job, i int, impl stepImp
 		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(now).Round(time.Millisecond))
 		return m.saveSteps(j)
 	}
-	if impl.afterExport && errors.Is(context.Cause(ctx), errTimeout) {
+	if def.AfterExport && errors.Is(context.Cause(ctx), errTimeout) {
 		err = fmt.Errorf("%w (after %s): %w", errTimeout, m.cfg.JobTimeout, err)
 	}
 	if !strings.HasPrefix(err.Error(), name) {
 		err = fmt.Errorf("%s: %w", name, err)
 	}
 	j.Steps[i].State, j.Steps[i].Error = StepFailed, err.Error()
-	if impl.cleanup != nil {
-		impl.cleanup(j, log)
-	}
-	if impl.redo != "" {
+	def.Cleanup(st)
+	if def.Redo != "" {
 		for k := i - 1; k >= 0; k-- {
-			if j.Steps[k].Name == impl.redo {
-				if c := m.stepImpls()[impl.redo].cleanup; c != nil {
-					c(j, log)
-				}
-				j.Steps[k] = Step{Name: impl.redo, State: StepPending}
+			if j.Steps[k].Name == def.Redo {
+				pipeline.Steps[def.Redo].Cleanup(st)
+				j.Steps[k] = Step{Name: def.Redo, State: StepPending}
 			}
 		}
 	}
+	absorb(j, st)
 	if serr := m.saveSteps(j); serr != nil {
 		log.Error("cannot record the failed step", "step", name, "error", serr)
 	}
@@ -272,21 +295,6 @@ func (m *Manager) saveSteps(j *Job) error {
 		return fmt.Errorf("record the job's steps: %w", err)
 	}
 	return nil
-}
-
-// bounded runs phase with a deadline d (none when d is 0); an error after the deadline says
-// which bound it ran into.
-func bounded(ctx context.Context, d time.Duration, cause error, phase func(context.Context) error) error {
-	if d <= 0 {
-		return phase(ctx)
-	}
-	ctx, stop := context.WithTimeoutCause(ctx, d, cause)
-	defer stop()
-	err := phase(ctx)
-	if err != nil && errors.Is(context.Cause(ctx), cause) {
-		return fmt.Errorf("%w (after %s): %w", cause, d, err)
-	}
-	return err
 }
 
 // removePartials deletes the .part files a cancelled transfer left in its export directory:

@@ -6,14 +6,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/handoff"
-)
-
-// Hand-off states in Result.HandoffStatus.
-const (
-	handoffWaiting   = "waiting"
-	handoffCompleted = "completed"
-	handoffFailed    = "failed"
-	handoffTimedOut  = "timed_out"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 )
 
 // A job that hands its export to hyper2kvm completes when the manifest is in the watch
@@ -30,7 +23,7 @@ func (m *Manager) followHandoffs(ctx context.Context) {
 		return
 	}
 	for _, j := range list {
-		if j.Result != nil && j.Result.HandoffStatus == handoffWaiting {
+		if j.Result != nil && j.Result.HandoffStatus == pipeline.HandoffWaiting {
 			m.startFollower(ctx, j)
 		}
 	}
@@ -54,19 +47,19 @@ func (m *Manager) follow(ctx context.Context, id, manifest string, deadline time
 		res, done, err := handoff.ReadResult(manifest)
 		switch {
 		case err != nil:
-			m.recordHandoff(id, handoffFailed, err.Error(), nil)
+			m.recordHandoff(id, pipeline.HandoffFailed, err.Error(), nil)
 			log.Error("hyper2kvm answered with an unreadable result", "error", err)
 			return
-		case done && res.Status == handoffCompleted:
-			m.recordHandoff(id, handoffCompleted, "", res.Outputs)
+		case done && res.Status == pipeline.HandoffCompleted:
+			m.recordHandoff(id, pipeline.HandoffCompleted, "", res.Outputs)
 			log.Info("hyper2kvm finished the conversion", "outputs", res.Outputs)
 			return
 		case done:
-			m.recordHandoff(id, handoffFailed, res.Error, res.Outputs)
+			m.recordHandoff(id, pipeline.HandoffFailed, res.Error, res.Outputs)
 			log.Error("hyper2kvm failed the conversion", "error", res.Error)
 			return
 		case m.cfg.JobTimeout > 0 && time.Now().After(deadline):
-			m.recordHandoff(id, handoffTimedOut, "no answer from hyper2kvm within hyper2kvm.job_timeout", nil)
+			m.recordHandoff(id, pipeline.HandoffTimedOut, "no answer from hyper2kvm within hyper2kvm.job_timeout", nil)
 			log.Error("hyper2kvm did not answer within hyper2kvm.job_timeout", "manifest", manifest)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/convert"
 	"github.com/hypersdk/hypersdk/core/domainxml"
 	"github.com/hypersdk/hypersdk/core/kvm"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -40,9 +41,9 @@ func (m *Manager) ImportDisk(ctx context.Context, r ImportDiskRequest) (Imported
 	if r.DiskPath == "" {
 		return Imported{}, &FieldError{Field: "disk_path", Message: "is required"}
 	}
-	path, err := ConfinePath(m.kvm.OutputDir, r.DiskPath)
+	path, err := pipeline.ConfinePath(m.kvm.OutputDir, r.DiskPath)
 	if err != nil {
-		if path, err = ConfinePath(m.cfg.BasePath, r.DiskPath); err != nil {
+		if path, err = pipeline.ConfinePath(m.cfg.BasePath, r.DiskPath); err != nil {
 			return Imported{}, &FieldError{Field: "disk_path", Message: "must lie under hyper2kvm.output_dir or export.base_path"}
 		}
 	}

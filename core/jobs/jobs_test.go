@@ -1,13 +1,13 @@
 package jobs
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -52,33 +52,16 @@ func TestConfinePath(t *testing.T) {
 	}
 	realBase, _ := filepath.EvalSymlinks(base)
 	for _, c := range cases {
-		got, err := ConfinePath(base, c.in)
+		got, err := pipeline.ConfinePath(base, c.in)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("ConfinePath(%q) = %q, %v; want error %q", c.in, got, err, c.err)
+				t.Errorf("pipeline.ConfinePath(%q) = %q, %v; want error %q", c.in, got, err, c.err)
 			}
 			continue
 		}
 		want := strings.Replace(c.want, base, realBase, 1)
 		if err != nil || got != want {
-			t.Errorf("ConfinePath(%q) = %q, %v; want %q", c.in, got, err, want)
-		}
-	}
-}
-
-func TestPresentDropsEmptyFields(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		in, want []any
-	}{
-		{in: []any{"provider", "", "vm", "web"}, want: []any{"vm", "web"}},
-		{in: []any{"files", 0, "ova", ""}, want: []any{"files", 0}},
-		{in: []any{"disk", 1, "error", nil}, want: []any{"disk", 1, "error", nil}},
-		{in: []any{"ova", ""}, want: []any{}},
-	}
-	for _, c := range cases {
-		if got := present(c.in...); fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("present(%v) = %v, want %v", c.in, got, c.want)
+			t.Errorf("pipeline.ConfinePath(%q) = %q, %v; want %q", c.in, got, err, want)
 		}
 	}
 }

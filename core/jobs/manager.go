@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -50,6 +51,7 @@ type Manager struct {
 	providers Providers
 	log       hclog.Logger
 	kvm       KVMConfig
+	env       *pipeline.Env // what the steps use of the daemon
 
 	exportSlots chan struct{}
 	mu          sync.Mutex
@@ -69,10 +71,9 @@ type run struct {
 
 // errCancelled and errShutdown are the causes a running job's context is cancelled with.
 var (
-	errCancelled     = errors.New("cancelled by request")
-	errShutdown      = errors.New("daemon shutting down")
-	errTimeout       = errors.New("job exceeded hyper2kvm.job_timeout")
-	errExportTimeout = errors.New("export exceeded export.job_timeout")
+	errCancelled = errors.New("cancelled by request")
+	errShutdown  = errors.New("daemon shutting down")
+	errTimeout   = errors.New("job exceeded hyper2kvm.job_timeout")
 )
 
 // NewManager returns a manager; Start recovers persisted jobs and starts the workers.
@@ -80,12 +81,15 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = 2 * time.Second
 	}
-	return &Manager{
+	m := &Manager{
 		cfg: cfg, store: s, bus: bus, providers: providers, kvm: kvmCfg, log: log,
 		exportSlots: make(chan struct{}, cfg.ConcurrentExports),
 		wake:        make(chan struct{}, 1),
 		live:        map[string]*run{},
 	}
+	m.env = &pipeline.Env{Providers: providers, ExportSlots: m.exportSlots, ChunkSize: cfg.ChunkSize,
+		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg}
+	return m
 }
 
 // Start puts interrupted jobs back in the queue, queues every pending job in the order it was
@@ -118,7 +122,7 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	for _, j := range failed {
 		if j.Claimed != "" {
-			if err := abandonOutputDir(j.Claimed, j.ID); err != nil {
+			if err := pipeline.AbandonOutputDir(j.Claimed, j.ID); err != nil {
 				m.log.Error("cannot remove what the failed job left in its output directory", "job_id", j.ID, "output_dir", j.Claimed, "error", err)
 			}
 		}
@@ -230,15 +234,6 @@ func newJobID() string {
 	var b [6]byte
 	rand.Read(b[:])
 	return "job-" + hex.EncodeToString(b[:])
-}
-
-// newUUID is a random (version 4) UUID, as libvirt writes them.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 func (m *Manager) publish(j Job, typ, message string) {

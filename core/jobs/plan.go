@@ -30,7 +30,7 @@ func (m *Manager) choices(s Spec) pipeline.Choices {
 	h := s.Hyper2KVM
 	return pipeline.Choices{
 		Convert: s.Convert != nil, Hyper2KVM: h.Enabled, AutoConvert: h.AutoConvert, DaemonMode: h.DaemonMode,
-		KeepExport: h.keepExport(), Import: s.Import != nil, Hyper2KVMInstalled: m.kvm.Hyper2KVM != "",
+		KeepExport: h.Keep(), Import: s.Import != nil, Hyper2KVMInstalled: m.kvm.Hyper2KVM != "",
 	}
 }
 

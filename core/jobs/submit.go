@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/logging"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -50,7 +52,7 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	if s.ExportPath == "" {
 		s.ExportPath = jobID
 	}
-	resolved, err := ConfinePath(m.cfg.BasePath, s.ExportPath)
+	resolved, err := pipeline.ConfinePath(m.cfg.BasePath, s.ExportPath)
 	if err != nil {
 		return &FieldError{Field: "export_path", Message: err.Error()}
 	}
@@ -71,7 +73,7 @@ func (m *Manager) validateConvert(c *ConvertSpec) error {
 	if c.SourcePath == "" {
 		return &FieldError{Field: "source_path", Message: "is required"}
 	}
-	src, err := ConfinePath(m.cfg.BasePath, c.SourcePath)
+	src, err := pipeline.ConfinePath(m.cfg.BasePath, c.SourcePath)
 	if err != nil {
 		return &FieldError{Field: "source_path", Message: err.Error()}
 	}
@@ -83,12 +85,12 @@ func (m *Manager) validateConvert(c *ConvertSpec) error {
 		base := filepath.Base(src)
 		c.OutputPath = strings.TrimSuffix(base, filepath.Ext(base))
 	}
-	out, err := ConfinePath(m.kvm.OutputDir, c.OutputPath)
+	out, err := pipeline.ConfinePath(m.kvm.OutputDir, c.OutputPath)
 	if err != nil {
 		return &FieldError{Field: "output_path", Message: strings.Replace(err.Error(), "export.base_path", "hyper2kvm.output_dir", 1)}
 	}
 	// Checked again when the job claims the directory; here it is a 409 before anything runs.
-	if err := outputDirFree(out); err != nil {
+	if err := pipeline.OutputDirFree(out); err != nil {
 		return &FieldError{Field: "output_path", Message: err.Error(), Err: err}
 	}
 	c.OutputPath = out
@@ -100,51 +102,6 @@ func (m *Manager) validateConvert(c *ConvertSpec) error {
 		return &FieldError{Field: "conversion_options.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", c.Format)}
 	}
 	return nil
-}
-
-// ConfinePath resolves p (relative paths are taken under base) and requires the result, with
-// every symlink of its existing part resolved, to lie strictly inside base.
-func ConfinePath(base, p string) (string, error) {
-	absBase, err := filepath.Abs(base)
-	if err != nil {
-		return "", fmt.Errorf("export.base_path: %w", err)
-	}
-	realBase, err := resolveExisting(absBase)
-	if err != nil {
-		return "", err
-	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(absBase, p)
-	}
-	real, err := resolveExisting(filepath.Clean(p))
-	if err != nil {
-		return "", err
-	}
-	rel, err := filepath.Rel(realBase, real)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%q is not inside export.base_path %s", p, absBase)
-	}
-	return real, nil
-}
-
-// resolveExisting resolves symlinks in the longest existing prefix of p and appends the rest.
-func resolveExisting(p string) (string, error) {
-	rest := ""
-	for cur := p; ; {
-		real, err := filepath.EvalSymlinks(cur)
-		if err == nil {
-			return filepath.Join(real, rest), nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return p, nil
-		}
-		rest = filepath.Join(filepath.Base(cur), rest)
-		cur = parent
-	}
 }
 
 // Submit validates every spec, then accepts them all in one transaction (or none), queues them
@@ -190,15 +147,16 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		return nil, fmt.Errorf("persist jobs: %w", err)
 	}
 	for _, j := range jobs {
-		m.log.Info("job accepted", present("job_id", j.ID, "kind", j.Kind, "vm", j.Spec.VMIdentifier, "provider", j.Spec.Provider, "export_dir", j.ExportDir)...)
+		m.log.Info("job accepted", logging.Present("job_id", j.ID, "kind", j.Kind, "vm", j.Spec.VMIdentifier, "provider", j.Spec.Provider, "export_dir", j.ExportDir)...)
 		m.publish(j, events.JobCreated, "")
 		m.enqueue(j.ID)
 	}
 	return jobs, nil
 }
 
-// ErrConflict means the job is already in a state the request cannot change.
-var ErrConflict = errors.New("conflict")
+// ErrConflict means the job (or its output) clashes with what exists: a job already ended, a
+// folder another job writes. It is pipeline.ErrConflict, which steps fail with too.
+var ErrConflict = pipeline.ErrConflict
 
 // Cancel stops a job: a pending one never starts, a running one has its context cancelled (the
 // plugin stops, partial files are removed). Ending an ended job is a conflict.

@@ -2,10 +2,8 @@ package pipeline
 
 import (
 	"archive/tar"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -121,27 +119,5 @@ func checkOVA(t *testing.T, path string) {
 	}
 	if !reflect.DeepEqual(names, []string{"web.ovf", "web.mf", "web-disk0.vmdk"}) {
 		t.Errorf("OVA members %v", names)
-	}
-}
-
-func TestRunCleansUpInReverse(t *testing.T) {
-	t.Parallel()
-	var order []string
-	step := func(name string, fail bool) Step {
-		return Step{Name: name,
-			Run: func(context.Context) error {
-				if fail {
-					return errors.New("boom")
-				}
-				return nil
-			},
-			Cleanup: func() { order = append(order, name) }}
-	}
-	err := Run(context.Background(), []Step{step("a", false), step("b", false), step("c", true), step("d", false)})
-	if err == nil || !strings.HasPrefix(err.Error(), "c: ") {
-		t.Fatalf("err = %v", err)
-	}
-	if !reflect.DeepEqual(order, []string{"c", "b", "a"}) {
-		t.Errorf("cleanup order %v", order)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -156,7 +157,7 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	default:
 		return Policy{}, fieldErr("export_options.export_method", "must be ova, ovf or vmdk")
 	}
-	if _, err := jobs.ConfinePath(s.basePath, s.policyDir(p)); err != nil {
+	if _, err := pipeline.ConfinePath(s.basePath, s.policyDir(p)); err != nil {
 		return Policy{}, fieldErr("name", "%v", err)
 	}
 	next := c.Next(s.clock.Now())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 )
 
 // watchJobs follows the ends of policy jobs: it records their status and, after a success,
@@ -110,7 +111,7 @@ func (s *Scheduler) jobEnded(jobID string) {
 	}
 	root := s.policyDir(policy)
 	for _, b := range pruned {
-		dir, err := jobs.ConfinePath(root, b.Dir)
+		dir, err := pipeline.ConfinePath(root, b.Dir)
 		if err != nil {
 			s.log.Error("retention refused a folder outside the policy's own", "policy", policy.Name, "dir", b.Dir)
 			continue

@@ -1,4 +1,4 @@
-package jobs
+package pipeline
 
 import (
 	"os"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -31,11 +30,11 @@ func TestVerifyStreamedKeepsOnlySoundImages(t *testing.T) {
 	if len(exported) != 2 || len(converted) != 4 {
 		t.Fatalf("split = %d exported, %d converted", len(exported), len(converted))
 	}
-	files, err := pipeline.Verify(dir, exported)
+	files, err := Verify(dir, exported)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := (&Manager{}).verifyStreamed(dir, files, converted, 2, hclog.NewNullLogger())
+	got := verifyStreamed(&State{Log: hclog.NewNullLogger()}, dir, files, converted, 2)
 	if len(got) != 1 || got[0].From != "vm-disk0.vmdk" || filepath.Base(got[0].Path) != "vm-disk0.qcow2" {
 		t.Fatalf("kept %+v, want only vm-disk0.qcow2 from vm-disk0.vmdk", got)
 	}

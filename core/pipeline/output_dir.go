@@ -1,4 +1,4 @@
-package jobs
+package pipeline
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func claimOutputDir(dir, jobID string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read the claim of %s: %w", dir, err)
 	}
-	if err := outputDirFree(dir); err != nil {
+	if err := OutputDirFree(dir); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, claimFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
@@ -61,9 +61,9 @@ func claimOutputDir(dir, jobID string) error {
 	return diskfile.SyncDir(dir)
 }
 
-// outputDirFree says whether a job could claim dir: it is missing or empty. A directory holding
+// OutputDirFree says whether a job could claim dir: it is missing or empty. A directory holding
 // anything — disks of an earlier import, another job's claim — is an ErrConflict naming it.
-func outputDirFree(dir string) error {
+func OutputDirFree(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -99,16 +99,16 @@ func clearOwnDir(dir string) error {
 	return nil
 }
 
-// claimOutputDir records in the job that it is about to claim dir, then claims it: a job that
+// claim records in the job that it is about to claim dir, then claims it: a job that
 // crashes the daemon once too often is failed at the next start, and that start removes what
-// it left in dir (abandonOutputDir checks the claim is the job's, so a claim never made is
+// it left in dir (AbandonOutputDir checks the claim is the job's, so a claim never made is
 // harmless).
-func (m *Manager) claimOutputDir(j *Job, dir string) error {
-	if _, err := m.update(j.ID, func(rec *Job) error { rec.Claimed = dir; return nil }); err != nil {
+func claim(st *State, dir string) error {
+	st.Claimed = dir
+	if err := st.Save(); err != nil {
 		return fmt.Errorf("record the output directory: %w", err)
 	}
-	j.Claimed = dir
-	return claimOutputDir(dir, j.ID)
+	return claimOutputDir(dir, st.JobID)
 }
 
 // releaseOutputDir drops the job's claim on dir once its outputs are final.
@@ -119,10 +119,10 @@ func releaseOutputDir(dir string) error {
 	return diskfile.SyncDir(dir)
 }
 
-// abandonOutputDir undoes a failed or cancelled conversion in a directory the job claimed:
+// AbandonOutputDir undoes a failed or cancelled conversion in a directory the job claimed:
 // everything in it is this job's (the claim guarantees it), so it goes, and so does the
 // directory. A directory the job does not own is left alone.
-func abandonOutputDir(dir, jobID string) error {
+func AbandonOutputDir(dir, jobID string) error {
 	owner, err := os.ReadFile(filepath.Join(dir, claimFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -1,4 +1,4 @@
-package jobs
+package pipeline
 
 import (
 	"errors"
@@ -55,8 +55,8 @@ func TestAbandonOutputDirRemovesOnlyAnOwnedDirectory(t *testing.T) {
 	writeFiles(t, theirs, map[string]string{claimFile: "job-other\n", "b.qcow2": "x"})
 	writeFiles(t, unclaimed, map[string]string{"c.qcow2": "x"})
 	for _, dir := range []string{mine, theirs, unclaimed} {
-		if err := abandonOutputDir(dir, "job-me"); err != nil {
-			t.Fatalf("abandonOutputDir(%s): %v", dir, err)
+		if err := AbandonOutputDir(dir, "job-me"); err != nil {
+			t.Fatalf("AbandonOutputDir(%s): %v", dir, err)
 		}
 	}
 	if _, err := os.Stat(mine); !os.IsNotExist(err) {

@@ -1,4 +1,4 @@
-package jobs
+package pipeline
 
 import (
 	"bufio"
@@ -10,10 +10,19 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
+
+// hyper2kvmStep hands the export to hyper2kvm in direct mode: hyper2kvm converts it into the
+// job's output folder (claimed first) and registers the VM itself.
+type hyper2kvmStep struct{}
+
+func (hyper2kvmStep) Run(ctx context.Context, st *State) (int64, error) {
+	return 0, runHyper2KVM(ctx, st)
+}
+
+// Cleanup removes what hyper2kvm wrote for the job.
+func (hyper2kvmStep) Cleanup(st *State) { abandonConversion(st) }
 
 // runHyper2KVM is the seed's direct mode (auto_convert without daemon_mode) when hyper2kvm is
 // installed: it runs
@@ -23,28 +32,28 @@ import (
 // — the flags of hyper2kvm's daemon unit, applied to one export — streams every line it prints
 // into the job log, and fails the stage if it exits non-zero. hyper2kvm converts and registers
 // the VM itself.
-func (m *Manager) runHyper2KVM(ctx context.Context, j *Job, log hclog.Logger) error {
-	out, err := ConfinePath(m.kvm.OutputDir, provider.SafeName(j.Result.VM.Name))
+func runHyper2KVM(ctx context.Context, st *State) error {
+	out, err := ConfinePath(st.Env.KVM.OutputDir, provider.SafeName(st.Result.VM.Name))
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
 	}
-	if err := m.hyper2kvmConvert(ctx, j, out, log); err != nil {
+	if err := hyper2kvmConvert(ctx, st, out); err != nil {
 		return err
 	}
-	releaseLogged(out, log)
+	releaseLogged(st, out)
 	return nil
 }
 
 // hyper2kvmConvert runs hyper2kvm on the export into out, a directory the job claims first.
-func (m *Manager) hyper2kvmConvert(ctx context.Context, j *Job, out string, log hclog.Logger) error {
-	if err := m.claimOutputDir(j, out); err != nil {
+func hyper2kvmConvert(ctx context.Context, st *State, out string) error {
+	if err := claim(st, out); err != nil {
 		return err
 	}
-	format := m.kvm.DefaultFormat
-	if j.Spec.Import != nil && j.Spec.Import.Format != "" {
-		format = j.Spec.Import.Format
+	format := st.Env.KVM.DefaultFormat
+	if st.Spec.Import != nil && st.Spec.Import.Format != "" {
+		format = st.Spec.Import.Format
 	}
-	cmd := exec.CommandContext(ctx, m.kvm.Hyper2KVM, "convert", "--source", exportSource(j), "--output-dir", out, "--format", format, "--log-level", "info")
+	cmd := exec.CommandContext(ctx, st.Env.KVM.Hyper2KVM, "convert", "--source", exportSource(st), "--output-dir", out, "--format", format, "--log-level", "info")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -53,7 +62,7 @@ func (m *Manager) hyper2kvmConvert(ctx context.Context, j *Job, out string, log 
 	if err != nil {
 		return err
 	}
-	log.Info("running hyper2kvm", "path", m.kvm.Hyper2KVM, "source", exportSource(j), "output_dir", out)
+	st.Log.Info("running hyper2kvm", "path", st.Env.KVM.Hyper2KVM, "source", exportSource(st), "output_dir", out)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start hyper2kvm: %w", err)
 	}
@@ -64,7 +73,7 @@ func (m *Manager) hyper2kvmConvert(ctx context.Context, j *Job, out string, log 
 			defer wg.Done()
 			sc := bufio.NewScanner(r)
 			for sc.Scan() {
-				log.Info("hyper2kvm", "stream", name, "line", sc.Text())
+				st.Log.Info("hyper2kvm", "stream", name, "line", sc.Text())
 			}
 		}()
 	}
@@ -82,7 +91,7 @@ func (m *Manager) hyper2kvmConvert(ctx context.Context, j *Job, out string, log 
 			files = append(files, filepath.Join(out, e.Name()))
 		}
 	}
-	j.Result.Converted = files
-	log.Info("hyper2kvm finished", "outputs", len(files))
+	st.Result.Converted = files
+	st.Log.Info("hyper2kvm finished", "outputs", len(files))
 	return nil
 }

@@ -1,4 +1,4 @@
-package jobs
+package pipeline
 
 import (
 	"context"
@@ -28,8 +28,6 @@ func TestRetryRecognisesTheDomainItDefined(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cfg := kvm.Config{Socket: socket}
-	m, _ := newStoreManager(t)
-	m.kvm.Libvirt = cfg
 
 	name := fmt.Sprintf("hypersdk-resume-%d", time.Now().UnixNano())
 	out := filepath.Join(t.TempDir(), name)
@@ -61,8 +59,8 @@ func TestRetryRecognisesTheDomainItDefined(t *testing.T) {
 		{name: "attempt stopped before libvirt took it", uuid: newUUID()},
 	}
 	for _, c := range cases {
-		j := &Job{ID: "job-me", Result: &Result{DomainUUID: c.uuid}}
-		done, err := m.importedEarlier(ctx, j, name, out, hclog.NewNullLogger())
+		j := &State{JobID: "job-me", Result: &Result{DomainUUID: c.uuid}, Env: &Env{KVM: KVMConfig{Libvirt: cfg}}, Log: hclog.NewNullLogger()}
+		done, err := importedEarlier(ctx, j, name, out)
 		if err != nil || done != c.wantDone {
 			t.Fatalf("%s: importedEarlier = %v, %v; want %v", c.name, done, err, c.wantDone)
 		}

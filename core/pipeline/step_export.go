@@ -1,0 +1,73 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hypersdk/hypersdk/core/metrics"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
+
+// exportStep has the provider write the VM's disks into the job's directory, within
+// export.job_timeout counted from when an export slot is free.
+type exportStep struct{ noCleanup }
+
+func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
+	p, err := st.Env.Providers.Provider(st.Spec.Provider)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(st.ExportDir, 0o750); err != nil {
+		return 0, fmt.Errorf("create export directory: %w", err)
+	}
+	select {
+	case st.Env.ExportSlots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, context.Cause(ctx)
+	}
+	var release sync.Once
+	freeSlot := func() { release.Do(func() { <-st.Env.ExportSlots }) }
+	defer freeSlot()
+	var res provider.ExportResult
+	started := time.Now()
+	err = bounded(ctx, st.Env.ExportTimeout, ErrExportTimeout, func(ctx context.Context) error {
+		convertTo := streamFormat(st)
+		res, err = p.ExportVM(provider.WithJobID(ctx, st.JobID), provider.ExportSpec{
+			JobID: st.JobID, VMID: st.Spec.VMIdentifier, Method: st.Spec.ExportMethod, Dir: st.ExportDir,
+			Options:   provider.ExportOptions{ShutdownVM: st.Spec.Options.ShutdownVM, RemoveCDROM: st.Spec.Options.RemoveCDROM, Compress: st.Spec.Options.Compress},
+			ChunkSize: st.Env.ChunkSize, MaxRetries: st.Env.MaxRetries, ResumeToken: st.ResumeToken,
+			ConvertTo: convertTo, ConvertOnly: convertTo != "" && !st.Spec.Hyper2KVM.Keep(),
+		}, st.Reporter)
+		return err
+	})
+	freeSlot()
+	if err != nil {
+		return 0, fmt.Errorf("export %s from %s: %w", st.Spec.VMIdentifier, st.Spec.Provider, err)
+	}
+	var exported int64
+	for _, a := range res.Artifacts {
+		if a.Kind == provider.KindDisk {
+			exported += a.Size
+		}
+	}
+	metrics.BytesExported.WithLabelValues(st.Spec.Provider).Add(float64(exported))
+	if took := time.Since(started).Seconds(); took > 0 {
+		metrics.ExportThroughput.WithLabelValues(st.Spec.Provider).Set(float64(exported) / took)
+	}
+	st.Exported, st.Verified = res.Artifacts, nil
+	st.Result = &Result{VM: res.VM}
+	return exported, nil
+}
+
+// streamFormat is the format a provider is asked to decode the disks into while it downloads
+// them (ExportSpec.ConvertTo): the conversion stage's own output format, when that stage will
+// run and a provider's decoder makes exactly what it would (no compressed qcow2 clusters).
+func streamFormat(st *State) string {
+	if st.Kind != KindExport || !st.Planned(StepConvert) || st.Env.KVM.Compression || st.Env.KVM.QemuImg == "" {
+		return ""
+	}
+	return conversionFormat(st)
+}
