@@ -170,8 +170,9 @@ func retryable(err error) bool {
 }
 
 // attempt runs the job's plan from its first step not done. A step's state is committed as it
-// starts and ends, so a retry or a restarted daemon never runs a finished step again. What the
-// steps do is theirs (core/pipeline); the job only runs them in order and records them.
+// starts and ends — one commit at each boundary, the end of one step with the start of the
+// next — so a retry or a restarted daemon never runs a finished step again. What the steps do
+// is theirs (core/pipeline); the job only runs them in order and records them.
 func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger) error {
 	steps, err := m.planOf(j)
 	if err != nil {
@@ -185,10 +186,14 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 		post, stopPost = context.WithTimeoutCause(ctx, m.cfg.JobTimeout, errTimeout)
 	}
 	defer stopPost()
-	for i := range j.Steps {
-		if j.Steps[i].State == StepDone {
-			continue
-		}
+	i := nextStep(j.Steps, 0)
+	if i < 0 {
+		return nil
+	}
+	if err := m.beginStep(j, i, log); err != nil {
+		return err
+	}
+	for i >= 0 {
 		def, ok := pipeline.Steps[j.Steps[i].Name]
 		if !ok {
 			return fmt.Errorf("%w: the job's plan names a step this daemon does not know: %q", provider.ErrUnsupported, j.Steps[i].Name)
@@ -197,11 +202,21 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 		if def.AfterExport {
 			stepCtx = post
 		}
-		if err := m.runStep(stepCtx, j, st, i, def, log); err != nil {
+		if i, err = m.runStep(stepCtx, j, st, i, def, log); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// nextStep is the index of the first step from i on that is not done, or -1.
+func nextStep(steps []Step, i int) int {
+	for ; i < len(steps); i++ {
+		if steps[i].State != StepDone {
+			return i
+		}
+	}
+	return -1
 }
 
 // stateFor is the bag the job's steps share, filled from its record.
@@ -225,29 +240,58 @@ func absorb(j *Job, st *pipeline.State) {
 	j.Result, j.Exported, j.Verified, j.Claimed = st.Result, st.Exported, st.Verified, st.Claimed
 }
 
-// runStep runs step i of the job's plan and records how it went. When it fails, its cleanup
-// runs, and so does that of the earlier step it spoils (Redo), which is pending again.
-func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int, def pipeline.Def, log hclog.Logger) error {
-	name := j.Steps[i].Name
-	if def.Stage != "" {
-		if err := m.setStage(j, def.Stage, log); err != nil {
-			return err
-		}
-	}
+// startStep marks step i running (and the job in its stage) in j, not yet in the store.
+func startStep(j *Job, i int) (stageChanged bool) {
 	now := time.Now().UTC()
-	j.Steps[i] = Step{Name: name, State: StepRunning, StartedAt: &now}
+	j.Steps[i] = Step{Name: j.Steps[i].Name, State: StepRunning, StartedAt: &now}
+	if stage := pipeline.Steps[j.Steps[i].Name].Stage; stage != "" && stage != j.Stage {
+		j.Stage = stage
+		return true
+	}
+	return false
+}
+
+// beginStep starts step i and commits it.
+func (m *Manager) beginStep(j *Job, i int, log hclog.Logger) error {
+	changed := startStep(j, i)
 	if err := m.saveSteps(j); err != nil {
 		return err
 	}
-	log.Info("step started", "step", name)
+	m.announceStep(j, i, changed, log)
+	return nil
+}
+
+// announceStep logs a step's start and publishes a new stage.
+func (m *Manager) announceStep(j *Job, i int, stageChanged bool, log hclog.Logger) {
+	if stageChanged {
+		m.publish(*j, events.JobProgress, "stage "+j.Stage)
+		log.Info("stage started", "stage", j.Stage)
+	}
+	log.Info("step started", "step", j.Steps[i].Name)
+}
+
+// runStep runs step i of the job's plan, which has begun, and records how it went together
+// with the start of the next step; it returns that step's index (-1 after the last). When it
+// fails, its cleanup runs, and so does that of the earlier step it spoils (Redo), which is
+// pending again.
+func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int, def pipeline.Def, log hclog.Logger) (int, error) {
+	name := j.Steps[i].Name
 	n, err := def.Run(ctx, st)
 	absorb(j, st)
 	done := time.Now().UTC()
 	j.Steps[i].FinishedAt, j.Steps[i].Bytes = &done, n
 	if err == nil {
 		j.Steps[i].State = StepDone
-		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(now).Round(time.Millisecond))
-		return m.saveSteps(j)
+		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(*j.Steps[i].StartedAt).Round(time.Millisecond))
+		next := nextStep(j.Steps, i+1)
+		changed := next >= 0 && startStep(j, next)
+		if err := m.saveSteps(j); err != nil {
+			return -1, err
+		}
+		if next >= 0 {
+			m.announceStep(j, next, changed, log)
+		}
+		return next, nil
 	}
 	if def.AfterExport && errors.Is(context.Cause(ctx), errTimeout) {
 		err = fmt.Errorf("%w (after %s): %w", errTimeout, m.cfg.JobTimeout, err)
@@ -269,26 +313,14 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 	if serr := m.saveSteps(j); serr != nil {
 		log.Error("cannot record the failed step", "step", name, "error", serr)
 	}
-	return err
+	return -1, err
 }
 
-// setStage records the job's stage, as the API and the seed's clients show it.
-func (m *Manager) setStage(j *Job, stage string, log hclog.Logger) error {
-	updated, err := m.update(j.ID, func(rec *Job) error { rec.Stage = stage; return nil })
-	if err != nil {
-		return err
-	}
-	j.Stage = stage
-	m.publish(updated, events.JobProgress, "stage "+stage)
-	log.Info("stage started", "stage", stage)
-	return nil
-}
-
-// saveSteps commits the job's steps with what they produced so far.
+// saveSteps commits the job's stage and steps with what they produced so far.
 func (m *Manager) saveSteps(j *Job) error {
 	_, err := m.update(j.ID, func(rec *Job) error {
-		rec.Steps = append([]Step(nil), j.Steps...)
-		rec.Result, rec.Exported, rec.Verified = j.Result, j.Exported, j.Verified
+		rec.Stage, rec.Steps = j.Stage, append([]Step(nil), j.Steps...)
+		rec.Result, rec.Exported, rec.Verified, rec.Claimed = j.Result, j.Exported, j.Verified, j.Claimed
 		return nil
 	})
 	if err != nil {
