@@ -46,8 +46,8 @@ func (convertStep) Run(ctx context.Context, st *State) (int64, error) {
 	}
 	var n int64
 	for _, p := range st.Result.Converted {
-		if st, err := os.Stat(p); err == nil {
-			n += st.Size()
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
 		}
 	}
 	return n, nil
