@@ -16,25 +16,36 @@ func TestExportAndConversionHaveTheirOwnTimeBounds(t *testing.T) {
 	cases := []struct {
 		name       string
 		bound      string // export.job_timeout or hyper2kvm.job_timeout
+		convert    bool   // auto_convert after the export
 		wantStatus string
 		wantError  string
 	}{
 		// 1 MiB in 64 KiB chunks 150 ms apart: the export takes about 2.4 s.
 		{name: "export past export.job_timeout", bound: "export.job_timeout: 500ms", wantStatus: "failed", wantError: "export exceeded export.job_timeout"},
 		{name: "export longer than hyper2kvm.job_timeout", bound: "hyper2kvm.job_timeout: 1s", wantStatus: "completed"},
+		// The conversion's clock starts when the export ends, not with the job.
+		{name: "conversion after an export longer than hyper2kvm.job_timeout", bound: "hyper2kvm.job_timeout: 1s", convert: true, wantStatus: "completed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			section, setting, _ := strings.Cut(c.bound, ".")
-			cfg := "providers:\n  testprovider:\n    vm_count: 1\n    chunk_delay: 150ms\nexport:\n  base_path: " + t.TempDir() + "\n"
-			if section == "export" {
-				cfg += "  " + setting + "\n"
-			} else {
-				cfg += section + ":\n  " + setting + "\n"
+			keys := map[string]string{"export": "  base_path: " + t.TempDir() + "\n", "hyper2kvm": ""}
+			keys[section] += "  " + setting + "\n"
+			if c.convert {
+				needQemuImg(t)
+				keys["hyper2kvm"] += "  output_dir: " + t.TempDir() + "\n"
+			}
+			cfg := "providers:\n  testprovider:\n    vm_count: 1\n    chunk_delay: 150ms\nexport:\n" + keys["export"]
+			if keys["hyper2kvm"] != "" {
+				cfg += "hyper2kvm:\n" + keys["hyper2kvm"]
 			}
 			d := startDaemon(t, cfg)
-			_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "vmdk"}`)
+			req := `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "vmdk"}`
+			if c.convert {
+				req = `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "vmdk", "hyper2kvm_integration": {"enabled": true, "auto_convert": true}}`
+			}
+			_, body, _ := d.do("POST", "/jobs/submit", req)
 			id := body["job_id"].(string)
 			job := d.waitJob(id)
 			logs := d.text("/jobs/logs/" + id)

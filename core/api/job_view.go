@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
-	"github.com/hypersdk/hypersdk/core/pipeline"
 )
 
 // JobView is a job as the API shows it. It names the fields it shows instead of embedding
@@ -39,7 +38,7 @@ func view(j jobs.Job) JobView {
 		ID: j.ID, Status: j.Status, Stage: j.Stage, Spec: j.Spec, ExportDir: j.ExportDir,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Attempts: j.Attempts,
 		Failures: j.Failures, Error: j.Error, Progress: j.Progress, Percentage: j.Progress.Percentage,
-		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged || j.StepDone(pipeline.StepPackage),
+		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged || j.ExportDone(),
 		Steps: j.Steps,
 	}
 	if j.Result != nil {

@@ -110,7 +110,8 @@ type Export struct {
 	ChunkSize         int64  `yaml:"chunk_size"`
 	MaxRetries        int    `yaml:"max_retries"`
 	ConcurrentExports int    `yaml:"concurrent_exports"`
-	// JobTimeout bounds one export (the provider's transfer and its verification); 0 is none.
+	// JobTimeout bounds the provider's transfer of one export, from when an export slot is
+	// free; 0 is none.
 	JobTimeout Duration `yaml:"job_timeout"`
 }
 

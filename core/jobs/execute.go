@@ -180,33 +180,63 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	}
 	j.Steps = steps
 	st := m.stateFor(j, r, log)
-	// hyper2kvm.job_timeout bounds what follows the export, all of it together.
-	post, stopPost := ctx, context.CancelFunc(func() {})
-	if m.cfg.JobTimeout > 0 {
-		post, stopPost = context.WithTimeoutCause(ctx, m.cfg.JobTimeout, errTimeout)
-	}
-	defer stopPost()
+	// hyper2kvm.job_timeout bounds what follows the export, all of it together: its clock
+	// starts with the first step after the export.
+	post := &lateBound{parent: ctx, d: m.cfg.JobTimeout}
+	defer post.stop()
 	i := nextStep(j.Steps, 0)
 	if i < 0 {
 		return nil
 	}
+	j.Stage = "" // each attempt announces its stage
+	log.Info("plan", "steps", pipeline.Describe(stepNames(j.Steps)), "from", j.Steps[i].Name)
 	if err := m.beginStep(j, i, log); err != nil {
 		return err
 	}
 	for i >= 0 {
 		def, ok := pipeline.Steps[j.Steps[i].Name]
 		if !ok {
-			return fmt.Errorf("%w: the job's plan names a step this daemon does not know: %q", provider.ErrUnsupported, j.Steps[i].Name)
+			err := fmt.Errorf("%w: the job's plan names a step this daemon does not know: %q", provider.ErrUnsupported, j.Steps[i].Name)
+			j.Steps[i].State, j.Steps[i].Error = StepFailed, err.Error()
+			if serr := m.saveSteps(j); serr != nil {
+				log.Error("cannot record the failed step", "step", j.Steps[i].Name, "error", serr)
+			}
+			return err
 		}
 		stepCtx := ctx
 		if def.AfterExport {
-			stepCtx = post
+			stepCtx = post.context()
 		}
 		if i, err = m.runStep(stepCtx, j, st, i, def, log); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// lateBound is a context whose deadline (hyper2kvm.job_timeout) starts when it is first asked
+// for: with the first step after the export.
+type lateBound struct {
+	parent context.Context
+	d      time.Duration
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (b *lateBound) context() context.Context {
+	if b.ctx == nil {
+		b.ctx = b.parent
+		if b.d > 0 {
+			b.ctx, b.cancel = context.WithTimeoutCause(b.parent, b.d, errTimeout)
+		}
+	}
+	return b.ctx
+}
+
+func (b *lateBound) stop() {
+	if b.cancel != nil {
+		b.cancel()
+	}
 }
 
 // nextStep is the index of the first step from i on that is not done, or -1.
@@ -221,10 +251,7 @@ func nextStep(steps []Step, i int) int {
 
 // stateFor is the bag the job's steps share, filled from its record.
 func (m *Manager) stateFor(j *Job, r *run, log hclog.Logger) *pipeline.State {
-	plan := make([]string, len(j.Steps))
-	for i, s := range j.Steps {
-		plan[i] = s.Name
-	}
+	plan := stepNames(j.Steps)
 	st := &pipeline.State{
 		JobID: j.ID, Kind: j.Kind, Spec: j.Spec, ConvertSpec: j.ConvertSpec, ExportDir: j.ExportDir, ResumeToken: j.ResumeToken,
 		Plan: plan, Result: j.Result, Exported: j.Exported, Verified: j.Verified, Claimed: j.Claimed,
@@ -233,6 +260,14 @@ func (m *Manager) stateFor(j *Job, r *run, log hclog.Logger) *pipeline.State {
 	}
 	st.Save = func() error { absorb(j, st); return m.saveSteps(j) }
 	return st
+}
+
+func stepNames(steps []Step) []string {
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // absorb takes what the steps produced into the job's record.
@@ -282,7 +317,7 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 	j.Steps[i].FinishedAt, j.Steps[i].Bytes = &done, n
 	if err == nil {
 		j.Steps[i].State = StepDone
-		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(*j.Steps[i].StartedAt).Round(time.Millisecond))
+		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(*j.Steps[i].StartedAt).Round(time.Millisecond).String())
 		next := nextStep(j.Steps, i+1)
 		changed := next >= 0 && startStep(j, next)
 		if err := m.saveSteps(j); err != nil {
@@ -300,6 +335,10 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 		err = fmt.Errorf("%s: %w", name, err)
 	}
 	j.Steps[i].State, j.Steps[i].Error = StepFailed, err.Error()
+	if errors.Is(context.Cause(ctx), errShutdown) {
+		// Cut short, not failed: the next start runs it again.
+		j.Steps[i] = Step{Name: name, State: StepPending}
+	}
 	def.Cleanup(st)
 	if def.Redo != "" {
 		for k := i - 1; k >= 0; k-- {

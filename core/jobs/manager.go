@@ -32,7 +32,7 @@ type Config struct {
 	ChunkSize         int64
 	BasePath          string
 	JobTimeout        time.Duration // hyper2kvm.job_timeout: bounds what follows the export (conversion, import, hand-off)
-	ExportTimeout     time.Duration // export.job_timeout: bounds the export and its verification
+	ExportTimeout     time.Duration // export.job_timeout: bounds the provider's transfer
 	RetryBackoff      time.Duration // first retry delay, doubled each attempt; default 2s
 	// SyncLogs, when set, commits the job logs written so far (LogSink.Sync); it runs before a
 	// job's end is recorded, so whoever sees the end also sees the whole log.

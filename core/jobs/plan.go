@@ -76,21 +76,22 @@ func (m *Manager) planOf(j *Job) ([]Step, error) {
 	return steps, nil
 }
 
+// ExportDone reports whether the export steps are done: packaged, or verified where the plan
+// does not package (keep_export: false). The API's "packaged" says this.
+func (j Job) ExportDone() bool {
+	for _, s := range j.Steps {
+		if s.Name == pipeline.StepPackage {
+			return s.State == StepDone
+		}
+	}
+	return j.StepDone(pipeline.StepVerify)
+}
+
 // StepDone reports whether the job's plan holds step and it is done.
 func (j Job) StepDone(step string) bool {
 	for _, s := range j.Steps {
 		if s.Name == step {
 			return s.State == StepDone
-		}
-	}
-	return false
-}
-
-// planned reports whether the job's plan holds step.
-func planned(j *Job, step string) bool {
-	for _, s := range j.Steps {
-		if s.Name == step {
-			return true
 		}
 	}
 	return false

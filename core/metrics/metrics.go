@@ -25,9 +25,9 @@ var (
 	BytesConverted = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "hypersdk_converted_bytes_total", Help: "Virtual disk bytes converted.",
 	})
-	// ExportThroughput is the smoothed throughput of the last export to finish, by provider.
+	// ExportThroughput is the average throughput of the last export to finish, by provider.
 	ExportThroughput = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "hypersdk_export_throughput_bytes_per_second", Help: "Smoothed throughput of the most recent export.",
+		Name: "hypersdk_export_throughput_bytes_per_second", Help: "Average throughput of the most recent export (bytes of its disks over the time the provider took).",
 	}, []string{"provider"})
 	// WebhookDeliveries counts delivery attempts by result: ok, failed (will retry), dropped.
 	WebhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -77,4 +77,19 @@ func TestRetryRecognisesTheDomainItDefined(t *testing.T) {
 			t.Errorf("%s: the claim stayed (%v)", c.name, err)
 		}
 	}
+
+	// The same, through the import step a restarted daemon resumes at (convert already done):
+	// it keeps the domain and its disk instead of defining it again under a new UUID.
+	st := &State{JobID: "job-me", Kind: KindExport, Spec: Spec{Import: &ImportOptions{}}, Plan: []string{StepConvert, StepImport},
+		Result: &Result{VM: provider.VM{Name: name}, Converted: []string{disk}, DomainUUID: dom.UUID},
+		Env:    &Env{KVM: KVMConfig{Libvirt: cfg, OutputDir: filepath.Dir(out)}}, Log: hclog.NewNullLogger(), Save: func() error { return nil }}
+	if _, err := (importStep{}).Run(ctx, st); err != nil {
+		t.Fatalf("import step resumed after define: %v", err)
+	}
+	if st.Result.Domain != name || st.Result.DomainUUID != dom.UUID {
+		t.Errorf("import step result = %+v, want the domain defined before, under its UUID", st.Result)
+	}
+	if _, err := os.Stat(disk); err != nil {
+		t.Errorf("the domain's disk is gone: %v", err)
+	}
 }

@@ -27,6 +27,9 @@ func (convertStep) Run(ctx context.Context, st *State) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if st.Kind == KindExport && st.Spec.Hyper2KVM.Enabled && st.Spec.Hyper2KVM.AutoConvert {
+		st.Log.Info("hyper2kvm is not installed at hyper2kvm.path; converting with the built-in pipeline (qemu-img, domain XML, libvirt)")
+	}
 	if st.Planned(StepImport) {
 		name := provider.SafeName(st.Result.VM.Name)
 		if done, err := importedEarlier(ctx, st, name, out); err != nil || done {
@@ -233,6 +236,8 @@ func dropStreamed(st *State) {
 	st.Result.Streamed = nil
 }
 
+// abandonConversion removes what the job wrote into the output folder it claimed (nothing if
+// the claim is not its own) and forgets the converted disks.
 func abandonConversion(st *State) {
 	if st.Claimed != "" {
 		if err := AbandonOutputDir(st.Claimed, st.JobID); err != nil {

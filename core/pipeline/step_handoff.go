@@ -39,6 +39,7 @@ func handOff(ctx context.Context, st *State) error {
 	return nil
 }
 
+// manifestDisks lists the export's verified files for the hand-off manifest.
 func manifestDisks(st *State) []handoff.Disk {
 	var out []handoff.Disk
 	for _, a := range st.Result.Artifacts {

@@ -33,6 +33,11 @@ func (hyper2kvmStep) Cleanup(st *State) { abandonConversion(st) }
 // into the job log, and fails the stage if it exits non-zero. hyper2kvm converts and registers
 // the VM itself.
 func runHyper2KVM(ctx context.Context, st *State) error {
+	if st.Env.KVM.Hyper2KVM == "" {
+		// The plan was made while hyper2kvm was installed; it is gone now, and a retry would
+		// not bring it back.
+		return fmt.Errorf("%w: hyper2kvm is no longer installed at hyper2kvm.path; submit the job again to convert with the built-in pipeline", provider.ErrUnsupported)
+	}
 	out, err := ConfinePath(st.Env.KVM.OutputDir, provider.SafeName(st.Result.VM.Name))
 	if err != nil {
 		return fmt.Errorf("hyper2kvm.output_dir: %w", err)
@@ -49,10 +54,7 @@ func hyper2kvmConvert(ctx context.Context, st *State, out string) error {
 	if err := claim(st, out); err != nil {
 		return err
 	}
-	format := st.Env.KVM.DefaultFormat
-	if st.Spec.Import != nil && st.Spec.Import.Format != "" {
-		format = st.Spec.Import.Format
-	}
+	format := conversionFormat(st)
 	cmd := exec.CommandContext(ctx, st.Env.KVM.Hyper2KVM, "convert", "--source", exportSource(st), "--output-dir", out, "--format", format, "--log-level", "info")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -24,8 +24,16 @@ func (importStep) Run(ctx context.Context, st *State) (int64, error) {
 		return 0, err
 	}
 	if st.Result.Domain == "" {
-		if err := importVM(ctx, st, *st.Spec.Import, out); err != nil {
+		// A daemon that died mid-import resumes here: the domain it may have defined is known
+		// by the UUID recorded before define, and must be kept, not defined again.
+		done, err := importedEarlier(ctx, st, provider.SafeName(st.Result.VM.Name), out)
+		if err != nil {
 			return 0, err
+		}
+		if !done {
+			if err := importVM(ctx, st, *st.Spec.Import, out); err != nil {
+				return 0, err
+			}
 		}
 	}
 	releaseLogged(st, out)
@@ -63,9 +71,7 @@ func importedEarlier(ctx context.Context, st *State, name, out string) (bool, er
 	}
 	st.Result.Domain = def.Name
 	st.Log.Info("an earlier attempt of this job defined the VM already; keeping it", "domain", def.Name, "uuid", def.UUID)
-	if err := releaseOutputDir(out); err != nil {
-		st.Log.Warn("cannot drop the job's claim on its output directory", "output_dir", out, "error", err)
-	}
+	releaseLogged(st, out)
 	return true, nil
 }
 

@@ -68,6 +68,7 @@ func verifyStreamed(st *State, dir string, files []File, converted []provider.Ar
 	return out
 }
 
+// artifactsOf is verified files as the job's result lists them.
 func artifactsOf(files []File) []Artifact {
 	out := make([]Artifact, 0, len(files))
 	for _, f := range files {
