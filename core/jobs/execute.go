@@ -335,9 +335,12 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 		err = fmt.Errorf("%s: %w", name, err)
 	}
 	j.Steps[i].State, j.Steps[i].Error = StepFailed, err.Error()
-	if errors.Is(context.Cause(ctx), errShutdown) {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errShutdown):
 		// Cut short, not failed: the next start runs it again.
 		j.Steps[i] = Step{Name: name, State: StepPending}
+	case errors.Is(cause, errCancelled):
+		j.Steps[i].Error = errCancelled.Error()
 	}
 	def.Cleanup(st)
 	if def.Redo != "" {
