@@ -15,15 +15,22 @@ import (
 	"github.com/hypersdk/hypersdk/core/store"
 )
 
-// After Sync, every line logged before it is in the store: a job's end is recorded only then.
-func TestLogSinkSyncCommitsWhatCameBefore(t *testing.T) {
-	t.Parallel()
+// storeWithRunningJob is a fresh store holding one running job (and its first log line).
+func storeWithRunningJob(t *testing.T, id string) *store.Store {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	storeJobs(t, db, Job{ID: "job-1", Status: StatusRunning, CreatedAt: time.Now().UTC()})
+	t.Cleanup(func() { db.Close() })
+	storeJobs(t, db, Job{ID: id, Status: StatusRunning, CreatedAt: time.Now().UTC()})
+	return db
+}
+
+// After Sync, every line logged before it is in the store: a job's end is recorded only then.
+func TestLogSinkSyncCommitsWhatCameBefore(t *testing.T) {
+	t.Parallel()
+	db := storeWithRunningJob(t, "job-1")
 	sink := NewLogSink(db, nil)
 	defer sink.Close()
 	for i := range 3 {
@@ -64,12 +71,7 @@ func TestLogSinkRevivesNoLogOfADeletedJob(t *testing.T) {
 // and those kept plus those counted are every line logged.
 func TestLogSinkCountsTheLinesItLoses(t *testing.T) {
 	t.Parallel()
-	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storeJobs(t, db, Job{ID: "job-1", Status: StatusRunning, CreatedAt: time.Now().UTC()})
+	db := storeWithRunningJob(t, "job-1")
 	sink := newLogSink(db, 1) // writer not started: all but one line find the buffer full
 	defer sink.Close()
 	const logged = 2000
