@@ -48,6 +48,14 @@ func (m *Manager) execute(parent context.Context, id string) {
 			if j.StartedAt == nil {
 				j.StartedAt = &now
 			}
+			// The first step not done starts in this same commit.
+			if steps, err := m.planOf(j); err == nil {
+				j.Steps = steps
+				if i := nextStep(j.Steps, 0); i >= 0 {
+					j.Stage = "" // each attempt announces its stage
+					startStep(j, i)
+				}
+			}
 			return nil
 		})
 		if err != nil {
@@ -63,7 +71,8 @@ func (m *Manager) execute(parent context.Context, id string) {
 		if err == nil {
 			log.Info("job completed")
 			m.finish(id, StatusCompleted, "", func(rec *Job) {
-				rec.Result = j.Result
+				// The last step's end is recorded with the job's.
+				rec.Result, rec.Steps, rec.Exported, rec.Verified, rec.Claimed = j.Result, j.Steps, j.Exported, j.Verified, j.Claimed
 				rec.Stage = ""
 				keepLatest(&rec.Progress, r.tracker)
 				rec.Progress.Percentage = 100
@@ -188,9 +197,10 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 	if i < 0 {
 		return nil
 	}
-	j.Stage = "" // each attempt announces its stage
 	log.Info("plan", "steps", pipeline.Describe(stepNames(j.Steps)), "from", j.Steps[i].Name)
-	if err := m.beginStep(j, i, log); err != nil {
+	if j.Steps[i].State == StepRunning { // started with the attempt (execute)
+		m.announceStep(j, i, j.Stage != "", log)
+	} else if err := m.beginStep(j, i, log); err != nil {
 		return err
 	}
 	for i >= 0 {
@@ -319,13 +329,14 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 		j.Steps[i].State = StepDone
 		log.Info("step finished", "step", name, "bytes", n, "took", done.Sub(*j.Steps[i].StartedAt).Round(time.Millisecond).String())
 		next := nextStep(j.Steps, i+1)
-		changed := next >= 0 && startStep(j, next)
+		if next < 0 {
+			return -1, nil // the job's end records the last step's
+		}
+		changed := startStep(j, next)
 		if err := m.saveSteps(j); err != nil {
 			return -1, err
 		}
-		if next >= 0 {
-			m.announceStep(j, next, changed, log)
-		}
+		m.announceStep(j, next, changed, log)
 		return next, nil
 	}
 	if def.AfterExport && errors.Is(context.Cause(ctx), errTimeout) {

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -55,6 +57,9 @@ func PackageExport(dir, name, method string, vm provider.VM, files []File) (Pack
 	}
 	out := Package{Files: append(files, mf), Manifest: mf.Path}
 	if method == provider.MethodOVF {
+		if err := diskfile.SyncDir(dir); err != nil { // the descriptor's and manifest's names
+			return Package{}, err
+		}
 		return out, nil
 	}
 	ova, err := writeOVA(dir, name, *desc, mf, disks)
@@ -107,7 +112,10 @@ func writeOVA(dir, name string, desc, mf File, disks []File) (File, error) {
 			os.Remove(part)
 		}
 	}()
-	tw := tar.NewWriter(f)
+	// The archive is hashed as it is written, not read back afterwards.
+	h := sha256.New()
+	counted := &countingWriter{w: io.MultiWriter(f, h)}
+	tw := tar.NewWriter(counted)
 	for _, m := range append([]File{desc, mf}, disks...) {
 		if err := addToTar(tw, m); err != nil {
 			return File{}, fmt.Errorf("add %s to OVA: %w", m.Name, err)
@@ -126,11 +134,19 @@ func writeOVA(dir, name string, desc, mf File, disks []File) (File, error) {
 		return File{}, err
 	}
 	ok = true
-	sum, size, err := provider.FileSHA256(final)
-	if err != nil {
-		return File{}, err
-	}
-	return File{Path: final, Name: name + ".ova", Kind: provider.KindArchive, Format: "ova", Size: size, SHA256: sum}, nil
+	return File{Path: final, Name: name + ".ova", Kind: provider.KindArchive, Format: "ova", Size: counted.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// countingWriter counts what passes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func addToTar(tw *tar.Writer, f File) error {
@@ -147,14 +163,22 @@ func addToTar(tw *tar.Writer, f File) error {
 	return err
 }
 
+// writeSmallFile writes a descriptor or manifest through a synced .part file renamed into place;
+// PackageExport syncs the directory once for all of them. Its checksum is of the bytes written.
 func writeSmallFile(dir, name string, data []byte, kind, format string) (File, error) {
 	path := filepath.Join(dir, name)
-	if err := diskfile.WriteFile(path, data, 0o644); err != nil {
+	part := path + ".part"
+	if err := os.WriteFile(part, data, 0o644); err != nil {
 		return File{}, err
 	}
-	sum, size, err := provider.FileSHA256(path)
-	if err != nil {
+	if err := diskfile.Sync(part); err != nil {
+		os.Remove(part)
 		return File{}, err
 	}
-	return File{Path: path, Name: name, Kind: kind, Format: format, Size: size, SHA256: sum}, nil
+	if err := os.Rename(part, path); err != nil {
+		os.Remove(part)
+		return File{}, err
+	}
+	sum := sha256.Sum256(data)
+	return File{Path: path, Name: name, Kind: kind, Format: format, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
 }

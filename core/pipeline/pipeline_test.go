@@ -89,6 +89,14 @@ func TestPackageExportPerMethod(t *testing.T) {
 			if c.method == provider.MethodOVA {
 				checkOVA(t, pkg.OVA)
 			}
+			// What the package says of each file (hashed as written, not read back) is what is on disk.
+			for _, f := range pkg.Files {
+				raw, err := os.ReadFile(f.Path)
+				sum := sha256.Sum256(raw)
+				if err != nil || int64(len(raw)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+					t.Errorf("%s: reported %d bytes, sha256 %s; on disk %d bytes, %x (%v)", f.Name, f.Size, f.SHA256, len(raw), sum, err)
+				}
+			}
 		})
 	}
 }

@@ -11,7 +11,21 @@ import (
 )
 
 // readChunk is the size of each read of SHA256: large, so a cold file streams off the device.
-const readChunk = 4 << 20
+// A file of less than four of them is read in quarters (at least minChunk), so hashing one part
+// overlaps reading the next even for a small disk.
+const (
+	readChunk = 4 << 20
+	minChunk  = 256 << 10
+)
+
+// chunkFor is the read size for a file of size bytes: a multiple of Align, as O_DIRECT needs.
+func chunkFor(size int64) int {
+	if size >= 4*readChunk {
+		return readChunk
+	}
+	quarter := (size/4 + Align - 1) / Align * Align
+	return int(max(quarter, minChunk))
+}
 
 // SHA256 hashes a file with the read of the next chunk overlapping the hash of the last. Files
 // this package wrote bypassed the page cache, so they are read the same way where possible.
@@ -24,11 +38,17 @@ func SHA256(path string) (sum string, size int64, err error) {
 		return "", 0, err
 	}
 	defer f.Close()
+	// Read exactly the file's size: with O_DIRECT a read past a short one would be unaligned.
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
 	type chunk struct {
 		buf []byte
 		n   int
 	}
-	bufs := [2][]byte{Get(readChunk), Get(readChunk)}
+	n := chunkFor(st.Size())
+	bufs := [2][]byte{Get(n), Get(n)}
 	defer Put(bufs[0])
 	defer Put(bufs[1])
 	h := sha256.New()
@@ -40,11 +60,6 @@ func SHA256(path string) (sum string, size int64, err error) {
 			h.Write(c.buf[:c.n])
 		}
 	}()
-	// Read exactly the file's size: with O_DIRECT a read past a short one would be unaligned.
-	st, err := f.Stat()
-	if err != nil {
-		return "", 0, err
-	}
 	var readErr error
 	for i := 0; size < st.Size(); i++ {
 		buf := bufs[i%2] // the hasher took the other one last; it is done with this one
