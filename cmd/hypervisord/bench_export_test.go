@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"testing"
 	"time"
 )
@@ -13,9 +12,10 @@ import (
 // process) and poll until the job is completed — against `govc export.ovf` of the same VM
 // from the same simulator followed by an fsync of its files, in the same run. x-govc-time is
 // ours/govc (the goal is ≤ 0.67 on dense disks and ≤ 1.0 on sparse ones); <stage>-ms is how
-// long each stage took in the job, from its log, and overhead-ms the rest of the job's time
-// (start-ms: submit until the job started; finish-ms: the last stage's end until the client
-// saw the job completed, 10 ms polling included).
+// long each step of its plan took (export, verify, package: the job's own steps, from GET
+// /jobs/query), and overhead-ms the rest of the job's time (start-ms: submit until the first
+// step started; finish-ms: the last step's end until the client saw the job completed, 10 ms
+// polling included).
 
 // BenchmarkExportVsGovcDense exports two 1 GiB disks each holding 768 MiB of random data.
 func BenchmarkExportVsGovcDense(b *testing.B) {
@@ -53,13 +53,12 @@ func benchExportVsGovc(b *testing.B, simArgs ...string) {
 		if job["status"] != "completed" {
 			b.Fatalf("job = %v", job)
 		}
-		var log struct {
-			Lines []jobLogLine `json:"lines"`
+		var steps []jobStep
+		raw, _ := json.Marshal(job["steps"])
+		if err := json.Unmarshal(raw, &steps); err != nil {
+			b.Fatalf("job steps: %v", err)
 		}
-		if err := json.Unmarshal([]byte(d.text("/jobs/logs/"+id+"?format=json")), &log); err != nil {
-			b.Fatalf("job log: %v", err)
-		}
-		tl, err := timelineOf(log.Lines, t0, t0.Add(took))
+		tl, err := timelineOf(steps, t0, t0.Add(took))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -107,70 +106,54 @@ func benchExportVsGovc(b *testing.B, simArgs ...string) {
 	sim.stop()
 }
 
-// jobLogLine is the part of a line of GET /jobs/logs/{id}?format=json the timeline reads.
-type jobLogLine struct {
-	Time    time.Time      `json:"time"`
-	Message string         `json:"message"`
-	Fields  map[string]any `json:"fields"`
+// jobStep is a step of a job's plan as GET /jobs/query shows it.
+type jobStep struct {
+	Name       string    `json:"name"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
 }
 
-// jobTimeline is where one job's time went, as its log tells: each stage runs from its
-// "stage started" line to the next stage's, or to "export packaged" or "job completed",
-// whichever comes first; the rest of the time between submit and completed is overhead.
+// jobTimeline is where one job's time went, as its steps tell; the rest of the time between
+// submit and completed is overhead.
 type jobTimeline struct {
-	stages   []stageTime
-	start    time.Duration // submit until "job started"
-	finish   time.Duration // the last stage's end until the client saw the job completed
-	overhead time.Duration // total minus the stages: start, finish and the gaps between stages
+	steps    map[string]time.Duration
+	start    time.Duration // submit until the first step started
+	finish   time.Duration // the last step's end until the client saw the job completed
+	overhead time.Duration // total minus the steps: start, finish and the gaps between steps
 }
 
-type stageTime struct {
-	name string
-	took time.Duration
-}
-
-// timelineOf reads a completed job's log; submitted and seen are when the client sent the job
-// and when it saw it completed.
-func timelineOf(lines []jobLogLine, submitted, seen time.Time) (jobTimeline, error) {
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
-	var tl jobTimeline
-	var open *stageTime
-	var openedAt, started, lastEnd time.Time
-	closeStage := func(at time.Time) {
-		if open != nil {
-			open.took = at.Sub(openedAt)
-			tl.stages = append(tl.stages, *open)
-			lastEnd, open = at, nil
+// timelineOf reads a completed job's steps; submitted and seen are when the client sent the
+// job and when it saw it completed (the daemon runs on the same clock).
+func timelineOf(steps []jobStep, submitted, seen time.Time) (jobTimeline, error) {
+	tl := jobTimeline{steps: map[string]time.Duration{}}
+	var first, last time.Time
+	var stepped time.Duration
+	for _, s := range steps {
+		if s.StartedAt.IsZero() || s.FinishedAt.Before(s.StartedAt) {
+			return tl, fmt.Errorf("step %q has no start or ends before it starts: %+v", s.Name, s)
 		}
-	}
-	for _, l := range lines {
-		switch l.Message {
-		case "job started":
-			started = l.Time
-		case "stage started":
-			closeStage(l.Time)
-			open, openedAt = &stageTime{name: fmt.Sprint(l.Fields["stage"])}, l.Time
-		case "export packaged", "job completed":
-			closeStage(l.Time)
+		if first.IsZero() || s.StartedAt.Before(first) {
+			first = s.StartedAt
 		}
+		if s.FinishedAt.After(last) {
+			last = s.FinishedAt
+		}
+		tl.steps[s.Name] += s.FinishedAt.Sub(s.StartedAt)
+		stepped += s.FinishedAt.Sub(s.StartedAt)
 	}
-	if started.IsZero() || len(tl.stages) == 0 || open != nil {
-		return tl, fmt.Errorf("job log has no complete \"job started\" … \"stage started\" … \"job completed\" sequence (%d lines): the benchmark reads the daemon's log messages and must follow them", len(lines))
+	if len(steps) == 0 {
+		return tl, fmt.Errorf("the job shows no steps")
 	}
-	var staged time.Duration
-	for _, s := range tl.stages {
-		staged += s.took
-	}
-	tl.start, tl.finish = started.Sub(submitted), seen.Sub(lastEnd)
-	tl.overhead = seen.Sub(submitted) - staged
+	tl.start, tl.finish = first.Sub(submitted), seen.Sub(last)
+	tl.overhead = seen.Sub(submitted) - stepped
 	return tl, nil
 }
 
-// parts names each stage's time and the overhead's, as the benchmark reports them.
+// parts names each step's time and the overhead's, as the benchmark reports them.
 func (tl jobTimeline) parts() map[string]time.Duration {
 	p := map[string]time.Duration{"overhead": tl.overhead, "start": tl.start, "finish": tl.finish}
-	for _, s := range tl.stages {
-		p[s.name] += s.took
+	for name, d := range tl.steps {
+		p[name] += d
 	}
 	return p
 }

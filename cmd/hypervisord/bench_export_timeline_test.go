@@ -6,55 +6,34 @@ import (
 	"time"
 )
 
-func TestTimelineOfSplitsAJobIntoStagesAndOverhead(t *testing.T) {
+func TestTimelineOfSplitsAJobIntoStepsAndOverhead(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	line := func(ms int, msg string, fields ...string) jobLogLine {
-		l := jobLogLine{Time: at(ms), Message: msg, Fields: map[string]any{}}
-		for i := 0; i+1 < len(fields); i += 2 {
-			l.Fields[fields[i]] = fields[i+1]
-		}
-		return l
-	}
 	cases := []struct {
 		name    string
-		lines   []jobLogLine
+		steps   []jobStep
 		seen    int
 		want    map[string]time.Duration
 		wantErr string
 	}{{
-		name: "export then packaging, ended by export packaged",
-		lines: []jobLogLine{
-			line(1, "job accepted"), line(5, "job started"),
-			line(6, "stage started", "stage", "exporting"), line(50, "downloading disk", "disk", "0"),
-			line(306, "stage started", "stage", "packaging"), line(400, "export packaged"),
-			line(410, "job completed"),
-		},
-		seen: 420,
-		want: map[string]time.Duration{"exporting": 300 * time.Millisecond, "packaging": 94 * time.Millisecond,
-			"start": 5 * time.Millisecond, "finish": 20 * time.Millisecond, "overhead": 26 * time.Millisecond},
+		name:  "export, verify, package",
+		steps: []jobStep{{"export", at(5), at(305)}, {"verify", at(306), at(380)}, {"package", at(381), at(400)}},
+		seen:  420,
+		want: map[string]time.Duration{"export": 300 * time.Millisecond, "verify": 74 * time.Millisecond, "package": 19 * time.Millisecond,
+			"start": 5 * time.Millisecond, "finish": 20 * time.Millisecond, "overhead": 27 * time.Millisecond},
 	}, {
-		name: "a stage ended by job completed, lines out of order",
-		lines: []jobLogLine{
-			line(30, "job completed"), line(2, "job started"), line(10, "stage started", "stage", "converting"),
-		},
-		seen: 31,
-		want: map[string]time.Duration{"converting": 20 * time.Millisecond,
-			"start": 2 * time.Millisecond, "finish": time.Millisecond, "overhead": 11 * time.Millisecond},
-	}, {
-		name:    "no stage lines: the daemon's messages changed",
-		lines:   []jobLogLine{line(2, "job started"), line(9, "job completed")},
+		name:    "no steps",
 		seen:    10,
-		wantErr: "must follow them",
+		wantErr: "no steps",
 	}, {
-		name:    "a stage never ended",
-		lines:   []jobLogLine{line(2, "job started"), line(3, "stage started", "stage", "exporting")},
+		name:    "a step that never started",
+		steps:   []jobStep{{Name: "export", FinishedAt: at(3)}},
 		seen:    10,
-		wantErr: "must follow them",
+		wantErr: "no start",
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tl, err := timelineOf(c.lines, t0, at(c.seen))
+			tl, err := timelineOf(c.steps, t0, at(c.seen))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
