@@ -198,11 +198,8 @@ func (m *Manager) attempt(ctx context.Context, j *Job, r *run, log hclog.Logger)
 		return nil
 	}
 	log.Info("plan", "steps", pipeline.Describe(stepNames(j.Steps)), "from", j.Steps[i].Name)
-	if j.Steps[i].State == StepRunning { // started with the attempt (execute)
-		m.announceStep(j, i, j.Stage != "", log)
-	} else if err := m.beginStep(j, i, log); err != nil {
-		return err
-	}
+	// The step started, and the job took its stage, in the commit that began the attempt.
+	m.announceStep(j, i, j.Stage != "", log)
 	for i >= 0 {
 		def, ok := pipeline.Steps[j.Steps[i].Name]
 		if !ok {
@@ -294,16 +291,6 @@ func startStep(j *Job, i int) (stageChanged bool) {
 		return true
 	}
 	return false
-}
-
-// beginStep starts step i and commits it.
-func (m *Manager) beginStep(j *Job, i int, log hclog.Logger) error {
-	changed := startStep(j, i)
-	if err := m.saveSteps(j); err != nil {
-		return err
-	}
-	m.announceStep(j, i, changed, log)
-	return nil
 }
 
 // announceStep logs a step's start and publishes a new stage.
