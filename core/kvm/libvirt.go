@@ -5,6 +5,7 @@ package kvm
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -99,6 +100,16 @@ func define(l *libvirt.Libvirt, dom *libvirtxml.Domain, autostart bool) (Defined
 		}
 	}
 	return Defined{Name: d.Name, UUID: uuidString(d.UUID), Autostart: autostart}, nil
+}
+
+// NewUUID is a random (version 4) domain UUID, written as libvirt writes them: an import
+// chooses its domain's UUID, and records it, before libvirt hears of the domain.
+func NewUUID() string {
+	var u libvirt.UUID
+	rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return uuidString(u)
 }
 
 func uuidString(u libvirt.UUID) string {

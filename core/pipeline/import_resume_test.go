@@ -44,7 +44,7 @@ func TestRetryRecognisesTheDomainItDefined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dom.UUID = newUUID()
+	dom.UUID = kvm.NewUUID()
 	if _, err := kvm.Define(ctx, cfg, dom, false); err != nil {
 		t.Fatalf("define: %v", err)
 	}
@@ -56,7 +56,7 @@ func TestRetryRecognisesTheDomainItDefined(t *testing.T) {
 		wantDone bool
 	}{
 		{name: "domain defined by the interrupted attempt", uuid: dom.UUID, wantDone: true},
-		{name: "attempt stopped before libvirt took it", uuid: newUUID()},
+		{name: "attempt stopped before libvirt took it", uuid: kvm.NewUUID()},
 	}
 	for _, c := range cases {
 		j := &State{JobID: "job-me", Result: &Result{DomainUUID: c.uuid}, Env: &Env{KVM: KVMConfig{Libvirt: cfg}}, Log: hclog.NewNullLogger()}

@@ -29,13 +29,13 @@ func claimOutputDir(dir, jobID string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
-	if owner, err := os.ReadFile(filepath.Join(dir, claimFile)); err == nil {
-		if string(bytes.TrimSpace(owner)) == jobID {
-			return clearOwnDir(dir) // what an interrupted attempt of this job left
-		}
-		return fmt.Errorf("%w: %w: %s is being written by job %s", ErrConflict, errOutputTaken, dir, bytes.TrimSpace(owner))
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read the claim of %s: %w", dir, err)
+	switch owner, err := claimOwner(dir); {
+	case err != nil:
+		return err
+	case owner == jobID:
+		return clearOwnDir(dir) // what an interrupted attempt of this job left
+	case owner != "":
+		return fmt.Errorf("%w: %w: %s is being written by job %s", ErrConflict, errOutputTaken, dir, owner)
 	}
 	if err := OutputDirFree(dir); err != nil {
 		return err
@@ -82,17 +82,41 @@ func OutputDirFree(dir string) error {
 		ErrConflict, errOutputTaken, dir, strings.Join(names, ", "))
 }
 
+// claimOwner is the id of the job that claimed dir, "" when no job did.
+func claimOwner(dir string) (string, error) {
+	owner, err := os.ReadFile(filepath.Join(dir, claimFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the claim of %s: %w", dir, err)
+	}
+	return string(bytes.TrimSpace(owner)), nil
+}
+
+// outputFiles lists what a job wrote into dir: everything but its claim.
+func outputFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Name() != claimFile {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files, nil
+}
+
 // clearOwnDir removes everything but the claim from a directory the job owns.
 func clearOwnDir(dir string) error {
-	entries, err := os.ReadDir(dir)
+	files, err := outputFiles(dir)
 	if err != nil {
 		return fmt.Errorf("clean output directory: %w", err)
 	}
-	for _, e := range entries {
-		if e.Name() == claimFile {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+	for _, f := range files {
+		if err := os.RemoveAll(f); err != nil {
 			return fmt.Errorf("clean output directory: %w", err)
 		}
 	}
@@ -123,15 +147,8 @@ func releaseOutputDir(dir string) error {
 // everything in it is this job's (the claim guarantees it), so it goes, and so does the
 // directory. A directory the job does not own is left alone.
 func AbandonOutputDir(dir, jobID string) error {
-	owner, err := os.ReadFile(filepath.Join(dir, claimFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read the claim of %s: %w", dir, err)
-	}
-	if string(bytes.TrimSpace(owner)) != jobID {
-		return nil
+	if owner, err := claimOwner(dir); err != nil || owner != jobID {
+		return err
 	}
 	if err := clearOwnDir(dir); err != nil {
 		return err

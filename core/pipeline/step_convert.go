@@ -177,7 +177,7 @@ func convertExport(ctx context.Context, st *State, source, outDir, format string
 			})
 			if errs[i] == nil {
 				outputs[i] = out
-				metrics.BytesConverted.Add(float64(total))
+				reportConverted(st, i, out, total)
 			}
 		}()
 	}

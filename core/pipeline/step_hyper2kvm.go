@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 
 	"github.com/hypersdk/hypersdk/sdk/provider"
@@ -83,15 +81,9 @@ func hyper2kvmConvert(ctx context.Context, st *State, out string) error {
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("hyper2kvm convert: %w", err)
 	}
-	entries, err := os.ReadDir(out)
+	files, err := outputFiles(out)
 	if err != nil {
 		return fmt.Errorf("read hyper2kvm's output: %w", err)
-	}
-	var files []string
-	for _, e := range entries {
-		if e.Name() != claimFile {
-			files = append(files, filepath.Join(out, e.Name()))
-		}
 	}
 	st.Result.Converted = files
 	st.Log.Info("hyper2kvm finished", "outputs", len(files))

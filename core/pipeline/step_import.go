@@ -2,10 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -56,16 +54,15 @@ func importedEarlier(ctx context.Context, st *State, name, out string) (bool, er
 		st.Result.DomainUUID = "" // that attempt stopped before libvirt took it
 		return false, nil
 	}
-	entries, err := os.ReadDir(out)
+	files, err := outputFiles(out)
 	if err != nil {
 		return false, fmt.Errorf("read the disks of domain %s: %w", def.Name, err)
 	}
 	st.Result.Converted = nil
-	for _, e := range entries {
-		switch path := filepath.Join(out, e.Name()); {
-		case e.Name() == name+".xml":
+	for _, path := range files {
+		if filepath.Base(path) == name+".xml" {
 			st.Result.DomainXML = path
-		case e.Name() != claimFile:
+		} else {
 			st.Result.Converted = append(st.Result.Converted, path)
 		}
 	}
@@ -97,7 +94,7 @@ func importVM(ctx context.Context, st *State, o ImportOptions, outDir string) er
 	// The domain's UUID is chosen and recorded before libvirt hears of it, so a retry after a
 	// crash recognises the domain as this job's own. The XML goes beside the disks first: once
 	// the domain exists, nothing may fail and take its disks with a cleanup.
-	dom.UUID = newUUID()
+	dom.UUID = kvm.NewUUID()
 	st.Result.DomainUUID = dom.UUID
 	if err := st.Save(); err != nil {
 		return fmt.Errorf("record the domain's UUID: %w", err)
@@ -115,7 +112,7 @@ func importVM(ctx context.Context, st *State, o ImportOptions, outDir string) er
 		return fmt.Errorf("define %s in libvirt: %w: %w", name, ErrConflict, err)
 	}
 	if errors.Is(err, kvm.ErrNoNetwork) {
-		// Retrying cannot fix a name clash or a missing network: fail the job at once.
+		// Retrying cannot fix a missing network: fail the job at once.
 		return fmt.Errorf("define %s in libvirt: %w: %v", name, provider.ErrInvalidArgument, err)
 	}
 	if err != nil {
@@ -125,13 +122,4 @@ func importVM(ctx context.Context, st *State, o ImportOptions, outDir string) er
 	st.Result.Domain, st.Result.DomainUUID = def.Name, def.UUID
 	st.Log.Info("VM defined in libvirt", "domain", def.Name, "uuid", def.UUID, "autostart", def.Autostart, "domain_xml", xmlPath)
 	return nil
-}
-
-// newUUID is a random (version 4) UUID, as libvirt writes them.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

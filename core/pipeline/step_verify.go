@@ -19,7 +19,7 @@ func (verifyStep) Run(_ context.Context, st *State) (int64, error) {
 		return 0, fmt.Errorf("verify export: %w", err)
 	}
 	st.Verified = files
-	st.Result.Streamed = verifyStreamed(st, st.ExportDir, files, converted, len(st.Result.VM.Disks))
+	st.Result.Streamed = verifyStreamed(st, files, converted)
 	st.Result.Artifacts = artifactsOf(files)
 	var n int64
 	for _, f := range files {
@@ -44,7 +44,8 @@ func splitConverted(all []provider.Artifact) (exported, converted []provider.Art
 // verifyStreamed checks the converted images like any artifact and names for each the
 // exported disk it came from. They are an optimisation: one that fails the check is dropped
 // (its disk is converted after the export), never a reason to fail the job.
-func verifyStreamed(st *State, dir string, files []File, converted []provider.Artifact, vmDisks int) []Artifact {
+func verifyStreamed(st *State, files []File, converted []provider.Artifact) []Artifact {
+	vmDisks := len(st.Result.VM.Disks)
 	diskName := map[int]string{}
 	for _, f := range files {
 		if f.Kind == provider.KindDisk {
@@ -53,7 +54,7 @@ func verifyStreamed(st *State, dir string, files []File, converted []provider.Ar
 	}
 	var out []Artifact
 	for _, a := range converted {
-		checked, err := Verify(dir, []provider.Artifact{a})
+		checked, err := Verify(st.ExportDir, []provider.Artifact{a})
 		from, ok := diskName[a.Disk] // "" for a disk the provider kept no file of (convert-only)
 		if !ok && a.Disk >= 0 && a.Disk < vmDisks {
 			ok = true

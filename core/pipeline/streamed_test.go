@@ -34,7 +34,8 @@ func TestVerifyStreamedKeepsOnlySoundImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := verifyStreamed(&State{Log: hclog.NewNullLogger()}, dir, files, converted, 2)
+	got := verifyStreamed(&State{Log: hclog.NewNullLogger(), ExportDir: dir,
+		Result: &Result{VM: provider.VM{Disks: make([]provider.Disk, 2)}}}, files, converted)
 	if len(got) != 1 || got[0].From != "vm-disk0.vmdk" || filepath.Base(got[0].Path) != "vm-disk0.qcow2" {
 		t.Fatalf("kept %+v, want only vm-disk0.qcow2 from vm-disk0.vmdk", got)
 	}
