@@ -60,13 +60,11 @@ func decodeEntry(id, v []byte) (indexed, error) {
 	return out, nil
 }
 
+// keys is e's index keys, read from its stored value as decodeEntry reads any entry back (the
+// value is always 16 bytes or more, so that cannot fail).
 func (e JobEntry) keys() indexed {
-	v := e.entryValue()
-	out := indexed{created: orderKey(v[:8], []byte(e.ID)), status: e.Status}
-	if !e.FinishedAt.IsZero() {
-		out.finished = orderKey(v[8:16], []byte(e.ID))
-	}
-	return out
+	k, _ := decodeEntry([]byte(e.ID), e.entryValue())
+	return k
 }
 
 // timeKey is t in ns since 1970, which sorts as its big-endian bytes for every date a job has.
