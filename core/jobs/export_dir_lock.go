@@ -33,25 +33,60 @@ func liveExportDirs(tx *bolt.Tx) (map[string]string, error) {
 	return dirs, nil
 }
 
-// claimExportDirs refuses, as a conflict naming export_path, any new export job whose directory
-// a live job (or another job of the same batch) writes into.
-func claimExportDirs(tx *bolt.Tx, jobs []Job) error {
-	live, err := liveExportDirs(tx)
+// seedExportDirs fills the manager's map of live export directories from the store, once, at
+// start (jobs accepted later enter it as they are submitted).
+func (m *Manager) seedExportDirs(tx *bolt.Tx) error {
+	dirs, err := liveExportDirs(tx)
 	if err != nil {
 		return err
 	}
+	m.mu.Lock()
+	m.exportDirs = dirs
+	m.mu.Unlock()
+	return nil
+}
+
+// claimExportDirs refuses, as a conflict naming export_path, any new export job whose directory
+// a live job (or another job of the same batch) writes into. The manager's map names the job
+// that last took each directory; the store says whether it still lives, so a submit reads one
+// record per directory, not every live job.
+func (m *Manager) claimExportDirs(tx *bolt.Tx, jobs []Job) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	batch := map[string]string{}
 	for i, j := range jobs {
 		if j.Kind != KindExport {
 			continue
 		}
-		if owner, taken := live[j.ExportDir]; taken {
+		owner, taken := batch[j.ExportDir]
+		if !taken {
+			owner, taken = m.liveOwner(tx, j.ExportDir)
+		}
+		if taken {
 			field := "export_path"
 			if len(jobs) > 1 {
 				field = fmt.Sprintf("jobs[%d].export_path", i)
 			}
 			return &FieldError{Field: field, Message: fmt.Sprintf("%s is being written by job %s; choose another export_path or wait until it ends", j.ExportDir, owner), Err: ErrConflict}
 		}
-		live[j.ExportDir] = j.ID
+		batch[j.ExportDir] = j.ID
+	}
+	// Should the transaction not commit, these name jobs the store lacks: liveOwner drops them.
+	for dir, id := range batch {
+		m.exportDirs[dir] = id
 	}
 	return nil
+}
+
+// liveOwner is the pending or running job that writes into dir, if any; m.mu is held.
+func (m *Manager) liveOwner(tx *bolt.Tx, dir string) (string, bool) {
+	id, ok := m.exportDirs[dir]
+	if !ok {
+		return "", false
+	}
+	if j, err := getJob(tx, id); err == nil && !j.Status.Terminal() {
+		return id, true
+	}
+	delete(m.exportDirs, dir)
+	return "", false
 }

@@ -19,6 +19,9 @@ func TestClaimExportDirs(t *testing.T) {
 		Job{ID: "job-done", Kind: KindExport, Status: StatusCompleted, ExportDir: "/exports/done", CreatedAt: now, FinishedAt: &now},
 		Job{ID: "job-convert", Kind: KindConvert, Status: StatusRunning, ExportDir: "/exports/source", CreatedAt: now},
 	)
+	if err := m.store.View(m.seedExportDirs); err != nil {
+		t.Fatal(err)
+	}
 	export := func(dir string) Job { return Job{Kind: KindExport, ExportDir: dir} }
 	cases := []struct {
 		name      string
@@ -33,7 +36,7 @@ func TestClaimExportDirs(t *testing.T) {
 		{name: "one directory twice in a batch", batch: []Job{export("/exports/a"), export("/exports/a")}, wantField: "jobs[1].export_path"},
 	}
 	for _, c := range cases {
-		err := m.store.View(func(tx *bolt.Tx) error { return claimExportDirs(tx, c.batch) })
+		err := m.store.View(func(tx *bolt.Tx) error { return m.claimExportDirs(tx, c.batch) })
 		var fe *FieldError
 		switch {
 		case c.wantField == "" && err != nil:
@@ -41,5 +44,10 @@ func TestClaimExportDirs(t *testing.T) {
 		case c.wantField != "" && (!errors.As(err, &fe) || fe.Field != c.wantField || !errors.Is(err, ErrConflict)):
 			t.Errorf("%s: = %v, want a conflict naming %s", c.name, err, c.wantField)
 		}
+	}
+	// The map is only a hint: once its job has ended, the directory is free again.
+	storeJobs(t, db, Job{ID: "job-queued", Kind: KindExport, Status: StatusCancelled, ExportDir: "/exports/queued", CreatedAt: now, FinishedAt: &now})
+	if err := m.store.View(func(tx *bolt.Tx) error { return m.claimExportDirs(tx, []Job{export("/exports/queued")}) }); err != nil {
+		t.Errorf("the directory of a job that ended is still refused: %v", err)
 	}
 }

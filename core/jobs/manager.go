@@ -58,6 +58,7 @@ type Manager struct {
 	queue       []string
 	wake        chan struct{}
 	live        map[string]*run
+	exportDirs  map[string]string // export directory -> the job that last took it (claimExportDirs)
 	stop        context.CancelFunc
 	runCtx      context.Context // lives until Close; hand-off followers use it
 	wg          sync.WaitGroup
@@ -86,6 +87,7 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 		exportSlots: make(chan struct{}, cfg.ConcurrentExports),
 		wake:        make(chan struct{}, 1),
 		live:        map[string]*run{},
+		exportDirs:  map[string]string{},
 	}
 	m.env = &pipeline.Env{Providers: providers, ExportSlots: m.exportSlots, ChunkSize: cfg.ChunkSize,
 		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg}
@@ -97,7 +99,7 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 func (m *Manager) Start(ctx context.Context) error {
 	var pending, failed []Job
 	err := m.store.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
+		err := tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
 			j, err := getJob(tx, string(k))
 			if err != nil {
 				return err
@@ -116,6 +118,10 @@ func (m *Manager) Start(ctx context.Context) error {
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return m.seedExportDirs(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("recover jobs: %w", err)

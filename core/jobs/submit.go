@@ -129,7 +129,7 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		jobs[i].Steps = steps
 	}
 	err := m.store.Update(func(tx *bolt.Tx) error {
-		if err := claimExportDirs(tx, jobs); err != nil {
+		if err := m.claimExportDirs(tx, jobs); err != nil {
 			return err
 		}
 		for i := range jobs {
