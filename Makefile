@@ -53,7 +53,7 @@ proto: tools ## regenerate the provider wire code from sdk/proto
 	PATH="$(TOOLS):$$PATH" protoc --proto_path=sdk/proto \
 	  --go_out=sdk/internal/providerpb --go_opt=module=github.com/hypersdk/hypersdk/sdk/internal/providerpb \
 	  --go-grpc_out=sdk/internal/providerpb --go-grpc_opt=module=github.com/hypersdk/hypersdk/sdk/internal/providerpb \
-	  hypersdk/provider/v1/provider.proto
+	  hypersdk/provider/v2/provider.proto
 
 lint: ## gofmt, go vet, and build each module on its own
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -31,6 +31,35 @@ type JobView struct {
 	Packaged    bool              `json:"packaged,omitempty"`
 	// Steps is the job's plan and how far each step got (docs/pipeline.md).
 	Steps []jobs.Step `json:"steps,omitempty"`
+	// Holds are what the provider created outside the export directory for the job (a
+	// snapshot, a grant, a VM it powered off) and whether they are released yet. The provider's
+	// own data for each stays private: it may name secrets.
+	Holds []HoldView `json:"holds,omitempty"`
+}
+
+// HoldView is one of a job's holds as the API shows it.
+type HoldView struct {
+	Kind        string     `json:"kind"`
+	ID          string     `json:"id"`
+	Description string     `json:"description,omitempty"`
+	Provider    string     `json:"provider"`
+	State       string     `json:"state"`
+	RecordedAt  time.Time  `json:"recorded_at"`
+	ReleasedAt  *time.Time `json:"released_at,omitempty"`
+	Attempts    int        `json:"release_attempts,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+}
+
+func holdViews(holds []jobs.Hold) []HoldView {
+	if len(holds) == 0 {
+		return nil
+	}
+	out := make([]HoldView, len(holds))
+	for i, h := range holds {
+		out[i] = HoldView{Kind: h.Kind, ID: h.ID, Description: h.Description, Provider: h.Provider, State: h.State,
+			RecordedAt: h.RecordedAt, ReleasedAt: h.ReleasedAt, Attempts: h.Attempts, LastError: h.LastError}
+	}
+	return out
 }
 
 func view(j jobs.Job) JobView {
@@ -39,7 +68,7 @@ func view(j jobs.Job) JobView {
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Attempts: j.Attempts,
 		Failures: j.Failures, Error: j.Error, Progress: j.Progress, Percentage: j.Progress.Percentage,
 		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged || j.ExportDone(),
-		Steps: j.Steps,
+		Steps: j.Steps, Holds: holdViews(j.Holds),
 	}
 	if j.Result != nil {
 		r := *j.Result

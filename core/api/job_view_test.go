@@ -54,6 +54,8 @@ func TestJobViewShowsTheJobButNotItsResumeToken(t *testing.T) {
 	j := jobs.Job{ID: "job-1", Status: jobs.StatusCompleted, Kind: jobs.KindExport, CreatedAt: now, FinishedAt: &now,
 		ResumeToken: []byte(`{"lease":"https://vc.example/nfc/secret-lease-ticket"}`),
 		Progress:    jobs.Progress{Percentage: 100},
+		Holds: []jobs.Hold{{Hold: provider.Hold{Kind: provider.HoldGrant, ID: "grant-1", Data: []byte(`{"sas":"secret-sas-url"}`)},
+			Provider: "azure", State: jobs.HoldHeld, RecordedAt: now}},
 		Result: &jobs.Result{OVA: "/exports/vm.ova", VM: provider.VM{ID: "vm-42", Name: "web", CPUs: 2, MemoryMB: 4096,
 			PowerState: provider.PowerOn, Disks: []provider.Disk{{Key: "2000", CapacityBytes: 1 << 30}}}},
 	}
@@ -63,6 +65,9 @@ func TestJobViewShowsTheJobButNotItsResumeToken(t *testing.T) {
 	}
 	if strings.Contains(string(raw), "resume_token") || strings.Contains(string(raw), "secret-lease-ticket") {
 		t.Errorf("the resume token reached the API: %s", raw)
+	}
+	if strings.Contains(string(raw), "secret-sas-url") || !strings.Contains(string(raw), `"id":"grant-1"`) {
+		t.Errorf("holds = %s; want each shown without its provider data", raw)
 	}
 	var got struct {
 		Percentage float64 `json:"percentage"`

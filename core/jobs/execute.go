@@ -428,12 +428,3 @@ func (r *reporter) Progress(p provider.Progress) {
 		r.m.bus.Publish(events.Event{Type: events.JobProgress, JobID: r.id, Status: string(StatusRunning), Stage: StageExporting, Progress: snap.Percentage, Message: snap.Message})
 	}
 }
-
-// Checkpoint persists the provider's resume token at once: it is what a retry or a restarted
-// daemon hands back.
-func (r *reporter) Checkpoint(token []byte) {
-	if _, err := r.m.update(r.id, func(j *Job) error { j.ResumeToken = append([]byte(nil), token...); return nil }); err != nil {
-		// A retry then starts this export from its last stored checkpoint, or from the start.
-		r.m.log.Error("cannot store the export's checkpoint", "job_id", r.id, "error", err)
-	}
-}

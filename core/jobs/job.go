@@ -69,6 +69,9 @@ type Job struct {
 	Verified []pipeline.File     `json:"verified,omitempty"`
 	// Claimed is the output directory the job claimed (or was about to) for its conversion.
 	Claimed string `json:"claimed_output,omitempty"`
+	// Holds are what the provider created outside the export directory for this job, stored
+	// before it was created and kept until it is released (holds.go).
+	Holds []Hold `json:"holds,omitempty"`
 }
 
 // Failure is one failed attempt.

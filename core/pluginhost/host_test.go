@@ -18,8 +18,8 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-// Plugins built once for every test: the SDK's test provider and a protocol-v2-only binary.
-var testproviderBin, v2Bin string
+// Plugins built once for every test: the SDK's test provider and a protocol-v1-only binary.
+var testproviderBin, v1Bin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "pluginhost-test-")
@@ -27,8 +27,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	testproviderBin = filepath.Join(dir, "testprovider")
-	v2Bin = filepath.Join(dir, "v2plugin")
-	for out, pkg := range map[string]string{testproviderBin: "../../sdk/examples/testprovider", v2Bin: "./testdata/v2plugin"} {
+	v1Bin = filepath.Join(dir, "v1plugin")
+	for out, pkg := range map[string]string{testproviderBin: "../../sdk/examples/testprovider", v1Bin: "./testdata/v1plugin"} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, msg)
@@ -192,7 +192,7 @@ func TestPluginsThatMustNotRun(t *testing.T) {
 		want      State
 		errPart   string
 	}{
-		{"protocol v2 only", map[string]string{"future": v2Bin}, map[string]config.Provider{"future": {}}, StateFailed, "protocol version"},
+		{"protocol v1 only", map[string]string{"old": v1Bin}, map[string]config.Provider{"old": {}}, StateFailed, "protocol version"},
 		{"checksum mismatch", map[string]string{"testprovider": testproviderBin},
 			map[string]config.Provider{"testprovider": {PluginSHA256: strings.Repeat("0", 64)}}, StateFailed, "plugin_sha256 pins"},
 		{"configured, not installed", map[string]string{}, map[string]config.Provider{"vsphere": {}}, StateMissing, "no plugin binary"},
@@ -228,5 +228,7 @@ func TestUnknownProviderNamesTheLoadedOnes(t *testing.T) {
 
 type nopReporter struct{}
 
-func (nopReporter) Progress(provider.Progress) {}
-func (nopReporter) Checkpoint([]byte)          {}
+func (nopReporter) Progress(provider.Progress)                    {}
+func (nopReporter) Checkpoint(context.Context, []byte) error      { return nil }
+func (nopReporter) Hold(context.Context, provider.Hold) error     { return nil }
+func (nopReporter) Released(context.Context, provider.Hold) error { return nil }

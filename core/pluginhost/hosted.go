@@ -27,6 +27,7 @@ type hosted struct {
 var (
 	_ provider.Provider        = hosted{}
 	_ provider.PowerController = hosted{}
+	_ provider.Releaser        = hosted{}
 )
 
 func (h hosted) call(ctx context.Context, op string, bounded bool, fn func(context.Context, provider.Provider) error) error {
@@ -114,5 +115,15 @@ func (h hosted) SetPowerState(ctx context.Context, id, state string) error {
 			return fmt.Errorf("set power state: %w", provider.ErrUnsupported)
 		}
 		return pc.SetPowerState(ctx, id, state)
+	})
+}
+
+func (h hosted) Release(ctx context.Context, hold provider.Hold) error {
+	return h.call(ctx, "release "+hold.Kind+" "+hold.ID, true, func(ctx context.Context, p provider.Provider) error {
+		r, ok := p.(provider.Releaser)
+		if !ok {
+			return fmt.Errorf("release: %w", provider.ErrUnsupported)
+		}
+		return r.Release(ctx, hold)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
 	pb "github.com/hypersdk/hypersdk/sdk/internal/providerpb"
@@ -20,6 +21,7 @@ type Client struct {
 var (
 	_ provider.Provider        = (*Client)(nil)
 	_ provider.PowerController = (*Client)(nil)
+	_ provider.Releaser        = (*Client)(nil)
 )
 
 // outgoing carries the job id of ctx to the plugin.
@@ -72,9 +74,14 @@ func (c *Client) GetVM(ctx context.Context, id string) (provider.VM, error) {
 }
 
 func (c *Client) ExportVM(ctx context.Context, spec provider.ExportSpec, report provider.Reporter) (provider.ExportResult, error) {
-	stream, err := c.rpc.ExportVM(outgoing(ctx), specToProto(spec))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends the stream on every return
+	stream, err := c.rpc.ExportVM(outgoing(ctx))
 	if err != nil {
 		return provider.ExportResult{}, fromStatus(err)
+	}
+	if err := stream.Send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Request{Request: specToProto(spec)}}); err != nil {
+		return provider.ExportResult{}, c.streamError(stream, err)
 	}
 	for {
 		ev, err := stream.Recv()
@@ -84,15 +91,48 @@ func (c *Client) ExportVM(ctx context.Context, spec provider.ExportSpec, report 
 		if err != nil {
 			return provider.ExportResult{}, fromStatus(err)
 		}
+		var stored error
 		switch e := ev.GetEvent().(type) {
 		case *pb.ExportVMEvent_Progress:
 			report.Progress(progressFromProto(e.Progress))
-		case *pb.ExportVMEvent_Checkpoint:
-			report.Checkpoint(e.Checkpoint.GetResumeToken())
+			continue
 		case *pb.ExportVMEvent_Result:
 			return resultFromProto(e.Result), nil
+		case *pb.ExportVMEvent_Checkpoint:
+			stored = report.Checkpoint(ctx, e.Checkpoint.GetResumeToken())
+		case *pb.ExportVMEvent_Hold:
+			stored = report.Hold(ctx, holdFromProto(e.Hold))
+		case *pb.ExportVMEvent_Released:
+			stored = report.Released(ctx, holdFromProto(e.Released))
+		default:
+			continue
+		}
+		ack := &pb.Ack{Seq: ev.GetSeq()}
+		if stored != nil {
+			ack.Error = stored.Error()
+		}
+		if err := stream.Send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Ack{Ack: ack}}); err != nil {
+			return provider.ExportResult{}, c.streamError(stream, err)
 		}
 	}
+}
+
+// streamError is the reason a send on the export stream failed: the status the plugin ended
+// the stream with, which a failed Send does not carry.
+func (c *Client) streamError(stream grpc.BidiStreamingClient[pb.ExportVMInput, pb.ExportVMEvent], sendErr error) error {
+	for {
+		if _, err := stream.Recv(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return fromStatus(sendErr)
+			}
+			return fromStatus(err)
+		}
+	}
+}
+
+func (c *Client) Release(ctx context.Context, h provider.Hold) error {
+	_, err := c.rpc.Release(outgoing(ctx), &pb.ReleaseRequest{Hold: holdToProto(h)})
+	return fromStatus(err)
 }
 
 func (c *Client) SetPowerState(ctx context.Context, id, state string) error {

@@ -89,20 +89,37 @@ func specFromProto(r *pb.ExportVMRequest) provider.ExportSpec {
 }
 
 func progressToProto(p provider.Progress) *pb.Progress {
-	return &pb.Progress{Phase: p.Phase, Disk: int32(p.Disk), DiskName: p.DiskName, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, Message: p.Message}
+	return &pb.Progress{Phase: p.Phase, Disk: int32(p.Disk), DiskName: p.DiskName, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, Message: p.Message,
+		OperationId: p.OperationID, Operation: p.Operation, Percent: p.Percent}
 }
 
 func progressFromProto(p *pb.Progress) provider.Progress {
 	if p == nil {
 		return provider.Progress{}
 	}
-	return provider.Progress{Phase: p.Phase, Disk: int(p.Disk), DiskName: p.DiskName, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, Message: p.Message}
+	return provider.Progress{Phase: p.Phase, Disk: int(p.Disk), DiskName: p.DiskName, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, Message: p.Message,
+		OperationID: p.OperationId, Operation: p.Operation, Percent: p.Percent}
+}
+
+func holdToProto(h provider.Hold) *pb.Hold {
+	return &pb.Hold{Kind: h.Kind, Id: h.ID, Description: h.Description, Data: h.Data}
+}
+
+func holdFromProto(h *pb.Hold) provider.Hold {
+	if h == nil {
+		return provider.Hold{}
+	}
+	return provider.Hold{Kind: h.Kind, ID: h.Id, Description: h.Description, Data: h.Data}
 }
 
 func resultToProto(r provider.ExportResult) *pb.ExportResult {
 	out := &pb.ExportResult{Vm: vmToProto(r.VM)}
 	for _, a := range r.Artifacts {
-		out.Artifacts = append(out.Artifacts, &pb.Artifact{Path: a.Path, Kind: a.Kind, Format: a.Format, Size: a.Size, Sha256: a.SHA256, Disk: int32(a.Disk)})
+		pa := &pb.Artifact{Path: a.Path, Kind: a.Kind, Format: a.Format, Size: a.Size, Sha256: a.SHA256, Disk: int32(a.Disk), ExtentsKnown: a.ExtentsKnown}
+		for _, e := range a.Extents {
+			pa.Extents = append(pa.Extents, &pb.Extent{Offset: e.Offset, Length: e.Length, Sha256: e.SHA256})
+		}
+		out.Artifacts = append(out.Artifacts, pa)
 	}
 	return out
 }
@@ -116,15 +133,24 @@ func resultFromProto(r *pb.ExportResult) provider.ExportResult {
 		if a == nil {
 			continue
 		}
-		out.Artifacts = append(out.Artifacts, provider.Artifact{Path: a.Path, Kind: a.Kind, Format: a.Format, Size: a.Size, SHA256: a.Sha256, Disk: int(a.Disk)})
+		pa := provider.Artifact{Path: a.Path, Kind: a.Kind, Format: a.Format, Size: a.Size, SHA256: a.Sha256, Disk: int(a.Disk), ExtentsKnown: a.ExtentsKnown}
+		for _, e := range a.Extents {
+			if e != nil {
+				pa.Extents = append(pa.Extents, provider.Extent{Offset: e.Offset, Length: e.Length, SHA256: e.Sha256})
+			}
+		}
+		out.Artifacts = append(out.Artifacts, pa)
 	}
 	return out
 }
 
 func infoToProto(i provider.Info) *pb.InfoResponse {
-	out := &pb.InfoResponse{Name: i.Name, Version: i.Version, Description: i.Description}
+	out := &pb.InfoResponse{Name: i.Name, Version: i.Version, Description: i.Description, Filters: i.Filters}
 	for _, c := range i.Capabilities {
 		out.Capabilities = append(out.Capabilities, string(c))
+	}
+	for _, k := range i.Config {
+		out.Config = append(out.Config, &pb.ConfigKey{Name: k.Name, Type: k.Type, Required: k.Required, Default: k.Default, Secret: k.Secret, Description: k.Description})
 	}
 	return out
 }
@@ -133,9 +159,14 @@ func infoFromProto(i *pb.InfoResponse) provider.Info {
 	if i == nil {
 		return provider.Info{}
 	}
-	out := provider.Info{Name: i.Name, Version: i.Version, Description: i.Description}
+	out := provider.Info{Name: i.Name, Version: i.Version, Description: i.Description, Filters: i.Filters}
 	for _, c := range i.Capabilities {
 		out.Capabilities = append(out.Capabilities, provider.Capability(c))
+	}
+	for _, k := range i.Config {
+		if k != nil {
+			out.Config = append(out.Config, provider.ConfigKey{Name: k.Name, Type: k.Type, Required: k.Required, Default: k.Default, Secret: k.Secret, Description: k.Description})
+		}
 	}
 	return out
 }

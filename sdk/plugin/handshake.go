@@ -9,7 +9,7 @@ import (
 
 // ProtocolVersion is the wire protocol this SDK speaks. A host offers every version it supports
 // and go-plugin picks the highest one both sides share.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // pluginName is the key of the provider in go-plugin's plugin map.
 const pluginName = "provider"

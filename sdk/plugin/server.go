@@ -3,8 +3,6 @@ package plugin
 import (
 	"context"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc"
@@ -84,23 +82,6 @@ func (s *server) GetVM(ctx context.Context, req *pb.GetVMRequest) (*pb.GetVMResp
 	return &pb.GetVMResponse{Vm: vmToProto(vm)}, nil
 }
 
-func (s *server) ExportVM(req *pb.ExportVMRequest, stream grpc.ServerStreamingServer[pb.ExportVMEvent]) error {
-	spec := specFromProto(req)
-	if err := spec.Validate(); err != nil {
-		return toStatus(err)
-	}
-	ctx, end := s.calls.begin(stream.Context())
-	defer end()
-	ctx, lost := context.WithCancelCause(ctx)
-	defer lost(nil)
-	rep := &streamReporter{stream: stream, lastSent: map[int]time.Time{}, lost: lost}
-	result, err := s.impl.ExportVM(callContext(ctx), spec, rep)
-	if err != nil {
-		return toStatus(err)
-	}
-	return stream.Send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Result{Result: resultToProto(result)}})
-}
-
 func (s *server) SetPowerState(ctx context.Context, req *pb.SetPowerStateRequest) (*pb.SetPowerStateResponse, error) {
 	pc, ok := s.impl.(provider.PowerController)
 	if !ok {
@@ -114,42 +95,15 @@ func (s *server) SetPowerState(ctx context.Context, req *pb.SetPowerStateRequest
 	return &pb.SetPowerStateResponse{}, nil
 }
 
-// progressInterval is the least time between two progress messages of one disk; events in
-// between are dropped (the next one carries the newer total), phase changes and completions never.
-const progressInterval = 100 * time.Millisecond
-
-// streamReporter sends a provider's progress over the export stream. Providers may report from
-// many goroutines at once, so sends are serialised.
-type streamReporter struct {
-	mu        sync.Mutex
-	stream    grpc.ServerStreamingServer[pb.ExportVMEvent]
-	lastSent  map[int]time.Time
-	lastPhase string
-	lost      context.CancelCauseFunc // ends the export when the host can no longer hear it
-}
-
-// send delivers one event; one the host cannot receive ends the export, since what it would
-// report (a checkpoint above all) would be lost.
-func (r *streamReporter) send(ev *pb.ExportVMEvent) {
-	if err := r.stream.Send(ev); err != nil {
-		r.lost(fmt.Errorf("the host stopped listening: %w", err))
+func (s *server) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
+	r, ok := s.impl.(provider.Releaser)
+	if !ok {
+		return nil, toStatus(fmt.Errorf("release: %w: the provider records no holds", provider.ErrUnsupported))
 	}
-}
-
-func (r *streamReporter) Progress(p provider.Progress) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := time.Now()
-	done := p.BytesTotal > 0 && p.BytesDone >= p.BytesTotal
-	if p.Phase == r.lastPhase && !done && now.Sub(r.lastSent[p.Disk]) < progressInterval {
-		return
+	ctx, end := s.calls.begin(ctx)
+	defer end()
+	if err := r.Release(callContext(ctx), holdFromProto(req.GetHold())); err != nil {
+		return nil, toStatus(err)
 	}
-	r.lastSent[p.Disk], r.lastPhase = now, p.Phase
-	r.send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Progress{Progress: progressToProto(p)}})
-}
-
-func (r *streamReporter) Checkpoint(token []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.send(&pb.ExportVMEvent{Event: &pb.ExportVMEvent_Checkpoint{Checkpoint: &pb.Checkpoint{ResumeToken: token}}})
+	return &pb.ReleaseResponse{}, nil
 }

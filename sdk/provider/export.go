@@ -1,16 +1,31 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 )
 
-// Export methods of the seed's /jobs/submit.
+// Export methods of /jobs/submit. ova, ovf and vmdk are the seed's: an OVF package of VMDK disks,
+// which the host completes (descriptor, conversion to VMDK) when the provider writes other
+// formats. raw and qcow2 keep the disks as images, with no OVF: what a KVM-bound user wants.
 const (
-	MethodOVA  = "ova"
-	MethodOVF  = "ovf"
-	MethodVMDK = "vmdk"
+	MethodOVA   = "ova"
+	MethodOVF   = "ovf"
+	MethodVMDK  = "vmdk"
+	MethodRaw   = "raw"
+	MethodQCOW2 = "qcow2"
+)
+
+// Disk image formats an artifact can be in.
+const (
+	FormatRaw        = "raw"
+	FormatQCOW2      = "qcow2"
+	FormatVHD        = "vhd"
+	FormatVHDX       = "vhdx"
+	FormatVMDK       = "vmdk"
+	FormatVMDKStream = "vmdk-stream"
 )
 
 // ExportSpec says what to export and where. Dir is owned by the job: the provider writes only
@@ -46,29 +61,49 @@ type ExportOptions struct {
 	Compress    bool
 }
 
-// Phases of an export, reported in Progress.Phase.
+// Phases of an export, reported in Progress.Phase. A cloud export spends most of its time in
+// the platform (snapshotting, exporting-in-cloud) before a byte is downloaded.
 const (
-	PhasePreparing   = "preparing"
-	PhaseDownloading = "downloading"
-	PhaseFinishing   = "finishing"
+	PhasePreparing        = "preparing"
+	PhaseSnapshotting     = "snapshotting"
+	PhaseExportingInCloud = "exporting-in-cloud"
+	PhaseDownloading      = "downloading"
+	PhaseConverting       = "converting"
+	PhaseFinishing        = "finishing"
 )
 
 // Progress is one progress event. Disk is the zero-based index of the disk being written;
 // BytesDone/BytesTotal count that disk's bytes, so the host can sum a job's total.
+//
+// Work the platform does on its own (a snapshot, an export task, an image build) has no bytes
+// here: the provider names the operation (OperationID, Operation) and passes on the percentage
+// the platform reports (Percent, 0–100), and the host shows and times it as the job's progress.
 type Progress struct {
-	Phase      string
-	Disk       int
-	DiskName   string
-	BytesDone  int64
-	BytesTotal int64
-	Message    string
+	Phase       string
+	Disk        int
+	DiskName    string
+	BytesDone   int64
+	BytesTotal  int64
+	Message     string
+	OperationID string
+	Operation   string
+	Percent     float64
 }
 
-// Reporter receives an export's progress. Both methods are cheap and safe to call often.
+// Reporter receives an export's progress and what it must not lose. Progress is cheap and safe
+// to call often, from many goroutines. Hold, Released and Checkpoint return once the host has
+// committed them to its store; an error means it has not, and the provider must not go on
+// (do not create what the hold was for; the checkpoint cannot be relied on).
 type Reporter interface {
 	Progress(p Progress)
-	// Checkpoint records a resume token; the host persists it before the next event.
-	Checkpoint(token []byte)
+	// Checkpoint records a resume token (at most MaxCheckpointBytes), handed back in the next
+	// attempt's ExportSpec.ResumeToken. It is never shown in the API or logs.
+	Checkpoint(ctx context.Context, token []byte) error
+	// Hold records something about to be created outside the job directory.
+	Hold(ctx context.Context, h Hold) error
+	// Released says the provider undid a hold itself (the snapshot it deleted when done), so
+	// the host need not release it.
+	Released(ctx context.Context, h Hold) error
 }
 
 // Artifact kinds.
@@ -83,14 +118,27 @@ const (
 )
 
 // Artifact is one file the export wrote. Path is relative to ExportSpec.Dir; the host checks it
-// stays inside Dir and re-hashes the file against SHA256.
+// stays inside Dir and verifies its content: against SHA256 (the whole file), or, when
+// ExtentsKnown, against Extents — see Extent.
 type Artifact struct {
 	Path   string
 	Kind   string
-	Format string // vmdk, vmdk-stream, raw, qcow2, vhd, vhdx, ovf, ova
+	Format string // one of the Format constants, or ovf, ova, mf for the package's other files
 	Size   int64
 	SHA256 string
 	Disk   int // index into VM.Disks for KindDisk
+	// Extents lists where the file holds data, in order, without overlap, each with the
+	// SHA-256 of its bytes; everything outside them reads as zeros. A 2 TB disk holding 50 GB
+	// is verified by reading 50 GB. With ExtentsKnown and no extents the file is all zeros.
+	Extents      []Extent
+	ExtentsKnown bool
+}
+
+// Extent is one run of data in a sparse artifact.
+type Extent struct {
+	Offset int64
+	Length int64
+	SHA256 string
 }
 
 // ExportResult is what an export produced, and the VM as it was exported.
@@ -106,9 +154,9 @@ func (s ExportSpec) Validate() error {
 		return fmt.Errorf("%w: export spec has no VM id", ErrInvalidArgument)
 	}
 	switch s.Method {
-	case MethodOVA, MethodOVF, MethodVMDK:
+	case MethodOVA, MethodOVF, MethodVMDK, MethodRaw, MethodQCOW2:
 	default:
-		return fmt.Errorf("%w: export method %q is not ova, ovf or vmdk", ErrInvalidArgument, s.Method)
+		return fmt.Errorf("%w: export method %q is not ova, ovf, vmdk, raw or qcow2", ErrInvalidArgument, s.Method)
 	}
 	if !filepath.IsAbs(s.Dir) || filepath.Clean(s.Dir) != s.Dir {
 		return fmt.Errorf("%w: export directory %q must be an absolute, clean path", ErrInvalidArgument, s.Dir)

@@ -27,6 +27,12 @@ type Info struct {
 	Version      string
 	Description  string
 	Capabilities []Capability
+	// Config declares the keys of the provider's providers.<name> section; the host checks a
+	// section against it at start-up and redacts the secret ones wherever it shows settings.
+	Config []ConfigKey
+	// Filters names the Filter fields the provider honours, by their JSON names (FilterFields);
+	// the host refuses the others with a 400. Empty means all of them.
+	Filters []string
 }
 
 // Capability names something a provider can do beyond the required contract.
@@ -37,6 +43,10 @@ const (
 	CapExportOVA  Capability = "export.ova"
 	CapExportOVF  Capability = "export.ovf"
 	CapExportVMDK Capability = "export.vmdk"
+	// CapExportRaw and CapExportQCOW2: the provider writes raw or qcow2 disk images itself;
+	// without them the host converts what the provider wrote.
+	CapExportRaw   Capability = "export.raw"
+	CapExportQCOW2 Capability = "export.qcow2"
 	// CapResume: ExportVM honours ExportSpec.ResumeToken.
 	CapResume Capability = "export.resume"
 	// CapPower: the provider implements PowerController.
@@ -44,6 +54,8 @@ const (
 	// CapShutdownVM and CapRemoveCDROM: the provider honours those export options.
 	CapShutdownVM  Capability = "option.shutdown_vm"
 	CapRemoveCDROM Capability = "option.remove_cdrom"
+	// CapHolds: the provider records holds and implements Releaser.
+	CapHolds Capability = "holds"
 )
 
 // Has reports whether info lists the capability.

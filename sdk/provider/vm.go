@@ -14,7 +14,9 @@ const (
 )
 
 // Filter narrows ListVMs. Empty fields match everything; Tags must all be present on a VM.
-// NamePattern is a shell glob (path.Match syntax) over the VM name.
+// NamePattern is a shell glob (path.Match syntax) over the VM name. On a platform without
+// datacenters, Datacenter is its region, location or zone (us-east-1, westeurope, us-central1-a).
+// A tag is "key" or "key=value" (see MatchTags).
 type Filter struct {
 	Datacenter  string
 	Folder      string
@@ -22,6 +24,15 @@ type Filter struct {
 	Tags        []string
 	NamePattern string
 }
+
+// Filter fields by the names the API's filter object gives them, for Info.Filters.
+const (
+	FilterDatacenter  = "datacenter"
+	FilterFolder      = "folder"
+	FilterPowerState  = "status"
+	FilterTags        = "tags"
+	FilterNamePattern = "name_pattern"
+)
 
 // VM is a virtual machine as a provider sees it: enough hardware detail to rebuild it on KVM.
 // Its JSON shape is the one everything shows and stores — /vms/info, job results, hyper2kvm

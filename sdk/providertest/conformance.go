@@ -94,7 +94,7 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 		if !errors.Is(err, provider.ErrNotFound) {
 			t.Fatalf("GetVM(unknown) = %v, want ErrNotFound", err)
 		}
-		_, err = p.ExportVM(ctx, provider.ExportSpec{VMID: "hypersdk-conformance-no-such-vm", Method: s.Method, Dir: t.TempDir()}, discard{})
+		_, err = p.ExportVM(ctx, provider.ExportSpec{VMID: "hypersdk-conformance-no-such-vm", Method: s.Method, Dir: t.TempDir()}, &Recorder{})
 		if !errors.Is(err, provider.ErrNotFound) {
 			t.Fatalf("ExportVM(unknown) = %v, want ErrNotFound", err)
 		}
@@ -106,7 +106,7 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 			t.Fatal(err)
 		}
 		var events int
-		res, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "conformance", VMID: s.ExportVMID, Method: s.Method, Dir: dir}, reporterFunc(func(provider.Progress) { events++ }))
+		res, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "conformance", VMID: s.ExportVMID, Method: s.Method, Dir: dir}, &Recorder{OnProgress: func(provider.Progress) { events++ }})
 		if err != nil {
 			t.Fatalf("ExportVM(%s): %v", s.ExportVMID, err)
 		}
@@ -123,7 +123,7 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 	})
 	t.Run("export refuses a directory that is not absolute or does not exist", func(t *testing.T) {
 		for _, dir := range []string{"", "relative/dir", filepath.Join(t.TempDir(), "missing"), "/tmp/../tmp/x"} {
-			_, err := p.ExportVM(ctx, provider.ExportSpec{VMID: s.ExportVMID, Method: s.Method, Dir: dir}, discard{})
+			_, err := p.ExportVM(ctx, provider.ExportSpec{VMID: s.ExportVMID, Method: s.Method, Dir: dir}, &Recorder{})
 			if !errors.Is(err, provider.ErrInvalidArgument) {
 				t.Errorf("ExportVM into %q = %v, want ErrInvalidArgument", dir, err)
 			}
@@ -135,11 +135,11 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 		done := make(chan error, 1)
 		go func() {
 			_, err := p.ExportVM(cctx, provider.ExportSpec{VMID: s.ExportVMID, Method: s.Method, Dir: t.TempDir()},
-				reporterFunc(func(pr provider.Progress) {
+				&Recorder{OnProgress: func(pr provider.Progress) {
 					if pr.Phase == provider.PhaseDownloading {
 						cancel()
 					}
-				}))
+				}})
 			done <- err
 		}()
 		select {
@@ -176,13 +176,3 @@ func checkArtifact(t *testing.T, dir string, a provider.Artifact) {
 		t.Errorf("artifact %q: sha256 %s on disk, %s reported", a.Path, sum, a.SHA256)
 	}
 }
-
-type reporterFunc func(provider.Progress)
-
-func (f reporterFunc) Progress(p provider.Progress) { f(p) }
-func (f reporterFunc) Checkpoint([]byte)            {}
-
-type discard struct{}
-
-func (discard) Progress(provider.Progress) {}
-func (discard) Checkpoint([]byte)          {}

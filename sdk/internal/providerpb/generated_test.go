@@ -18,7 +18,7 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	const mod = "github.com/hypersdk/hypersdk/sdk/internal/providerpb"
 	cmd := exec.Command("protoc", "--proto_path=../../proto",
 		"--go_out="+out, "--go_opt=module="+mod, "--go-grpc_out="+out, "--go-grpc_opt=module="+mod,
-		"hypersdk/provider/v1/provider.proto")
+		"hypersdk/provider/v2/provider.proto")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("protoc: %v\n%s", err, msg)
 	}

@@ -1,4 +1,6 @@
-// Wire contract between hypervisord and a provider plugin, version 1.
+// Wire contract between hypervisord and a provider plugin, version 2 (go-plugin protocol 2).
+// Version 2 added holds, acknowledged checkpoints, cloud-side progress, Release, disk extents,
+// config schemas and the raw/qcow2 methods.
 // The public Go surface is sdk/provider; these messages never leave sdk/.
 // Bulk disk data never travels here: exports write files into a host-given directory and
 // stream back only progress, checkpoints and the artifact list.
@@ -7,7 +9,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: hypersdk/provider/v1/provider.proto
+// source: hypersdk/provider/v2/provider.proto
 
 package providerpb
 
@@ -34,7 +36,7 @@ type InfoRequest struct {
 
 func (x *InfoRequest) Reset() {
 	*x = InfoRequest{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[0]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -46,7 +48,7 @@ func (x *InfoRequest) String() string {
 func (*InfoRequest) ProtoMessage() {}
 
 func (x *InfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[0]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -59,22 +61,25 @@ func (x *InfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoRequest.ProtoReflect.Descriptor instead.
 func (*InfoRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{0}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{0}
 }
 
 type InfoResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	Capabilities  []string               `protobuf:"bytes,4,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version      string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Description  string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Capabilities []string               `protobuf:"bytes,4,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	Config       []*ConfigKey           `protobuf:"bytes,5,rep,name=config,proto3" json:"config,omitempty"`
+	// The Filter fields the provider honours by their JSON names; empty means all of them.
+	Filters       []string `protobuf:"bytes,6,rep,name=filters,proto3" json:"filters,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InfoResponse) Reset() {
 	*x = InfoResponse{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[1]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -86,7 +91,7 @@ func (x *InfoResponse) String() string {
 func (*InfoResponse) ProtoMessage() {}
 
 func (x *InfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[1]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -99,7 +104,7 @@ func (x *InfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoResponse.ProtoReflect.Descriptor instead.
 func (*InfoResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{1}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *InfoResponse) GetName() string {
@@ -130,6 +135,104 @@ func (x *InfoResponse) GetCapabilities() []string {
 	return nil
 }
 
+func (x *InfoResponse) GetConfig() []*ConfigKey {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *InfoResponse) GetFilters() []string {
+	if x != nil {
+		return x.Filters
+	}
+	return nil
+}
+
+type ConfigKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Required      bool                   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Default       string                 `protobuf:"bytes,4,opt,name=default,proto3" json:"default,omitempty"`
+	Secret        bool                   `protobuf:"varint,5,opt,name=secret,proto3" json:"secret,omitempty"`
+	Description   string                 `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfigKey) Reset() {
+	*x = ConfigKey{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfigKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfigKey) ProtoMessage() {}
+
+func (x *ConfigKey) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfigKey.ProtoReflect.Descriptor instead.
+func (*ConfigKey) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ConfigKey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConfigKey) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ConfigKey) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+func (x *ConfigKey) GetDefault() string {
+	if x != nil {
+		return x.Default
+	}
+	return ""
+}
+
+func (x *ConfigKey) GetSecret() bool {
+	if x != nil {
+		return x.Secret
+	}
+	return false
+}
+
+func (x *ConfigKey) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 type ConfigureRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The providers.<name> section as JSON; it may hold secrets.
@@ -140,7 +243,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[2]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -152,7 +255,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[2]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -165,7 +268,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{2}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ConfigureRequest) GetSettingsJson() []byte {
@@ -183,7 +286,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[3]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -195,7 +298,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[3]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -208,7 +311,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{3}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{4}
 }
 
 type Filter struct {
@@ -224,7 +327,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[4]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -236,7 +339,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[4]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -249,7 +352,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{4}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Filter) GetDatacenter() string {
@@ -296,7 +399,7 @@ type ListVMsRequest struct {
 
 func (x *ListVMsRequest) Reset() {
 	*x = ListVMsRequest{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[5]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -308,7 +411,7 @@ func (x *ListVMsRequest) String() string {
 func (*ListVMsRequest) ProtoMessage() {}
 
 func (x *ListVMsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[5]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -321,7 +424,7 @@ func (x *ListVMsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVMsRequest.ProtoReflect.Descriptor instead.
 func (*ListVMsRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{5}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListVMsRequest) GetFilter() *Filter {
@@ -340,7 +443,7 @@ type ListVMsResponse struct {
 
 func (x *ListVMsResponse) Reset() {
 	*x = ListVMsResponse{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[6]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -352,7 +455,7 @@ func (x *ListVMsResponse) String() string {
 func (*ListVMsResponse) ProtoMessage() {}
 
 func (x *ListVMsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[6]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -365,7 +468,7 @@ func (x *ListVMsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVMsResponse.ProtoReflect.Descriptor instead.
 func (*ListVMsResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{6}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListVMsResponse) GetVms() []*VM {
@@ -384,7 +487,7 @@ type GetVMRequest struct {
 
 func (x *GetVMRequest) Reset() {
 	*x = GetVMRequest{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[7]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +499,7 @@ func (x *GetVMRequest) String() string {
 func (*GetVMRequest) ProtoMessage() {}
 
 func (x *GetVMRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[7]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +512,7 @@ func (x *GetVMRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVMRequest.ProtoReflect.Descriptor instead.
 func (*GetVMRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{7}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetVMRequest) GetId() string {
@@ -428,7 +531,7 @@ type GetVMResponse struct {
 
 func (x *GetVMResponse) Reset() {
 	*x = GetVMResponse{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[8]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +543,7 @@ func (x *GetVMResponse) String() string {
 func (*GetVMResponse) ProtoMessage() {}
 
 func (x *GetVMResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[8]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +556,7 @@ func (x *GetVMResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVMResponse.ProtoReflect.Descriptor instead.
 func (*GetVMResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{8}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetVMResponse) GetVm() *VM {
@@ -485,7 +588,7 @@ type VM struct {
 
 func (x *VM) Reset() {
 	*x = VM{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[9]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +600,7 @@ func (x *VM) String() string {
 func (*VM) ProtoMessage() {}
 
 func (x *VM) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[9]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +613,7 @@ func (x *VM) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VM.ProtoReflect.Descriptor instead.
 func (*VM) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{9}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *VM) GetId() string {
@@ -627,7 +730,7 @@ type Disk struct {
 
 func (x *Disk) Reset() {
 	*x = Disk{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[10]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +742,7 @@ func (x *Disk) String() string {
 func (*Disk) ProtoMessage() {}
 
 func (x *Disk) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[10]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +755,7 @@ func (x *Disk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disk.ProtoReflect.Descriptor instead.
 func (*Disk) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{10}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Disk) GetKey() string {
@@ -723,7 +826,7 @@ type NIC struct {
 
 func (x *NIC) Reset() {
 	*x = NIC{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[11]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +838,7 @@ func (x *NIC) String() string {
 func (*NIC) ProtoMessage() {}
 
 func (x *NIC) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[11]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +851,7 @@ func (x *NIC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NIC.ProtoReflect.Descriptor instead.
 func (*NIC) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{11}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *NIC) GetLabel() string {
@@ -790,7 +893,7 @@ type CDROM struct {
 
 func (x *CDROM) Reset() {
 	*x = CDROM{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[12]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +905,7 @@ func (x *CDROM) String() string {
 func (*CDROM) ProtoMessage() {}
 
 func (x *CDROM) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[12]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +918,7 @@ func (x *CDROM) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CDROM.ProtoReflect.Descriptor instead.
 func (*CDROM) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{12}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CDROM) GetLabel() string {
@@ -864,7 +967,7 @@ type ExportVMRequest struct {
 
 func (x *ExportVMRequest) Reset() {
 	*x = ExportVMRequest{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[13]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +979,7 @@ func (x *ExportVMRequest) String() string {
 func (*ExportVMRequest) ProtoMessage() {}
 
 func (x *ExportVMRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[13]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +992,7 @@ func (x *ExportVMRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportVMRequest.ProtoReflect.Descriptor instead.
 func (*ExportVMRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{13}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ExportVMRequest) GetJobId() string {
@@ -976,13 +1079,152 @@ func (x *ExportVMRequest) GetConvertOnly() bool {
 	return false
 }
 
+type ExportVMInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Input:
+	//
+	//	*ExportVMInput_Request
+	//	*ExportVMInput_Ack
+	Input         isExportVMInput_Input `protobuf_oneof:"input"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportVMInput) Reset() {
+	*x = ExportVMInput{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportVMInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportVMInput) ProtoMessage() {}
+
+func (x *ExportVMInput) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportVMInput.ProtoReflect.Descriptor instead.
+func (*ExportVMInput) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ExportVMInput) GetInput() isExportVMInput_Input {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *ExportVMInput) GetRequest() *ExportVMRequest {
+	if x != nil {
+		if x, ok := x.Input.(*ExportVMInput_Request); ok {
+			return x.Request
+		}
+	}
+	return nil
+}
+
+func (x *ExportVMInput) GetAck() *Ack {
+	if x != nil {
+		if x, ok := x.Input.(*ExportVMInput_Ack); ok {
+			return x.Ack
+		}
+	}
+	return nil
+}
+
+type isExportVMInput_Input interface {
+	isExportVMInput_Input()
+}
+
+type ExportVMInput_Request struct {
+	Request *ExportVMRequest `protobuf:"bytes,1,opt,name=request,proto3,oneof"`
+}
+
+type ExportVMInput_Ack struct {
+	Ack *Ack `protobuf:"bytes,2,opt,name=ack,proto3,oneof"`
+}
+
+func (*ExportVMInput_Request) isExportVMInput_Input() {}
+
+func (*ExportVMInput_Ack) isExportVMInput_Input() {}
+
+// Ack answers the event with the same seq: empty error means stored.
+type Ack struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ack) Reset() {
+	*x = Ack{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ack) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ack) ProtoMessage() {}
+
+func (x *Ack) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ack.ProtoReflect.Descriptor instead.
+func (*Ack) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Ack) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Ack) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 type ExportVMEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
+	// seq numbers the events that wait for an Ack (holds, releases, checkpoints); 0 otherwise.
+	Seq uint64 `protobuf:"varint,4,opt,name=seq,proto3" json:"seq,omitempty"`
 	// Types that are valid to be assigned to Event:
 	//
 	//	*ExportVMEvent_Progress
 	//	*ExportVMEvent_Checkpoint
 	//	*ExportVMEvent_Result
+	//	*ExportVMEvent_Hold
+	//	*ExportVMEvent_Released
 	Event         isExportVMEvent_Event `protobuf_oneof:"event"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -990,7 +1232,7 @@ type ExportVMEvent struct {
 
 func (x *ExportVMEvent) Reset() {
 	*x = ExportVMEvent{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[14]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1244,7 @@ func (x *ExportVMEvent) String() string {
 func (*ExportVMEvent) ProtoMessage() {}
 
 func (x *ExportVMEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[14]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1257,14 @@ func (x *ExportVMEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportVMEvent.ProtoReflect.Descriptor instead.
 func (*ExportVMEvent) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{14}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ExportVMEvent) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
 }
 
 func (x *ExportVMEvent) GetEvent() isExportVMEvent_Event {
@@ -1052,6 +1301,24 @@ func (x *ExportVMEvent) GetResult() *ExportResult {
 	return nil
 }
 
+func (x *ExportVMEvent) GetHold() *Hold {
+	if x != nil {
+		if x, ok := x.Event.(*ExportVMEvent_Hold); ok {
+			return x.Hold
+		}
+	}
+	return nil
+}
+
+func (x *ExportVMEvent) GetReleased() *Hold {
+	if x != nil {
+		if x, ok := x.Event.(*ExportVMEvent_Released); ok {
+			return x.Released
+		}
+	}
+	return nil
+}
+
 type isExportVMEvent_Event interface {
 	isExportVMEvent_Event()
 }
@@ -1068,11 +1335,171 @@ type ExportVMEvent_Result struct {
 	Result *ExportResult `protobuf:"bytes,3,opt,name=result,proto3,oneof"`
 }
 
+type ExportVMEvent_Hold struct {
+	Hold *Hold `protobuf:"bytes,5,opt,name=hold,proto3,oneof"`
+}
+
+type ExportVMEvent_Released struct {
+	Released *Hold `protobuf:"bytes,6,opt,name=released,proto3,oneof"`
+}
+
 func (*ExportVMEvent_Progress) isExportVMEvent_Event() {}
 
 func (*ExportVMEvent_Checkpoint) isExportVMEvent_Event() {}
 
 func (*ExportVMEvent_Result) isExportVMEvent_Event() {}
+
+func (*ExportVMEvent_Hold) isExportVMEvent_Event() {}
+
+func (*ExportVMEvent_Released) isExportVMEvent_Event() {}
+
+type Hold struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Data          []byte                 `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Hold) Reset() {
+	*x = Hold{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Hold) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Hold) ProtoMessage() {}
+
+func (x *Hold) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Hold.ProtoReflect.Descriptor instead.
+func (*Hold) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Hold) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Hold) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Hold) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Hold) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type ReleaseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hold          *Hold                  `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseRequest) Reset() {
+	*x = ReleaseRequest{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseRequest) ProtoMessage() {}
+
+func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseRequest) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReleaseRequest) GetHold() *Hold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
+type ReleaseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseResponse) Reset() {
+	*x = ReleaseResponse{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseResponse) ProtoMessage() {}
+
+func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseResponse) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{20}
+}
 
 type Progress struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1082,13 +1509,16 @@ type Progress struct {
 	BytesDone     int64                  `protobuf:"varint,4,opt,name=bytes_done,json=bytesDone,proto3" json:"bytes_done,omitempty"`
 	BytesTotal    int64                  `protobuf:"varint,5,opt,name=bytes_total,json=bytesTotal,proto3" json:"bytes_total,omitempty"`
 	Message       string                 `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	OperationId   string                 `protobuf:"bytes,7,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Operation     string                 `protobuf:"bytes,8,opt,name=operation,proto3" json:"operation,omitempty"`
+	Percent       float64                `protobuf:"fixed64,9,opt,name=percent,proto3" json:"percent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[15]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1530,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[15]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1543,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{15}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Progress) GetPhase() string {
@@ -1158,6 +1588,27 @@ func (x *Progress) GetMessage() string {
 	return ""
 }
 
+func (x *Progress) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
+}
+
+func (x *Progress) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *Progress) GetPercent() float64 {
+	if x != nil {
+		return x.Percent
+	}
+	return 0
+}
+
 type Checkpoint struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ResumeToken   []byte                 `protobuf:"bytes,1,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
@@ -1167,7 +1618,7 @@ type Checkpoint struct {
 
 func (x *Checkpoint) Reset() {
 	*x = Checkpoint{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[16]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +1630,7 @@ func (x *Checkpoint) String() string {
 func (*Checkpoint) ProtoMessage() {}
 
 func (x *Checkpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[16]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +1643,7 @@ func (x *Checkpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
 func (*Checkpoint) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{16}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Checkpoint) GetResumeToken() []byte {
@@ -1212,7 +1663,7 @@ type ExportResult struct {
 
 func (x *ExportResult) Reset() {
 	*x = ExportResult{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[17]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1675,7 @@ func (x *ExportResult) String() string {
 func (*ExportResult) ProtoMessage() {}
 
 func (x *ExportResult) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[17]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1688,7 @@ func (x *ExportResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResult.ProtoReflect.Descriptor instead.
 func (*ExportResult) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{17}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExportResult) GetVm() *VM {
@@ -1255,20 +1706,23 @@ func (x *ExportResult) GetArtifacts() []*Artifact {
 }
 
 type Artifact struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
-	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	Format        string                 `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
-	Size          int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
-	Sha256        string                 `protobuf:"bytes,5,opt,name=sha256,proto3" json:"sha256,omitempty"`
-	Disk          int32                  `protobuf:"varint,6,opt,name=disk,proto3" json:"disk,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Path   string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Kind   string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Format string                 `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	Size   int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	Sha256 string                 `protobuf:"bytes,5,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Disk   int32                  `protobuf:"varint,6,opt,name=disk,proto3" json:"disk,omitempty"`
+	// Data extents, when the provider knows them; everything outside them reads as zeros.
+	Extents       []*Extent `protobuf:"bytes,7,rep,name=extents,proto3" json:"extents,omitempty"`
+	ExtentsKnown  bool      `protobuf:"varint,8,opt,name=extents_known,json=extentsKnown,proto3" json:"extents_known,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Artifact) Reset() {
 	*x = Artifact{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[18]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1734,7 @@ func (x *Artifact) String() string {
 func (*Artifact) ProtoMessage() {}
 
 func (x *Artifact) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[18]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1747,7 @@ func (x *Artifact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Artifact.ProtoReflect.Descriptor instead.
 func (*Artifact) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{18}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Artifact) GetPath() string {
@@ -1338,6 +1792,80 @@ func (x *Artifact) GetDisk() int32 {
 	return 0
 }
 
+func (x *Artifact) GetExtents() []*Extent {
+	if x != nil {
+		return x.Extents
+	}
+	return nil
+}
+
+func (x *Artifact) GetExtentsKnown() bool {
+	if x != nil {
+		return x.ExtentsKnown
+	}
+	return false
+}
+
+type Extent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offset        int64                  `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length        int64                  `protobuf:"varint,2,opt,name=length,proto3" json:"length,omitempty"`
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Extent) Reset() {
+	*x = Extent{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Extent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Extent) ProtoMessage() {}
+
+func (x *Extent) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Extent.ProtoReflect.Descriptor instead.
+func (*Extent) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Extent) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *Extent) GetLength() int64 {
+	if x != nil {
+		return x.Length
+	}
+	return 0
+}
+
+func (x *Extent) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
 type SetPowerStateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1348,7 +1876,7 @@ type SetPowerStateRequest struct {
 
 func (x *SetPowerStateRequest) Reset() {
 	*x = SetPowerStateRequest{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[19]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1360,7 +1888,7 @@ func (x *SetPowerStateRequest) String() string {
 func (*SetPowerStateRequest) ProtoMessage() {}
 
 func (x *SetPowerStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[19]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1373,7 +1901,7 @@ func (x *SetPowerStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPowerStateRequest.ProtoReflect.Descriptor instead.
 func (*SetPowerStateRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{19}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SetPowerStateRequest) GetId() string {
@@ -1398,7 +1926,7 @@ type SetPowerStateResponse struct {
 
 func (x *SetPowerStateResponse) Reset() {
 	*x = SetPowerStateResponse{}
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[20]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1410,7 +1938,7 @@ func (x *SetPowerStateResponse) String() string {
 func (*SetPowerStateResponse) ProtoMessage() {}
 
 func (x *SetPowerStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v1_provider_proto_msgTypes[20]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1423,20 +1951,29 @@ func (x *SetPowerStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPowerStateResponse.ProtoReflect.Descriptor instead.
 func (*SetPowerStateResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v1_provider_proto_rawDescGZIP(), []int{20}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{27}
 }
 
-var File_hypersdk_provider_v1_provider_proto protoreflect.FileDescriptor
+var File_hypersdk_provider_v2_provider_proto protoreflect.FileDescriptor
 
-const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
+const file_hypersdk_provider_v2_provider_proto_rawDesc = "" +
 	"\n" +
-	"#hypersdk/provider/v1/provider.proto\x12\x14hypersdk.provider.v1\"\r\n" +
-	"\vInfoRequest\"\x82\x01\n" +
+	"#hypersdk/provider/v2/provider.proto\x12\x14hypersdk.provider.v2\"\r\n" +
+	"\vInfoRequest\"\xd5\x01\n" +
 	"\fInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\"\n" +
-	"\fcapabilities\x18\x04 \x03(\tR\fcapabilities\"7\n" +
+	"\fcapabilities\x18\x04 \x03(\tR\fcapabilities\x127\n" +
+	"\x06config\x18\x05 \x03(\v2\x1f.hypersdk.provider.v2.ConfigKeyR\x06config\x12\x18\n" +
+	"\afilters\x18\x06 \x03(\tR\afilters\"\xa3\x01\n" +
+	"\tConfigKey\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
+	"\brequired\x18\x03 \x01(\bR\brequired\x12\x18\n" +
+	"\adefault\x18\x04 \x01(\tR\adefault\x12\x16\n" +
+	"\x06secret\x18\x05 \x01(\bR\x06secret\x12 \n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\"7\n" +
 	"\x10ConfigureRequest\x12#\n" +
 	"\rsettings_json\x18\x01 \x01(\fR\fsettingsJson\"\x13\n" +
 	"\x11ConfigureResponse\"\x98\x01\n" +
@@ -1450,13 +1987,13 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"\x04tags\x18\x04 \x03(\tR\x04tags\x12!\n" +
 	"\fname_pattern\x18\x05 \x01(\tR\vnamePattern\"F\n" +
 	"\x0eListVMsRequest\x124\n" +
-	"\x06filter\x18\x01 \x01(\v2\x1c.hypersdk.provider.v1.FilterR\x06filter\"=\n" +
+	"\x06filter\x18\x01 \x01(\v2\x1c.hypersdk.provider.v2.FilterR\x06filter\"=\n" +
 	"\x0fListVMsResponse\x12*\n" +
-	"\x03vms\x18\x01 \x03(\v2\x18.hypersdk.provider.v1.VMR\x03vms\"\x1e\n" +
+	"\x03vms\x18\x01 \x03(\v2\x18.hypersdk.provider.v2.VMR\x03vms\"\x1e\n" +
 	"\fGetVMRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"9\n" +
 	"\rGetVMResponse\x12(\n" +
-	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v1.VMR\x02vm\"\xb4\x03\n" +
+	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v2.VMR\x02vm\"\xb4\x03\n" +
 	"\x02VM\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1473,9 +2010,9 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"\vsecure_boot\x18\n" +
 	" \x01(\bR\n" +
 	"secureBoot\x120\n" +
-	"\x05disks\x18\v \x03(\v2\x1a.hypersdk.provider.v1.DiskR\x05disks\x12-\n" +
-	"\x04nics\x18\f \x03(\v2\x19.hypersdk.provider.v1.NICR\x04nics\x123\n" +
-	"\x06cdroms\x18\r \x03(\v2\x1b.hypersdk.provider.v1.CDROMR\x06cdroms\x12\x12\n" +
+	"\x05disks\x18\v \x03(\v2\x1a.hypersdk.provider.v2.DiskR\x05disks\x12-\n" +
+	"\x04nics\x18\f \x03(\v2\x19.hypersdk.provider.v2.NICR\x04nics\x123\n" +
+	"\x06cdroms\x18\r \x03(\v2\x1b.hypersdk.provider.v2.CDROMR\x06cdroms\x12\x12\n" +
 	"\x04tags\x18\x0e \x03(\tR\x04tags\"\xeb\x01\n" +
 	"\x04Disk\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
@@ -1515,14 +2052,32 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	" \x01(\fR\vresumeToken\x12\x1d\n" +
 	"\n" +
 	"convert_to\x18\v \x01(\tR\tconvertTo\x12!\n" +
-	"\fconvert_only\x18\f \x01(\bR\vconvertOnly\"\xd8\x01\n" +
-	"\rExportVMEvent\x12<\n" +
-	"\bprogress\x18\x01 \x01(\v2\x1e.hypersdk.provider.v1.ProgressH\x00R\bprogress\x12B\n" +
+	"\fconvert_only\x18\f \x01(\bR\vconvertOnly\"\x8a\x01\n" +
+	"\rExportVMInput\x12A\n" +
+	"\arequest\x18\x01 \x01(\v2%.hypersdk.provider.v2.ExportVMRequestH\x00R\arequest\x12-\n" +
+	"\x03ack\x18\x02 \x01(\v2\x19.hypersdk.provider.v2.AckH\x00R\x03ackB\a\n" +
+	"\x05input\"-\n" +
+	"\x03Ack\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"\xd6\x02\n" +
+	"\rExportVMEvent\x12\x10\n" +
+	"\x03seq\x18\x04 \x01(\x04R\x03seq\x12<\n" +
+	"\bprogress\x18\x01 \x01(\v2\x1e.hypersdk.provider.v2.ProgressH\x00R\bprogress\x12B\n" +
 	"\n" +
-	"checkpoint\x18\x02 \x01(\v2 .hypersdk.provider.v1.CheckpointH\x00R\n" +
+	"checkpoint\x18\x02 \x01(\v2 .hypersdk.provider.v2.CheckpointH\x00R\n" +
 	"checkpoint\x12<\n" +
-	"\x06result\x18\x03 \x01(\v2\".hypersdk.provider.v1.ExportResultH\x00R\x06resultB\a\n" +
-	"\x05event\"\xab\x01\n" +
+	"\x06result\x18\x03 \x01(\v2\".hypersdk.provider.v2.ExportResultH\x00R\x06result\x120\n" +
+	"\x04hold\x18\x05 \x01(\v2\x1a.hypersdk.provider.v2.HoldH\x00R\x04hold\x128\n" +
+	"\breleased\x18\x06 \x01(\v2\x1a.hypersdk.provider.v2.HoldH\x00R\breleasedB\a\n" +
+	"\x05event\"`\n" +
+	"\x04Hold\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\x12\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\"@\n" +
+	"\x0eReleaseRequest\x12.\n" +
+	"\x04hold\x18\x01 \x01(\v2\x1a.hypersdk.provider.v2.HoldR\x04hold\"\x11\n" +
+	"\x0fReleaseResponse\"\x86\x02\n" +
 	"\bProgress\x12\x14\n" +
 	"\x05phase\x18\x01 \x01(\tR\x05phase\x12\x12\n" +
 	"\x04disk\x18\x02 \x01(\x05R\x04disk\x12\x1b\n" +
@@ -1531,124 +2086,156 @@ const file_hypersdk_provider_v1_provider_proto_rawDesc = "" +
 	"bytes_done\x18\x04 \x01(\x03R\tbytesDone\x12\x1f\n" +
 	"\vbytes_total\x18\x05 \x01(\x03R\n" +
 	"bytesTotal\x12\x18\n" +
-	"\amessage\x18\x06 \x01(\tR\amessage\"/\n" +
+	"\amessage\x18\x06 \x01(\tR\amessage\x12!\n" +
+	"\foperation_id\x18\a \x01(\tR\voperationId\x12\x1c\n" +
+	"\toperation\x18\b \x01(\tR\toperation\x12\x18\n" +
+	"\apercent\x18\t \x01(\x01R\apercent\"/\n" +
 	"\n" +
 	"Checkpoint\x12!\n" +
 	"\fresume_token\x18\x01 \x01(\fR\vresumeToken\"v\n" +
 	"\fExportResult\x12(\n" +
-	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v1.VMR\x02vm\x12<\n" +
-	"\tartifacts\x18\x02 \x03(\v2\x1e.hypersdk.provider.v1.ArtifactR\tartifacts\"\x8a\x01\n" +
+	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v2.VMR\x02vm\x12<\n" +
+	"\tartifacts\x18\x02 \x03(\v2\x1e.hypersdk.provider.v2.ArtifactR\tartifacts\"\xe7\x01\n" +
 	"\bArtifact\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06format\x18\x03 \x01(\tR\x06format\x12\x12\n" +
 	"\x04size\x18\x04 \x01(\x03R\x04size\x12\x16\n" +
 	"\x06sha256\x18\x05 \x01(\tR\x06sha256\x12\x12\n" +
-	"\x04disk\x18\x06 \x01(\x05R\x04disk\"<\n" +
+	"\x04disk\x18\x06 \x01(\x05R\x04disk\x126\n" +
+	"\aextents\x18\a \x03(\v2\x1c.hypersdk.provider.v2.ExtentR\aextents\x12#\n" +
+	"\rextents_known\x18\b \x01(\bR\fextentsKnown\"P\n" +
+	"\x06Extent\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x03R\x06offset\x12\x16\n" +
+	"\x06length\x18\x02 \x01(\x03R\x06length\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"<\n" +
 	"\x14SetPowerStateRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\"\x17\n" +
-	"\x15SetPowerStateResponse2\xa7\x04\n" +
+	"\x15SetPowerStateResponse2\xff\x04\n" +
 	"\bProvider\x12M\n" +
-	"\x04Info\x12!.hypersdk.provider.v1.InfoRequest\x1a\".hypersdk.provider.v1.InfoResponse\x12\\\n" +
-	"\tConfigure\x12&.hypersdk.provider.v1.ConfigureRequest\x1a'.hypersdk.provider.v1.ConfigureResponse\x12X\n" +
-	"\aListVMs\x12$.hypersdk.provider.v1.ListVMsRequest\x1a%.hypersdk.provider.v1.ListVMsResponse0\x01\x12P\n" +
-	"\x05GetVM\x12\".hypersdk.provider.v1.GetVMRequest\x1a#.hypersdk.provider.v1.GetVMResponse\x12X\n" +
-	"\bExportVM\x12%.hypersdk.provider.v1.ExportVMRequest\x1a#.hypersdk.provider.v1.ExportVMEvent0\x01\x12h\n" +
-	"\rSetPowerState\x12*.hypersdk.provider.v1.SetPowerStateRequest\x1a+.hypersdk.provider.v1.SetPowerStateResponseB6Z4github.com/hypersdk/hypersdk/sdk/internal/providerpbb\x06proto3"
+	"\x04Info\x12!.hypersdk.provider.v2.InfoRequest\x1a\".hypersdk.provider.v2.InfoResponse\x12\\\n" +
+	"\tConfigure\x12&.hypersdk.provider.v2.ConfigureRequest\x1a'.hypersdk.provider.v2.ConfigureResponse\x12X\n" +
+	"\aListVMs\x12$.hypersdk.provider.v2.ListVMsRequest\x1a%.hypersdk.provider.v2.ListVMsResponse0\x01\x12P\n" +
+	"\x05GetVM\x12\".hypersdk.provider.v2.GetVMRequest\x1a#.hypersdk.provider.v2.GetVMResponse\x12X\n" +
+	"\bExportVM\x12#.hypersdk.provider.v2.ExportVMInput\x1a#.hypersdk.provider.v2.ExportVMEvent(\x010\x01\x12h\n" +
+	"\rSetPowerState\x12*.hypersdk.provider.v2.SetPowerStateRequest\x1a+.hypersdk.provider.v2.SetPowerStateResponse\x12V\n" +
+	"\aRelease\x12$.hypersdk.provider.v2.ReleaseRequest\x1a%.hypersdk.provider.v2.ReleaseResponseB6Z4github.com/hypersdk/hypersdk/sdk/internal/providerpbb\x06proto3"
 
 var (
-	file_hypersdk_provider_v1_provider_proto_rawDescOnce sync.Once
-	file_hypersdk_provider_v1_provider_proto_rawDescData []byte
+	file_hypersdk_provider_v2_provider_proto_rawDescOnce sync.Once
+	file_hypersdk_provider_v2_provider_proto_rawDescData []byte
 )
 
-func file_hypersdk_provider_v1_provider_proto_rawDescGZIP() []byte {
-	file_hypersdk_provider_v1_provider_proto_rawDescOnce.Do(func() {
-		file_hypersdk_provider_v1_provider_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_hypersdk_provider_v1_provider_proto_rawDesc), len(file_hypersdk_provider_v1_provider_proto_rawDesc)))
+func file_hypersdk_provider_v2_provider_proto_rawDescGZIP() []byte {
+	file_hypersdk_provider_v2_provider_proto_rawDescOnce.Do(func() {
+		file_hypersdk_provider_v2_provider_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_hypersdk_provider_v2_provider_proto_rawDesc), len(file_hypersdk_provider_v2_provider_proto_rawDesc)))
 	})
-	return file_hypersdk_provider_v1_provider_proto_rawDescData
+	return file_hypersdk_provider_v2_provider_proto_rawDescData
 }
 
-var file_hypersdk_provider_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
-var file_hypersdk_provider_v1_provider_proto_goTypes = []any{
-	(*InfoRequest)(nil),           // 0: hypersdk.provider.v1.InfoRequest
-	(*InfoResponse)(nil),          // 1: hypersdk.provider.v1.InfoResponse
-	(*ConfigureRequest)(nil),      // 2: hypersdk.provider.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),     // 3: hypersdk.provider.v1.ConfigureResponse
-	(*Filter)(nil),                // 4: hypersdk.provider.v1.Filter
-	(*ListVMsRequest)(nil),        // 5: hypersdk.provider.v1.ListVMsRequest
-	(*ListVMsResponse)(nil),       // 6: hypersdk.provider.v1.ListVMsResponse
-	(*GetVMRequest)(nil),          // 7: hypersdk.provider.v1.GetVMRequest
-	(*GetVMResponse)(nil),         // 8: hypersdk.provider.v1.GetVMResponse
-	(*VM)(nil),                    // 9: hypersdk.provider.v1.VM
-	(*Disk)(nil),                  // 10: hypersdk.provider.v1.Disk
-	(*NIC)(nil),                   // 11: hypersdk.provider.v1.NIC
-	(*CDROM)(nil),                 // 12: hypersdk.provider.v1.CDROM
-	(*ExportVMRequest)(nil),       // 13: hypersdk.provider.v1.ExportVMRequest
-	(*ExportVMEvent)(nil),         // 14: hypersdk.provider.v1.ExportVMEvent
-	(*Progress)(nil),              // 15: hypersdk.provider.v1.Progress
-	(*Checkpoint)(nil),            // 16: hypersdk.provider.v1.Checkpoint
-	(*ExportResult)(nil),          // 17: hypersdk.provider.v1.ExportResult
-	(*Artifact)(nil),              // 18: hypersdk.provider.v1.Artifact
-	(*SetPowerStateRequest)(nil),  // 19: hypersdk.provider.v1.SetPowerStateRequest
-	(*SetPowerStateResponse)(nil), // 20: hypersdk.provider.v1.SetPowerStateResponse
+var file_hypersdk_provider_v2_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_hypersdk_provider_v2_provider_proto_goTypes = []any{
+	(*InfoRequest)(nil),           // 0: hypersdk.provider.v2.InfoRequest
+	(*InfoResponse)(nil),          // 1: hypersdk.provider.v2.InfoResponse
+	(*ConfigKey)(nil),             // 2: hypersdk.provider.v2.ConfigKey
+	(*ConfigureRequest)(nil),      // 3: hypersdk.provider.v2.ConfigureRequest
+	(*ConfigureResponse)(nil),     // 4: hypersdk.provider.v2.ConfigureResponse
+	(*Filter)(nil),                // 5: hypersdk.provider.v2.Filter
+	(*ListVMsRequest)(nil),        // 6: hypersdk.provider.v2.ListVMsRequest
+	(*ListVMsResponse)(nil),       // 7: hypersdk.provider.v2.ListVMsResponse
+	(*GetVMRequest)(nil),          // 8: hypersdk.provider.v2.GetVMRequest
+	(*GetVMResponse)(nil),         // 9: hypersdk.provider.v2.GetVMResponse
+	(*VM)(nil),                    // 10: hypersdk.provider.v2.VM
+	(*Disk)(nil),                  // 11: hypersdk.provider.v2.Disk
+	(*NIC)(nil),                   // 12: hypersdk.provider.v2.NIC
+	(*CDROM)(nil),                 // 13: hypersdk.provider.v2.CDROM
+	(*ExportVMRequest)(nil),       // 14: hypersdk.provider.v2.ExportVMRequest
+	(*ExportVMInput)(nil),         // 15: hypersdk.provider.v2.ExportVMInput
+	(*Ack)(nil),                   // 16: hypersdk.provider.v2.Ack
+	(*ExportVMEvent)(nil),         // 17: hypersdk.provider.v2.ExportVMEvent
+	(*Hold)(nil),                  // 18: hypersdk.provider.v2.Hold
+	(*ReleaseRequest)(nil),        // 19: hypersdk.provider.v2.ReleaseRequest
+	(*ReleaseResponse)(nil),       // 20: hypersdk.provider.v2.ReleaseResponse
+	(*Progress)(nil),              // 21: hypersdk.provider.v2.Progress
+	(*Checkpoint)(nil),            // 22: hypersdk.provider.v2.Checkpoint
+	(*ExportResult)(nil),          // 23: hypersdk.provider.v2.ExportResult
+	(*Artifact)(nil),              // 24: hypersdk.provider.v2.Artifact
+	(*Extent)(nil),                // 25: hypersdk.provider.v2.Extent
+	(*SetPowerStateRequest)(nil),  // 26: hypersdk.provider.v2.SetPowerStateRequest
+	(*SetPowerStateResponse)(nil), // 27: hypersdk.provider.v2.SetPowerStateResponse
 }
-var file_hypersdk_provider_v1_provider_proto_depIdxs = []int32{
-	4,  // 0: hypersdk.provider.v1.ListVMsRequest.filter:type_name -> hypersdk.provider.v1.Filter
-	9,  // 1: hypersdk.provider.v1.ListVMsResponse.vms:type_name -> hypersdk.provider.v1.VM
-	9,  // 2: hypersdk.provider.v1.GetVMResponse.vm:type_name -> hypersdk.provider.v1.VM
-	10, // 3: hypersdk.provider.v1.VM.disks:type_name -> hypersdk.provider.v1.Disk
-	11, // 4: hypersdk.provider.v1.VM.nics:type_name -> hypersdk.provider.v1.NIC
-	12, // 5: hypersdk.provider.v1.VM.cdroms:type_name -> hypersdk.provider.v1.CDROM
-	15, // 6: hypersdk.provider.v1.ExportVMEvent.progress:type_name -> hypersdk.provider.v1.Progress
-	16, // 7: hypersdk.provider.v1.ExportVMEvent.checkpoint:type_name -> hypersdk.provider.v1.Checkpoint
-	17, // 8: hypersdk.provider.v1.ExportVMEvent.result:type_name -> hypersdk.provider.v1.ExportResult
-	9,  // 9: hypersdk.provider.v1.ExportResult.vm:type_name -> hypersdk.provider.v1.VM
-	18, // 10: hypersdk.provider.v1.ExportResult.artifacts:type_name -> hypersdk.provider.v1.Artifact
-	0,  // 11: hypersdk.provider.v1.Provider.Info:input_type -> hypersdk.provider.v1.InfoRequest
-	2,  // 12: hypersdk.provider.v1.Provider.Configure:input_type -> hypersdk.provider.v1.ConfigureRequest
-	5,  // 13: hypersdk.provider.v1.Provider.ListVMs:input_type -> hypersdk.provider.v1.ListVMsRequest
-	7,  // 14: hypersdk.provider.v1.Provider.GetVM:input_type -> hypersdk.provider.v1.GetVMRequest
-	13, // 15: hypersdk.provider.v1.Provider.ExportVM:input_type -> hypersdk.provider.v1.ExportVMRequest
-	19, // 16: hypersdk.provider.v1.Provider.SetPowerState:input_type -> hypersdk.provider.v1.SetPowerStateRequest
-	1,  // 17: hypersdk.provider.v1.Provider.Info:output_type -> hypersdk.provider.v1.InfoResponse
-	3,  // 18: hypersdk.provider.v1.Provider.Configure:output_type -> hypersdk.provider.v1.ConfigureResponse
-	6,  // 19: hypersdk.provider.v1.Provider.ListVMs:output_type -> hypersdk.provider.v1.ListVMsResponse
-	8,  // 20: hypersdk.provider.v1.Provider.GetVM:output_type -> hypersdk.provider.v1.GetVMResponse
-	14, // 21: hypersdk.provider.v1.Provider.ExportVM:output_type -> hypersdk.provider.v1.ExportVMEvent
-	20, // 22: hypersdk.provider.v1.Provider.SetPowerState:output_type -> hypersdk.provider.v1.SetPowerStateResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+var file_hypersdk_provider_v2_provider_proto_depIdxs = []int32{
+	2,  // 0: hypersdk.provider.v2.InfoResponse.config:type_name -> hypersdk.provider.v2.ConfigKey
+	5,  // 1: hypersdk.provider.v2.ListVMsRequest.filter:type_name -> hypersdk.provider.v2.Filter
+	10, // 2: hypersdk.provider.v2.ListVMsResponse.vms:type_name -> hypersdk.provider.v2.VM
+	10, // 3: hypersdk.provider.v2.GetVMResponse.vm:type_name -> hypersdk.provider.v2.VM
+	11, // 4: hypersdk.provider.v2.VM.disks:type_name -> hypersdk.provider.v2.Disk
+	12, // 5: hypersdk.provider.v2.VM.nics:type_name -> hypersdk.provider.v2.NIC
+	13, // 6: hypersdk.provider.v2.VM.cdroms:type_name -> hypersdk.provider.v2.CDROM
+	14, // 7: hypersdk.provider.v2.ExportVMInput.request:type_name -> hypersdk.provider.v2.ExportVMRequest
+	16, // 8: hypersdk.provider.v2.ExportVMInput.ack:type_name -> hypersdk.provider.v2.Ack
+	21, // 9: hypersdk.provider.v2.ExportVMEvent.progress:type_name -> hypersdk.provider.v2.Progress
+	22, // 10: hypersdk.provider.v2.ExportVMEvent.checkpoint:type_name -> hypersdk.provider.v2.Checkpoint
+	23, // 11: hypersdk.provider.v2.ExportVMEvent.result:type_name -> hypersdk.provider.v2.ExportResult
+	18, // 12: hypersdk.provider.v2.ExportVMEvent.hold:type_name -> hypersdk.provider.v2.Hold
+	18, // 13: hypersdk.provider.v2.ExportVMEvent.released:type_name -> hypersdk.provider.v2.Hold
+	18, // 14: hypersdk.provider.v2.ReleaseRequest.hold:type_name -> hypersdk.provider.v2.Hold
+	10, // 15: hypersdk.provider.v2.ExportResult.vm:type_name -> hypersdk.provider.v2.VM
+	24, // 16: hypersdk.provider.v2.ExportResult.artifacts:type_name -> hypersdk.provider.v2.Artifact
+	25, // 17: hypersdk.provider.v2.Artifact.extents:type_name -> hypersdk.provider.v2.Extent
+	0,  // 18: hypersdk.provider.v2.Provider.Info:input_type -> hypersdk.provider.v2.InfoRequest
+	3,  // 19: hypersdk.provider.v2.Provider.Configure:input_type -> hypersdk.provider.v2.ConfigureRequest
+	6,  // 20: hypersdk.provider.v2.Provider.ListVMs:input_type -> hypersdk.provider.v2.ListVMsRequest
+	8,  // 21: hypersdk.provider.v2.Provider.GetVM:input_type -> hypersdk.provider.v2.GetVMRequest
+	15, // 22: hypersdk.provider.v2.Provider.ExportVM:input_type -> hypersdk.provider.v2.ExportVMInput
+	26, // 23: hypersdk.provider.v2.Provider.SetPowerState:input_type -> hypersdk.provider.v2.SetPowerStateRequest
+	19, // 24: hypersdk.provider.v2.Provider.Release:input_type -> hypersdk.provider.v2.ReleaseRequest
+	1,  // 25: hypersdk.provider.v2.Provider.Info:output_type -> hypersdk.provider.v2.InfoResponse
+	4,  // 26: hypersdk.provider.v2.Provider.Configure:output_type -> hypersdk.provider.v2.ConfigureResponse
+	7,  // 27: hypersdk.provider.v2.Provider.ListVMs:output_type -> hypersdk.provider.v2.ListVMsResponse
+	9,  // 28: hypersdk.provider.v2.Provider.GetVM:output_type -> hypersdk.provider.v2.GetVMResponse
+	17, // 29: hypersdk.provider.v2.Provider.ExportVM:output_type -> hypersdk.provider.v2.ExportVMEvent
+	27, // 30: hypersdk.provider.v2.Provider.SetPowerState:output_type -> hypersdk.provider.v2.SetPowerStateResponse
+	20, // 31: hypersdk.provider.v2.Provider.Release:output_type -> hypersdk.provider.v2.ReleaseResponse
+	25, // [25:32] is the sub-list for method output_type
+	18, // [18:25] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
-func init() { file_hypersdk_provider_v1_provider_proto_init() }
-func file_hypersdk_provider_v1_provider_proto_init() {
-	if File_hypersdk_provider_v1_provider_proto != nil {
+func init() { file_hypersdk_provider_v2_provider_proto_init() }
+func file_hypersdk_provider_v2_provider_proto_init() {
+	if File_hypersdk_provider_v2_provider_proto != nil {
 		return
 	}
-	file_hypersdk_provider_v1_provider_proto_msgTypes[14].OneofWrappers = []any{
+	file_hypersdk_provider_v2_provider_proto_msgTypes[15].OneofWrappers = []any{
+		(*ExportVMInput_Request)(nil),
+		(*ExportVMInput_Ack)(nil),
+	}
+	file_hypersdk_provider_v2_provider_proto_msgTypes[17].OneofWrappers = []any{
 		(*ExportVMEvent_Progress)(nil),
 		(*ExportVMEvent_Checkpoint)(nil),
 		(*ExportVMEvent_Result)(nil),
+		(*ExportVMEvent_Hold)(nil),
+		(*ExportVMEvent_Released)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hypersdk_provider_v1_provider_proto_rawDesc), len(file_hypersdk_provider_v1_provider_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hypersdk_provider_v2_provider_proto_rawDesc), len(file_hypersdk_provider_v2_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
-		GoTypes:           file_hypersdk_provider_v1_provider_proto_goTypes,
-		DependencyIndexes: file_hypersdk_provider_v1_provider_proto_depIdxs,
-		MessageInfos:      file_hypersdk_provider_v1_provider_proto_msgTypes,
+		GoTypes:           file_hypersdk_provider_v2_provider_proto_goTypes,
+		DependencyIndexes: file_hypersdk_provider_v2_provider_proto_depIdxs,
+		MessageInfos:      file_hypersdk_provider_v2_provider_proto_msgTypes,
 	}.Build()
-	File_hypersdk_provider_v1_provider_proto = out.File
-	file_hypersdk_provider_v1_provider_proto_goTypes = nil
-	file_hypersdk_provider_v1_provider_proto_depIdxs = nil
+	File_hypersdk_provider_v2_provider_proto = out.File
+	file_hypersdk_provider_v2_provider_proto_goTypes = nil
+	file_hypersdk_provider_v2_provider_proto_depIdxs = nil
 }

@@ -1,4 +1,6 @@
-// Wire contract between hypervisord and a provider plugin, version 1.
+// Wire contract between hypervisord and a provider plugin, version 2 (go-plugin protocol 2).
+// Version 2 added holds, acknowledged checkpoints, cloud-side progress, Release, disk extents,
+// config schemas and the raw/qcow2 methods.
 // The public Go surface is sdk/provider; these messages never leave sdk/.
 // Bulk disk data never travels here: exports write files into a host-given directory and
 // stream back only progress, checkpoints and the artifact list.
@@ -7,7 +9,7 @@
 // versions:
 // - protoc-gen-go-grpc v1.6.2
 // - protoc             v3.21.12
-// source: hypersdk/provider/v1/provider.proto
+// source: hypersdk/provider/v2/provider.proto
 
 package providerpb
 
@@ -24,12 +26,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Provider_Info_FullMethodName          = "/hypersdk.provider.v1.Provider/Info"
-	Provider_Configure_FullMethodName     = "/hypersdk.provider.v1.Provider/Configure"
-	Provider_ListVMs_FullMethodName       = "/hypersdk.provider.v1.Provider/ListVMs"
-	Provider_GetVM_FullMethodName         = "/hypersdk.provider.v1.Provider/GetVM"
-	Provider_ExportVM_FullMethodName      = "/hypersdk.provider.v1.Provider/ExportVM"
-	Provider_SetPowerState_FullMethodName = "/hypersdk.provider.v1.Provider/SetPowerState"
+	Provider_Info_FullMethodName          = "/hypersdk.provider.v2.Provider/Info"
+	Provider_Configure_FullMethodName     = "/hypersdk.provider.v2.Provider/Configure"
+	Provider_ListVMs_FullMethodName       = "/hypersdk.provider.v2.Provider/ListVMs"
+	Provider_GetVM_FullMethodName         = "/hypersdk.provider.v2.Provider/GetVM"
+	Provider_ExportVM_FullMethodName      = "/hypersdk.provider.v2.Provider/ExportVM"
+	Provider_SetPowerState_FullMethodName = "/hypersdk.provider.v2.Provider/SetPowerState"
+	Provider_Release_FullMethodName       = "/hypersdk.provider.v2.Provider/Release"
 )
 
 // ProviderClient is the client API for Provider service.
@@ -41,8 +44,13 @@ type ProviderClient interface {
 	// ListVMs streams VMs in batches so 10,000 VMs never make one oversized message.
 	ListVMs(ctx context.Context, in *ListVMsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ListVMsResponse], error)
 	GetVM(ctx context.Context, in *GetVMRequest, opts ...grpc.CallOption) (*GetVMResponse, error)
-	ExportVM(ctx context.Context, in *ExportVMRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportVMEvent], error)
+	// ExportVM is a conversation: the host's first message is the request; the plugin streams
+	// events, and every hold, released hold and checkpoint it sends waits for the host's Ack
+	// (sent once the host has committed it to its store) before the provider goes on.
+	ExportVM(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExportVMInput, ExportVMEvent], error)
 	SetPowerState(ctx context.Context, in *SetPowerStateRequest, opts ...grpc.CallOption) (*SetPowerStateResponse, error)
+	// Release frees one hold; releasing one already gone succeeds.
+	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 }
 
 type providerClient struct {
@@ -102,29 +110,33 @@ func (c *providerClient) GetVM(ctx context.Context, in *GetVMRequest, opts ...gr
 	return out, nil
 }
 
-func (c *providerClient) ExportVM(ctx context.Context, in *ExportVMRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportVMEvent], error) {
+func (c *providerClient) ExportVM(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExportVMInput, ExportVMEvent], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &Provider_ServiceDesc.Streams[1], Provider_ExportVM_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	x := &grpc.GenericClientStream[ExportVMRequest, ExportVMEvent]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
+	x := &grpc.GenericClientStream[ExportVMInput, ExportVMEvent]{ClientStream: stream}
 	return x, nil
 }
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type Provider_ExportVMClient = grpc.ServerStreamingClient[ExportVMEvent]
+type Provider_ExportVMClient = grpc.BidiStreamingClient[ExportVMInput, ExportVMEvent]
 
 func (c *providerClient) SetPowerState(ctx context.Context, in *SetPowerStateRequest, opts ...grpc.CallOption) (*SetPowerStateResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SetPowerStateResponse)
 	err := c.cc.Invoke(ctx, Provider_SetPowerState_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseResponse)
+	err := c.cc.Invoke(ctx, Provider_Release_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +152,13 @@ type ProviderServer interface {
 	// ListVMs streams VMs in batches so 10,000 VMs never make one oversized message.
 	ListVMs(*ListVMsRequest, grpc.ServerStreamingServer[ListVMsResponse]) error
 	GetVM(context.Context, *GetVMRequest) (*GetVMResponse, error)
-	ExportVM(*ExportVMRequest, grpc.ServerStreamingServer[ExportVMEvent]) error
+	// ExportVM is a conversation: the host's first message is the request; the plugin streams
+	// events, and every hold, released hold and checkpoint it sends waits for the host's Ack
+	// (sent once the host has committed it to its store) before the provider goes on.
+	ExportVM(grpc.BidiStreamingServer[ExportVMInput, ExportVMEvent]) error
 	SetPowerState(context.Context, *SetPowerStateRequest) (*SetPowerStateResponse, error)
+	// Release frees one hold; releasing one already gone succeeds.
+	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	mustEmbedUnimplementedProviderServer()
 }
 
@@ -164,11 +181,14 @@ func (UnimplementedProviderServer) ListVMs(*ListVMsRequest, grpc.ServerStreaming
 func (UnimplementedProviderServer) GetVM(context.Context, *GetVMRequest) (*GetVMResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetVM not implemented")
 }
-func (UnimplementedProviderServer) ExportVM(*ExportVMRequest, grpc.ServerStreamingServer[ExportVMEvent]) error {
+func (UnimplementedProviderServer) ExportVM(grpc.BidiStreamingServer[ExportVMInput, ExportVMEvent]) error {
 	return status.Error(codes.Unimplemented, "method ExportVM not implemented")
 }
 func (UnimplementedProviderServer) SetPowerState(context.Context, *SetPowerStateRequest) (*SetPowerStateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetPowerState not implemented")
+}
+func (UnimplementedProviderServer) Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Release not implemented")
 }
 func (UnimplementedProviderServer) mustEmbedUnimplementedProviderServer() {}
 func (UnimplementedProviderServer) testEmbeddedByValue()                  {}
@@ -257,15 +277,11 @@ func _Provider_GetVM_Handler(srv interface{}, ctx context.Context, dec func(inte
 }
 
 func _Provider_ExportVM_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(ExportVMRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(ProviderServer).ExportVM(m, &grpc.GenericServerStream[ExportVMRequest, ExportVMEvent]{ServerStream: stream})
+	return srv.(ProviderServer).ExportVM(&grpc.GenericServerStream[ExportVMInput, ExportVMEvent]{ServerStream: stream})
 }
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type Provider_ExportVMServer = grpc.ServerStreamingServer[ExportVMEvent]
+type Provider_ExportVMServer = grpc.BidiStreamingServer[ExportVMInput, ExportVMEvent]
 
 func _Provider_SetPowerState_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetPowerStateRequest)
@@ -285,11 +301,29 @@ func _Provider_SetPowerState_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_Release_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).Release(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_Release_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).Release(ctx, req.(*ReleaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Provider_ServiceDesc is the grpc.ServiceDesc for Provider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Provider_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "hypersdk.provider.v1.Provider",
+	ServiceName: "hypersdk.provider.v2.Provider",
 	HandlerType: (*ProviderServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
@@ -308,6 +342,10 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "SetPowerState",
 			Handler:    _Provider_SetPowerState_Handler,
 		},
+		{
+			MethodName: "Release",
+			Handler:    _Provider_Release_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -319,7 +357,8 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "ExportVM",
 			Handler:       _Provider_ExportVM_Handler,
 			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
-	Metadata: "hypersdk/provider/v1/provider.proto",
+	Metadata: "hypersdk/provider/v2/provider.proto",
 }

@@ -96,5 +96,7 @@ func syncAll(b *testing.B, dir string) {
 
 type discardReporter struct{}
 
-func (discardReporter) Progress(provider.Progress) {}
-func (discardReporter) Checkpoint([]byte)          {}
+func (discardReporter) Progress(provider.Progress)                    {}
+func (discardReporter) Checkpoint(context.Context, []byte) error      { return nil }
+func (discardReporter) Hold(context.Context, provider.Hold) error     { return nil }
+func (discardReporter) Released(context.Context, provider.Hold) error { return nil }

@@ -50,7 +50,9 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 
 	if spec.Options.ShutdownVM && vm.PowerState == provider.PowerOn {
 		token.PoweredOffByUs = true
-		r.Checkpoint(token.encode()) // recorded before the VM is touched
+		if err := r.Checkpoint(ctx, token.encode()); err != nil { // recorded before the VM is touched
+			return res, fmt.Errorf("record that %s is about to be powered off: %w", vm.Name, err)
+		}
 		r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "shutting down the guest"})
 		if err := shutdown(ctx, vmObj, p.shutdownTimeout); err != nil {
 			return res, fmt.Errorf("shut down %s: %w", vm.Name, err)
@@ -66,7 +68,9 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 				return
 			}
 			token.PoweredOffByUs = false
-			r.Checkpoint(token.encode())
+			if cerr := r.Checkpoint(restoreCtx, token.encode()); cerr != nil {
+				log.Warn("could not record that the VM is powered on again", "error", cerr)
+			}
 			log.Info("VM powered back on after the failed export")
 		}
 	}()
@@ -212,7 +216,10 @@ func (p *Provider) downloadDisks(ctx context.Context, c *conn, lease *nfc.Lease,
 			files[j.disk] = types.OvfFile{DeviceId: j.item.DeviceId, Path: j.name, Size: got.size}
 			if got.sha256 != "" {
 				artifacts[j.disk] = provider.Artifact{Path: j.name, Kind: provider.KindDisk, Format: "vmdk-stream", Size: got.size, SHA256: got.sha256, Disk: j.disk}
-				r.Checkpoint(tally.finish(j.disk, finished{File: j.name, Size: got.size, SHA256: got.sha256}))
+				if cerr := r.Checkpoint(ctx, tally.finish(j.disk, finished{File: j.name, Size: got.size, SHA256: got.sha256})); cerr != nil && firstErr == nil {
+					firstErr = fmt.Errorf("record disk %d of %s as exported: %w", j.disk, vm.Name, cerr)
+					cancel()
+				}
 			}
 			if got.converted {
 				conv := strings.TrimSuffix(j.name, ".vmdk") + "." + format

@@ -43,11 +43,14 @@ func (r *recorder) Progress(p provider.Progress) {
 	r.progress = append(r.progress, p)
 	r.mu.Unlock()
 }
-func (r *recorder) Checkpoint(b []byte) {
+func (r *recorder) Checkpoint(_ context.Context, b []byte) error {
 	r.mu.Lock()
 	r.checkpoints = append(r.checkpoints, b)
 	r.mu.Unlock()
+	return nil
 }
+func (r *recorder) Hold(context.Context, provider.Hold) error     { return nil }
+func (r *recorder) Released(context.Context, provider.Hold) error { return nil }
 
 func exportSpec(t *testing.T, method string) provider.ExportSpec {
 	return provider.ExportSpec{JobID: "job-1", VMID: testVM, Method: method, Dir: t.TempDir(), ChunkSize: 64 << 10, MaxRetries: 3}
@@ -367,11 +370,14 @@ type checkpointsOnly struct {
 }
 
 func (r *checkpointsOnly) Progress(provider.Progress) {}
-func (r *checkpointsOnly) Checkpoint(b []byte) {
+func (r *checkpointsOnly) Checkpoint(_ context.Context, b []byte) error {
 	r.mu.Lock()
 	r.checkpoints = append(r.checkpoints, b)
 	r.mu.Unlock()
+	return nil
 }
+func (r *checkpointsOnly) Hold(context.Context, provider.Hold) error     { return nil }
+func (r *checkpointsOnly) Released(context.Context, provider.Hold) error { return nil }
 
 // A resumed export of a VM with several disks downloads only the disks the token does not
 // hold, while the skipped disks are checked: under -race this covers the resume token and the
