@@ -81,9 +81,14 @@ type Daemon struct {
 	WebhookAllowLoopback bool `yaml:"webhook_allow_loopback"`
 }
 
-// Provider is one section under providers:. Core understands enabled and plugin_sha256;
-// every other key belongs to the provider plugin and is handed to it as Settings.
+// Provider is one section under providers:, keyed by the instance's name (the name the API's
+// provider field uses). Core understands type, enabled and plugin_sha256; every other key
+// belongs to the provider plugin and is handed to it as Settings.
 type Provider struct {
+	// Type names the plugin binary, hypersdk-provider-<type>; empty means the instance's own
+	// name, so providers: {vsphere: {...}} runs the vsphere plugin. Two instances of one type
+	// (vc-east and vc-west, both type vsphere) are two processes of the same binary.
+	Type         string         `yaml:"type"`
 	Enabled      *bool          `yaml:"enabled"`
 	PluginSHA256 string         `yaml:"plugin_sha256"`
 	Settings     map[string]any `yaml:",remain"`
@@ -91,6 +96,14 @@ type Provider struct {
 
 // IsEnabled reports whether the provider should be loaded; a section without an enabled key is on.
 func (p Provider) IsEnabled() bool { return p.Enabled == nil || *p.Enabled }
+
+// TypeOf returns the plugin type of the instance called name: its type key, or the name itself.
+func (p Provider) TypeOf(name string) string {
+	if p.Type == "" {
+		return name
+	}
+	return p.Type
+}
 
 // Hyper2KVM configures the hand-off to the hyper2kvm conversion daemon.
 type Hyper2KVM struct {

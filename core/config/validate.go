@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"time"
 
@@ -24,6 +25,16 @@ var (
 )
 
 func reflectValue(cfg *Config) reflect.Value { return reflect.ValueOf(cfg).Elem() }
+
+// sortedKeys keeps messages about map entries in one order from run to run.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
 
 // validate checks the values that decoded cleanly against what the daemon can actually run with.
 func validate(c *Config) []Problem {
@@ -67,9 +78,13 @@ func validate(c *Config) []Problem {
 	positive("daemon.shutdown_timeout", c.Daemon.ShutdownTimeout)
 	validateSite(c.Daemon, bad)
 
-	for name, prov := range c.Providers {
+	for _, name := range sortedKeys(c.Providers) {
+		prov := c.Providers[name]
 		if !providerName.MatchString(name) {
 			bad("providers."+name, "provider names are lower-case letters, digits, - and _")
+		}
+		if prov.Type != "" && !providerName.MatchString(prov.Type) {
+			bad("providers."+name+".type", "must name a plugin type (lower-case letters, digits, - and _), got %q", prov.Type)
 		}
 		if prov.PluginSHA256 != "" && !sha256Hex.MatchString(prov.PluginSHA256) {
 			bad("providers."+name+".plugin_sha256", "must be 64 lower-case hex digits")
