@@ -46,7 +46,8 @@ func (p *Provider) Info(context.Context) (provider.Info, error) {
 	return provider.Info{
 		Name: "testprovider", Version: "1.0.0",
 		Description:  "fake VMs with generated disks, for tests and as an SDK example",
-		Capabilities: []provider.Capability{provider.CapExportVMDK, provider.CapExportOVF, provider.CapExportOVA},
+		Capabilities: []provider.Capability{provider.CapExportVMDK, provider.CapExportOVF, provider.CapExportOVA, provider.CapShutdownVM},
+		Config:       schema,
 	}, nil
 }
 
@@ -162,16 +163,7 @@ func matches(vm provider.VM, f provider.Filter) bool {
 			return false
 		}
 	}
-	for _, want := range f.Tags {
-		found := false
-		for _, have := range vm.Tags {
-			found = found || have == want
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
+	return provider.MatchTags(vm.Tags, f.Tags)
 }
 
 func (p *Provider) GetVM(ctx context.Context, id string) (provider.VM, error) {
