@@ -52,31 +52,37 @@ func Start(ctx context.Context, log hclog.Logger, dir string, providers map[stri
 		h.sockets = ""
 	}
 	now := time.Now()
-	for name, path := range found {
-		if p, ok := providers[name]; !ok || !p.IsEnabled() {
-			h.idle[name] = Status{Name: name, State: StateNotConfigured, Path: path, Since: now,
-				LastError: fmt.Sprintf("installed, but providers.%s is absent or disabled", name)}
+	used := map[string]bool{} // plugin types that an enabled instance runs
+	for name, p := range providers {
+		if p.IsEnabled() {
+			used[p.TypeOf(name)] = true
+		}
+	}
+	for typ, path := range found {
+		if _, named := providers[typ]; !used[typ] && (!named || !providers[typ].IsEnabled()) {
+			h.idle[typ] = Status{Name: typ, Type: typ, State: StateNotConfigured, Path: path, Since: now,
+				LastError: fmt.Sprintf("installed, but no enabled providers: section has type %s (providers.%s is absent or disabled)", typ, typ)}
 		}
 	}
 	for name, p := range providers {
 		if !p.IsEnabled() {
 			continue
 		}
-		path, ok := found[name]
+		typ := p.TypeOf(name)
+		path, ok := found[typ]
 		if !ok {
-			h.idle[name] = Status{Name: name, State: StateMissing, Since: now,
-				LastError: fmt.Sprintf("no plugin binary %s%s in %s", BinaryPrefix, name, dir)}
-			log.Warn("configured provider has no plugin binary", "provider", name, "plugins_dir", dir)
+			msg := fmt.Sprintf("no plugin binary %s%s in %s", BinaryPrefix, typ, dir)
+			if p.Type != "" {
+				msg += fmt.Sprintf(" (providers.%s.type is %q)", name, typ)
+			}
+			h.idle[name] = Status{Name: name, Type: typ, State: StateMissing, Since: now, LastError: msg}
+			log.Warn("configured provider has no plugin binary", "provider", name, "type", typ, "plugins_dir", dir)
 			continue
 		}
-		settings, err := provider.NewConfig(p.Settings)
-		if err != nil {
-			h.idle[name] = Status{Name: name, State: StateFailed, Path: path, Since: now, LastError: err.Error()}
-			continue
-		}
+		// Logs and statuses are named after the instance, so two of one type stay apart.
 		plog := log.Named(name)
-		plog.Debug("launching plugin", "path", path, "settings", config.RedactSettings(p.Settings))
-		in := newInstance(name, path, p.PluginSHA256, settings, plog)
+		plog.Debug("launching plugin", "path", path, "type", typ)
+		in := newInstance(name, typ, path, p.PluginSHA256, p.Settings, plog)
 		in.socketDir = h.sockets
 		h.instances[name] = in
 		h.wg.Add(1)

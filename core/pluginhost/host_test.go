@@ -198,6 +198,8 @@ func TestPluginsThatMustNotRun(t *testing.T) {
 		{"configured, not installed", map[string]string{}, map[string]config.Provider{"vsphere": {}}, StateMissing, "no plugin binary"},
 		{"installed, not configured", map[string]string{"testprovider": testproviderBin}, map[string]config.Provider{}, StateNotConfigured, "absent or disabled"},
 		{"binary claims another name", map[string]string{"other": testproviderBin}, map[string]config.Provider{"other": {}}, StateFailed, `not "other"`},
+		{"instance of an unknown type", map[string]string{"testprovider": testproviderBin},
+			map[string]config.Provider{"testprovider": {}, "vc-east": {Type: "nosuch"}}, StateMissing, `providers.vc-east.type is "nosuch"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -205,10 +207,14 @@ func TestPluginsThatMustNotRun(t *testing.T) {
 			h := startHost(t, installPlugins(t, c.plugins), c.providers)
 			var st Status
 			for name := range c.providers {
-				st = status(h, name)
+				if s := status(h, name); s.State == c.want {
+					st = s
+				}
 			}
 			for name := range c.plugins {
-				st = status(h, name)
+				if s := status(h, name); s.State == c.want {
+					st = s
+				}
 			}
 			if st.State != c.want || !strings.Contains(st.LastError, c.errPart) {
 				t.Fatalf("status = %+v, want %s with %q", st, c.want, c.errPart)

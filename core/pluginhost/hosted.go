@@ -72,7 +72,13 @@ func isProviderVerdict(err error) bool {
 	return false
 }
 
+// Info answers from what the plugin said when it last became ready (refreshed at each restart),
+// so a request that checks a capability or a filter does not cost a round trip, nor fail while
+// the plugin restarts.
 func (h hosted) Info(ctx context.Context) (info provider.Info, err error) {
+	if info, ok := h.in.cachedInfo(); ok {
+		return info, nil
+	}
 	err = h.call(ctx, "info", true, func(ctx context.Context, p provider.Provider) (e error) {
 		info, e = p.Info(ctx)
 		return e

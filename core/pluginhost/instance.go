@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 
+	"github.com/hypersdk/hypersdk/core/config"
 	sdkplugin "github.com/hypersdk/hypersdk/sdk/plugin"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -29,12 +30,14 @@ const (
 // errPermanent marks start failures that a restart cannot fix.
 var errPermanent = errors.New("permanent")
 
-// instance supervises one plugin process: start, configure, watch, restart with backoff.
+// instance supervises one plugin process: start, configure, watch, restart with backoff. Its
+// name is the providers: key (what the API calls the provider); typ names the binary.
 type instance struct {
 	name     string
+	typ      string
 	path     string
 	sha256   string
-	settings provider.Config
+	settings map[string]any // the providers.<name> section without the core keys
 	log      hclog.Logger
 	// socketDir is where the plugin creates its unix socket ("" for the system's temp dir).
 	socketDir string
@@ -43,14 +46,21 @@ type instance struct {
 	status   Status
 	client   *goplugin.Client
 	provider provider.Provider
+	// info is what the plugin said of itself when it last became ready; kept while it restarts.
+	info      provider.Info
+	infoKnown bool
+	// checked: the plugin has told its config schema at least once, and problems is what the
+	// schema refused in the section (see Host.SettingsProblems).
+	checked  bool
+	problems []config.Problem
 	changed  chan struct{} // closed and replaced on every state change: a broadcast to waiters
 	kick     chan struct{} // a caller saw the process dead before the supervisor did
 }
 
-func newInstance(name, path, sha string, settings provider.Config, log hclog.Logger) *instance {
+func newInstance(name, typ, path, sha string, settings map[string]any, log hclog.Logger) *instance {
 	return &instance{
-		name: name, path: path, sha256: sha, settings: settings, log: log,
-		status:  Status{Name: name, Path: path, State: StateStarting, Since: time.Now()},
+		name: name, typ: typ, path: path, sha256: sha, settings: settings, log: log,
+		status:  Status{Name: name, Type: typ, Path: path, State: StateStarting, Since: time.Now()},
 		changed: make(chan struct{}),
 		kick:    make(chan struct{}, 1),
 	}
@@ -130,10 +140,14 @@ func (in *instance) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("plugin info: %w", err)
 	}
-	if info.Name != in.name {
-		return fmt.Errorf("%w: binary %s says it is provider %q, not %q", errPermanent, in.path, info.Name, in.name)
+	if info.Name != in.typ {
+		return fmt.Errorf("%w: binary %s says it is provider %q, not %q", errPermanent, in.path, info.Name, in.typ)
 	}
-	if err := p.Configure(callCtx, in.settings); err != nil {
+	settings, err := in.checkSettings(info)
+	if err != nil {
+		return err
+	}
+	if err := p.Configure(callCtx, settings); err != nil {
 		return fmt.Errorf("configure from providers.%s: %w", in.name, err)
 	}
 	caps := make([]string, len(info.Capabilities))
@@ -142,6 +156,7 @@ func (in *instance) start(ctx context.Context) error {
 	}
 	in.mu.Lock()
 	in.provider = p
+	in.info, in.infoKnown = info, true
 	in.status.Version, in.status.Description, in.status.Capabilities = info.Version, info.Description, caps
 	if rc := client.ReattachConfig(); rc != nil && rc.Pid > 0 {
 		in.status.PID = rc.Pid

@@ -25,7 +25,8 @@ const (
 
 // Status is a snapshot of one provider plugin.
 type Status struct {
-	Name         string    `json:"name"`
+	Name         string    `json:"name"` // the instance: the providers: key the API's provider field names
+	Type         string    `json:"type"` // the plugin type: the binary is hypersdk-provider-<type>
 	State        State     `json:"state"`
 	Path         string    `json:"path,omitempty"`
 	Version      string    `json:"version,omitempty"`
