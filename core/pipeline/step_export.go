@@ -39,7 +39,7 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 			JobID: st.JobID, VMID: st.Spec.VMIdentifier, Method: st.Spec.ExportMethod, Dir: st.ExportDir,
 			Options:   provider.ExportOptions{ShutdownVM: st.Spec.Options.ShutdownVM, RemoveCDROM: st.Spec.Options.RemoveCDROM, Compress: st.Spec.Options.Compress},
 			ChunkSize: st.Env.ChunkSize, MaxRetries: st.Env.MaxRetries, ResumeToken: st.ResumeToken,
-			ConvertTo: convertTo, ConvertOnly: convertTo != "" && !st.Spec.Hyper2KVM.Keep(),
+			ConvertTo: convertTo, ConvertOnly: convertTo != "" && (!st.Spec.Hyper2KVM.Keep() || IsImageMethod(st.Spec.ExportMethod)),
 		}, st.Reporter)
 		return err
 	})
@@ -63,10 +63,20 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 }
 
 // streamFormat is the format a provider is asked to decode the disks into while it downloads
-// them (ExportSpec.ConvertTo): the conversion stage's own output format, when that stage will
-// run and a provider's decoder makes exactly what it would (no compressed qcow2 clusters).
+// them (ExportSpec.ConvertTo): a raw or qcow2 export's own (only the images are kept, so
+// ConvertOnly), or the conversion stage's output format when that stage will run — where a
+// provider's decoder makes exactly what the daemon would (no compressed qcow2 clusters).
 func streamFormat(st *State) string {
-	if st.Kind != KindExport || !st.Planned(StepConvert) || st.Env.KVM.Compression || st.Env.KVM.QemuImg == "" {
+	if st.Kind != KindExport || st.Env.KVM.QemuImg == "" {
+		return ""
+	}
+	if IsImageMethod(st.Spec.ExportMethod) {
+		if st.Spec.Options.Compress {
+			return ""
+		}
+		return st.Spec.ExportMethod
+	}
+	if !st.Planned(StepConvert) || st.Env.KVM.Compression {
 		return ""
 	}
 	return conversionFormat(st)

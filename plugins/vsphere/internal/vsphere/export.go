@@ -37,64 +37,52 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	return res, err
 }
 
-func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec, r provider.Reporter) (res provider.ExportResult, err error) {
-	log := provider.Logger(ctx).With("vm", spec.VMID)
+func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec, r provider.Reporter) (provider.ExportResult, error) {
 	token := decodeToken(spec.ResumeToken)
 	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "reading VM " + spec.VMID})
 	vm, m, err := p.getVM(ctx, c, spec.VMID)
 	if err != nil {
-		return res, err
+		return provider.ExportResult{}, err
 	}
 	vmObj := object.NewVirtualMachine(c.vim, m.Self)
-	base := provider.SafeName(vm.Name)
+	power, err := p.powerOffForExport(ctx, c, vmObj, vm, spec, &token, r)
+	if err != nil {
+		return provider.ExportResult{}, err
+	}
+	res, err := p.exportLeased(ctx, c, vmObj, m.Self, vm, spec, &token, r)
+	if err != nil {
+		// A VM this export powered off stays held: the host powers it on through Release when
+		// the job is over, not between the attempts of a retry.
+		return res, err
+	}
+	if power != nil {
+		powerBackOn(ctx, vmObj, *power, r)
+	}
+	provider.Logger(ctx).Info("export complete", "vm", spec.VMID, "artifacts", len(res.Artifacts))
+	return res, nil
+}
 
-	if spec.Options.ShutdownVM && vm.PowerState == provider.PowerOn {
-		token.PoweredOffByUs = true
-		if err := r.Checkpoint(ctx, token.encode()); err != nil { // recorded before the VM is touched
-			return res, fmt.Errorf("record that %s is about to be powered off: %w", vm.Name, err)
-		}
-		r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "shutting down the guest"})
-		if err := shutdown(ctx, vmObj, p.shutdownTimeout); err != nil {
-			return res, fmt.Errorf("shut down %s: %w", vm.Name, err)
-		}
-		log.Info("VM powered off for export")
+// exportLeased writes the VM's disks (and for ovf/ova its descriptor) under an NFC export lease,
+// which it completes after a good export and aborts after a failed one.
+func (p *Provider) exportLeased(ctx context.Context, c *conn, vmObj *object.VirtualMachine, self types.ManagedObjectReference,
+	vm provider.VM, spec provider.ExportSpec, token *resumeToken, r provider.Reporter) (res provider.ExportResult, err error) {
+	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "opening the NFC export lease"})
+	lease, hold, err := openLease(ctx, c, vmObj, vm, r)
+	if err != nil {
+		return res, err
 	}
 	defer func() {
-		if err != nil && token.PoweredOffByUs {
-			restoreCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-			defer cancel()
-			if perr := powerOn(restoreCtx, vmObj); perr != nil {
-				log.Error("could not restore the VM's power state after a failed export", "error", perr)
-				return
-			}
-			token.PoweredOffByUs = false
-			if cerr := r.Checkpoint(restoreCtx, token.encode()); cerr != nil {
-				log.Warn("could not record that the VM is powered on again", "error", cerr)
-			}
-			log.Info("VM powered back on after the failed export")
+		if cerr := closeLease(ctx, lease, hold, err, r); cerr != nil && err == nil {
+			err = cerr
 		}
 	}()
-
-	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "opening the NFC export lease"})
-	lease, err := vmObj.Export(ctx)
-	if err != nil {
-		return res, fmt.Errorf("start export of %s: %w", vm.Name, err)
-	}
 	info, err := lease.Wait(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("export lease for %s: %w", vm.Name, err)
 	}
-	defer func() {
-		done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if err != nil {
-			_ = lease.Abort(done, &types.LocalizedMethodFault{LocalizedMessage: err.Error()})
-		} else if cerr := lease.Complete(done); cerr != nil {
-			err = fmt.Errorf("complete export lease: %w", cerr)
-		}
-	}()
 
-	files, artifacts, err := p.downloadDisks(ctx, c, lease, info, vm, base, spec, &token, r)
+	base := provider.SafeName(vm.Name)
+	files, artifacts, err := p.downloadDisks(ctx, c, lease, info, vm, base, spec, token, r)
 	if err != nil {
 		return res, err
 	}
@@ -106,7 +94,7 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 		return res, nil
 	}
 	r.Progress(provider.Progress{Phase: provider.PhaseFinishing, Message: "writing the OVF descriptor"})
-	desc, err := createDescriptor(ctx, c, m.Self, vm.Name, files)
+	desc, err := createDescriptor(ctx, c, self, vm.Name, files)
 	if err != nil {
 		return res, err
 	}
@@ -118,7 +106,6 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 		return res, err
 	}
 	res.Artifacts = append(res.Artifacts, a)
-	log.Info("export complete", "disks", len(files))
 	return res, nil
 }
 

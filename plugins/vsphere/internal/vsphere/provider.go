@@ -41,7 +41,9 @@ func (p *Provider) Info(context.Context) (provider.Info, error) {
 		Name: "vsphere", Version: Version,
 		Description: "VMware vSphere (vCenter/ESXi) through govmomi: NFC lease export of OVF and VMDK",
 		Capabilities: []provider.Capability{provider.CapExportOVA, provider.CapExportOVF, provider.CapExportVMDK,
-			provider.CapResume, provider.CapShutdownVM, provider.CapRemoveCDROM},
+			provider.CapResume, provider.CapShutdownVM, provider.CapRemoveCDROM, provider.CapHolds},
+		Config:  configKeys,
+		Filters: filters,
 	}, nil
 }
 

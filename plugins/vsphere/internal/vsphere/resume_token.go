@@ -5,11 +5,14 @@ import (
 )
 
 // resumeToken is what the provider asks the host to keep for a job between attempts (and across
-// a daemon restart): which disks are already complete, and whether this job powered the VM off,
-// so a retry neither downloads finished disks again nor forgets to restore the power state.
+// a daemon restart): which disks are already complete, so a retry does not download them again.
+// Whether the export powered the VM off is not here but in a power hold, which the host releases
+// however the job ends.
 type resumeToken struct {
-	PoweredOffByUs bool             `json:"powered_off_by_us,omitempty"`
-	Disks          map[int]finished `json:"disks,omitempty"`
+	// LegacyPoweredOff is read from tokens of plugins before holds (v0.1), which recorded the
+	// power-off here; an export handed one adopts it as a power hold. It is never written.
+	LegacyPoweredOff bool             `json:"powered_off_by_us,omitempty"`
+	Disks            map[int]finished `json:"disks,omitempty"`
 }
 
 type finished struct {
@@ -30,6 +33,7 @@ func decodeToken(raw []byte) resumeToken {
 }
 
 func (t resumeToken) encode() []byte {
+	t.LegacyPoweredOff = false
 	b, _ := json.Marshal(t)
 	return b
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vapi/rest"
@@ -85,6 +86,38 @@ func (p *sessionPool) do(ctx context.Context, fn func(*conn) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	return p.run(ctx, c, fn)
+}
+
+// doNow is do for a call that must not queue behind long ones (a release behind exports that
+// keep their sessions for hours): when no pooled session frees up within wait, it logs in a
+// session of its own for fn and logs it out after.
+func (p *sessionPool) doNow(ctx context.Context, wait time.Duration, fn func(*conn) error) error {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case c := <-p.free:
+		return p.run(ctx, c, fn)
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	c, err := p.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := session.NewManager(c.vim).Logout(done); err != nil {
+			provider.Logger(ctx).Warn("could not log out of an extra vCenter session; it expires by itself", "error", err)
+		}
+	}()
+	return p.withLogin(ctx, c, fn)
+}
+
+// run calls fn with c, a pooled session (nil: not logged in yet), and hands it back to the pool.
+func (p *sessionPool) run(ctx context.Context, c *conn, fn func(*conn) error) error {
 	defer func() { p.free <- c }()
 	if c == nil {
 		var err error
@@ -92,6 +125,11 @@ func (p *sessionPool) do(ctx context.Context, fn func(*conn) error) error {
 			return err
 		}
 	}
+	return p.withLogin(ctx, c, fn)
+}
+
+// withLogin calls fn, and once more after logging in again when vCenter says the session is gone.
+func (p *sessionPool) withLogin(ctx context.Context, c *conn, fn func(*conn) error) error {
 	err := fn(c)
 	if err != nil && isNotAuthenticated(err) {
 		if lerr := p.login(ctx, c); lerr != nil {
