@@ -21,10 +21,11 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/diskfile"
 )
 
-// Formats a conversion can produce.
+// Formats a conversion can produce. FormatVMDK is a streamOptimized VMDK, for an OVF package.
 const (
 	FormatQCOW2 = "qcow2"
 	FormatRaw   = "raw"
+	FormatVMDK  = "vmdk"
 )
 
 // Source is a disk to convert: a file, or a byte range of one (an OVA member).
@@ -38,7 +39,7 @@ type Source struct {
 
 // Options shape the output.
 type Options struct {
-	Format   string // qcow2 or raw
+	Format   string // qcow2, raw or vmdk
 	Compress bool   // qcow2 compressed clusters (smaller, slower to write)
 }
 
@@ -89,8 +90,8 @@ func (src Source) spec(format string) (string, error) {
 // replaced: Convert fails with an error wrapping os.ErrExist, also when out appears while it
 // converts, or when another conversion to out is under way (its out.part exists).
 func Convert(ctx context.Context, qemuImg string, src Source, out string, opts Options, progress func(float64)) error {
-	if opts.Format != FormatQCOW2 && opts.Format != FormatRaw {
-		return fmt.Errorf("output format must be qcow2 or raw, got %q", opts.Format)
+	if opts.Format != FormatQCOW2 && opts.Format != FormatRaw && opts.Format != FormatVMDK {
+		return fmt.Errorf("output format must be qcow2, raw or vmdk, got %q", opts.Format)
 	}
 	if err := refuseExisting(out); err != nil {
 		return err
@@ -124,6 +125,9 @@ func convertTo(ctx context.Context, qemuImg, in, part string, opts Options, prog
 	args := []string{"convert", "-p", "-O", opts.Format}
 	if opts.Compress && opts.Format == FormatQCOW2 {
 		args = append(args, "-c")
+	}
+	if opts.Format == FormatVMDK {
+		args = append(args, "-o", "subformat=streamOptimized")
 	}
 	args = append(args, in, part)
 	cmd := exec.CommandContext(ctx, qemuImg, args...)

@@ -28,10 +28,15 @@ type Step struct {
 // choices are what the planner needs of a spec.
 func (m *Manager) choices(s Spec) pipeline.Choices {
 	h := s.Hyper2KVM
-	return pipeline.Choices{
+	c := pipeline.Choices{
 		Convert: s.Convert != nil, Hyper2KVM: h.Enabled, AutoConvert: h.AutoConvert, DaemonMode: h.DaemonMode,
 		KeepExport: h.Keep(), Import: s.Import != nil, Hyper2KVMInstalled: m.kvm.Hyper2KVM != "",
+		Method: s.ExportMethod, Compress: s.Options.Compress,
 	}
+	if s.Import != nil {
+		c.ImportFormat = s.Import.Format
+	}
+	return c
 }
 
 // plan makes the steps of a spec, all pending; a refusal becomes the 400 naming its field.

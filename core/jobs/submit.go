@@ -45,9 +45,9 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	switch s.ExportMethod {
 	case "":
 		s.ExportMethod = provider.MethodOVA
-	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK:
+	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK, provider.MethodRaw, provider.MethodQCOW2:
 	default:
-		return &FieldError{Field: "export_method", Message: fmt.Sprintf("must be ova, ovf or vmdk, got %q", s.ExportMethod)}
+		return &FieldError{Field: "export_method", Message: fmt.Sprintf("must be ova, ovf, vmdk, raw or qcow2, got %q", s.ExportMethod)}
 	}
 	if s.ExportPath == "" {
 		s.ExportPath = jobID

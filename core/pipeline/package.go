@@ -22,7 +22,8 @@ type Package struct {
 	OVA      string // path of the .ova, for ova
 }
 
-// PackageExport turns verified export files into what the method promises:
+// PackageExport turns verified export files, whose disks are VMDKs (completeDisks made them so),
+// into what the method promises:
 //   - vmdk: the disks as they are;
 //   - ovf: the descriptor (written from the VM's hardware when the provider had none), the
 //     disks, and a .mf manifest with the SHA-256 of each;

@@ -1,6 +1,10 @@
 package pipeline
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
 
 // The steps a job's plan is made of, in the order they run when a plan holds them.
 const (
@@ -24,6 +28,11 @@ type Choices struct {
 	KeepExport         bool // hyper2kvm_integration.keep_export (default true)
 	Import             bool // an import block
 	Hyper2KVMInstalled bool // hyper2kvm.path exists
+	// Method is the export_method; ImportFormat the import block's format ("" for the default)
+	// and Compress options.compress — what an image method (raw, qcow2) is checked against.
+	Method       string
+	ImportFormat string
+	Compress     bool
 }
 
 // Refusal is a combination of request fields no plan can serve; the API answers 400 naming
@@ -41,6 +50,9 @@ func Plan(c Choices) ([]string, error) {
 	if c.Convert {
 		return []string{StepConvert}, nil
 	}
+	if IsImageMethod(c.Method) {
+		return planImages(c)
+	}
 	plan := []string{StepExport, StepVerify}
 	if c.KeepExport {
 		plan = append(plan, StepPackage)
@@ -53,6 +65,39 @@ func Plan(c Choices) ([]string, error) {
 		return append(plan, StepHandOff), nil
 	case c.Hyper2KVM && c.AutoConvert && c.Hyper2KVMInstalled:
 		plan = append(plan, StepHyper2KVM)
+	case c.Hyper2KVM && c.AutoConvert || c.Import:
+		plan = append(plan, StepConvert)
+		if c.Import {
+			plan = append(plan, StepImport)
+		}
+	case !c.KeepExport:
+		return nil, &Refusal{"hyper2kvm_integration.keep_export", "false needs auto_convert or an import block: without a conversion the export is the product"}
+	}
+	if !c.KeepExport {
+		plan = append(plan, StepDropExport)
+	}
+	return plan, nil
+}
+
+// planImages plans a raw or qcow2 export: the disks are the product, as images in the method's
+// format, with no descriptor for hyper2kvm to read — its daemon mode is refused, and a conversion
+// (auto_convert, or an import) is the built-in one, in the method's format: a disk the provider
+// wrote in it is copied into hyper2kvm.output_dir (moved, with keep_export false), never
+// converted twice.
+func planImages(c Choices) ([]string, error) {
+	switch {
+	case c.Hyper2KVM && c.DaemonMode:
+		return nil, &Refusal{"export_method", c.Method + " exports disk images, with no OVF for hyper2kvm's daemon to read: use ova or ovf with daemon_mode"}
+	case c.ImportFormat != "" && c.ImportFormat != c.Method:
+		return nil, &Refusal{"import.format", "must be " + c.Method + " (the export_method) or omitted: the exported images are what is imported"}
+	case c.Compress && c.Method == provider.MethodRaw:
+		return nil, &Refusal{"options.compress", "a raw image cannot be compressed: use export_method qcow2 for compressed clusters"}
+	}
+	plan := []string{StepExport, StepVerify}
+	if c.KeepExport {
+		plan = append(plan, StepPackage)
+	}
+	switch {
 	case c.Hyper2KVM && c.AutoConvert || c.Import:
 		plan = append(plan, StepConvert)
 		if c.Import {

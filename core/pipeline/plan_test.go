@@ -12,6 +12,7 @@ func TestPlan(t *testing.T) {
 	t.Parallel()
 	keep := Choices{KeepExport: true}
 	with := func(c Choices, f func(*Choices)) Choices { f(&c); return c }
+	img := func(c Choices, method string) Choices { c.Method = method; return c }
 	cases := []struct {
 		name    string
 		c       Choices
@@ -41,6 +42,25 @@ func TestPlan(t *testing.T) {
 		{name: "keep_export false with daemon_mode", c: Choices{Hyper2KVM: true, DaemonMode: true}, refused: "hyper2kvm_integration.keep_export"},
 		{name: "keep_export false without a conversion", c: Choices{}, refused: "hyper2kvm_integration.keep_export"},
 		{name: "keep_export false, integration off", c: Choices{AutoConvert: true}, refused: "hyper2kvm_integration.keep_export"},
+		// raw and qcow2: the images are the product; a conversion is the built-in one.
+		{name: "raw images", c: img(keep, "raw"), want: []string{StepExport, StepVerify, StepPackage}},
+		{name: "qcow2 images", c: img(keep, "qcow2"), want: []string{StepExport, StepVerify, StepPackage}},
+		{name: "qcow2 images imported (copied, kept)", c: with(img(keep, "qcow2"), func(c *Choices) { c.Import = true }),
+			want: []string{StepExport, StepVerify, StepPackage, StepConvert, StepImport}},
+		{name: "qcow2 imported, export not kept (moved, never converted twice)", c: with(img(Choices{}, "qcow2"), func(c *Choices) { c.Import, c.ImportFormat = true, "qcow2" }),
+			want: []string{StepExport, StepVerify, StepConvert, StepImport, StepDropExport}},
+		{name: "raw with auto_convert and hyper2kvm installed: built-in, not direct mode", c: with(img(keep, "raw"), func(c *Choices) { c.Hyper2KVM, c.AutoConvert, c.Hyper2KVMInstalled = true, true, true }),
+			want: []string{StepExport, StepVerify, StepPackage, StepConvert}},
+		{name: "qcow2, keep_export false, direct mode: built-in", c: with(img(Choices{}, "qcow2"), func(c *Choices) { c.Hyper2KVM, c.AutoConvert, c.Hyper2KVMInstalled = true, true, true }),
+			want: []string{StepExport, StepVerify, StepConvert, StepDropExport}},
+		{name: "qcow2 compressed", c: with(img(keep, "qcow2"), func(c *Choices) { c.Compress = true }), want: []string{StepExport, StepVerify, StepPackage}},
+		{name: "raw with daemon mode", c: with(img(keep, "raw"), func(c *Choices) { c.Hyper2KVM, c.DaemonMode = true, true }), refused: "export_method"},
+		{name: "qcow2 imported as raw", c: with(img(keep, "qcow2"), func(c *Choices) { c.Import, c.ImportFormat = true, "raw" }), refused: "import.format"},
+		{name: "raw compressed", c: with(img(keep, "raw"), func(c *Choices) { c.Compress = true }), refused: "options.compress"},
+		{name: "raw, keep_export false without a conversion", c: img(Choices{}, "raw"), refused: "hyper2kvm_integration.keep_export"},
+		// The OVF methods ignore what only images are checked against.
+		{name: "ova imported as raw", c: with(img(keep, "ova"), func(c *Choices) { c.Import, c.ImportFormat, c.Compress = true, "raw", true }),
+			want: []string{StepExport, StepVerify, StepPackage, StepConvert, StepImport}},
 	}
 	for _, c := range cases {
 		got, err := Plan(c.c)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/hypersdk/hypersdk/core/convert"
@@ -74,9 +73,12 @@ func conversionOf(st *State) (source, out, format string, compress bool, err err
 	return exportSource(st), out, conversionFormat(st), st.Env.KVM.Compression, nil
 }
 
-// conversionFormat is the format the convert step writes: the import block's, or
-// hyper2kvm.default_format.
+// conversionFormat is the format the convert step writes: a raw or qcow2 export's own, the
+// import block's, or hyper2kvm.default_format.
 func conversionFormat(st *State) string {
+	if st.Kind == KindExport && IsImageMethod(st.Spec.ExportMethod) {
+		return st.Spec.ExportMethod
+	}
 	if st.Spec.Import != nil && st.Spec.Import.Format != "" {
 		return st.Spec.Import.Format
 	}
@@ -101,12 +103,13 @@ func exportSource(st *State) string {
 	return ""
 }
 
-// loadExport finds the job's disks and VM picture. An export that is kept is read as a user
-// would (its OVA, OVF or disk); one that is not (keep_export: false) was never packaged, and
-// its disks are the files the provider reported, in disk order — a disk it kept only as a
-// converted image has an empty Source.
+// loadExport finds the job's disks and VM picture. An OVF export that is kept is read as a
+// user would (its OVA, OVF or disk); one that is not (keep_export: false) was never packaged,
+// and a raw or qcow2 export has no descriptor: its disks are the files the job's result lists,
+// in disk order — a disk the provider kept only as a converted image has an empty Source.
 func loadExport(ctx context.Context, st *State, source string) (convert.Export, error) {
-	if st.Kind != KindExport || st.Spec.Hyper2KVM.Keep() || st.Result == nil {
+	images := st.Kind == KindExport && IsImageMethod(st.Spec.ExportMethod)
+	if st.Kind != KindExport || st.Spec.Hyper2KVM.Keep() && !images || st.Result == nil {
 		exp, err := convert.LoadExport(ctx, st.Env.KVM.QemuImg, source)
 		if err != nil {
 			return exp, fmt.Errorf("read export %s: %w", source, err)
@@ -116,11 +119,7 @@ func loadExport(ctx context.Context, st *State, source string) (convert.Export, 
 	exp := convert.Export{VM: st.Result.VM, Disks: make([]convert.Source, len(st.Result.VM.Disks))}
 	for _, a := range st.Result.Artifacts {
 		if a.Kind == provider.KindDisk && a.Disk >= 0 && a.Disk < len(exp.Disks) {
-			format := a.Format
-			if strings.HasPrefix(format, "vmdk") {
-				format = "vmdk"
-			}
-			exp.Disks[a.Disk] = convert.Source{Path: a.Path, Format: format, Name: filepath.Base(a.Path)}
+			exp.Disks[a.Disk] = convert.Source{Path: a.Path, Format: qemuDriver(a.Format), Name: filepath.Base(a.Path)}
 		}
 	}
 	return exp, nil
@@ -161,7 +160,7 @@ func convertExport(ctx context.Context, st *State, source, outDir, format string
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if st.Result.VM.Disks[i].CapacityBytes > 0 && adoptStreamed(ctx, st, i, src, format, total, out) {
+			if total > 0 && (adoptStreamed(ctx, st, i, src, format, total, out) || adoptExported(ctx, st, i, src, format, total, out)) {
 				outputs[i] = out
 				reportConverted(st, i, out, total)
 				return
@@ -226,6 +225,22 @@ func adoptStreamed(ctx context.Context, st *State, disk int, src convert.Source,
 		return true
 	}
 	return false
+}
+
+// adoptExported moves an exported disk already in the wanted format to out, checked by qemu-img
+// like a streamed image, when the export is not kept (keep_export: false): a raw or qcow2 export
+// is then imported without a second conversion. False means the disk is to be converted (a kept
+// export is copied that way); the reason is logged.
+func adoptExported(ctx context.Context, st *State, disk int, src convert.Source, format string, size int64, out string) bool {
+	if st.Kind != KindExport || st.Spec.Hyper2KVM.Keep() || src.Path == "" || src.Size > 0 || src.Format != format {
+		return false
+	}
+	if err := convert.Adopt(ctx, st.Env.KVM.QemuImg, src.Path, format, size, out); err != nil {
+		st.Log.Warn("the exported disk cannot be moved into place as it is; converting it", logging.Present("disk", disk, "file", src.Name, "error", err)...)
+		return false
+	}
+	st.Log.Info("disk was exported in the wanted format; checked with qemu-img and moved into place", logging.Present("disk", disk, "file", src.Name, "output", out)...)
+	return true
 }
 
 // dropStreamed removes converted images the conversion stage did not adopt.

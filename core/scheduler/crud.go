@@ -153,9 +153,9 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	switch p.ExportOptions.ExportMethod {
 	case "":
 		p.ExportOptions.ExportMethod = provider.MethodOVA
-	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK:
+	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK, provider.MethodRaw, provider.MethodQCOW2:
 	default:
-		return Policy{}, fieldErr("export_options.export_method", "must be ova, ovf or vmdk")
+		return Policy{}, fieldErr("export_options.export_method", "must be ova, ovf, vmdk, raw or qcow2")
 	}
 	if _, err := pipeline.ConfinePath(s.basePath, s.policyDir(p)); err != nil {
 		return Policy{}, fieldErr("name", "%v", err)
