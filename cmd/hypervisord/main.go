@@ -32,6 +32,10 @@ import (
 	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
+// settingsCheckWait bounds how long start-up waits for the plugins to declare their config
+// schemas; one that has not by then is checked whenever it starts.
+const settingsCheckWait = time.Minute
+
 // Exit codes scripts can rely on.
 const (
 	exitOK      = 0
@@ -69,6 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := logging.New("hypervisord", cfg.Daemon.LogLevel, cfg.Daemon.LogFormat, stderr)
 	if err := serve(ctx, cfg, log); err != nil {
+		var cerr *config.Error
+		if errors.As(err, &cerr) {
+			cerr.File = *configPath
+			fmt.Fprintln(stderr, "hypervisord:", err)
+			return exitConfig
+		}
 		log.Error("hypervisord stopped", "error", err)
 		return exitRuntime
 	}
@@ -97,6 +107,14 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		return err
 	}
 	defer plugins.Close()
+	// A provider's keys are known once its plugin runs: a section its schema refuses is a
+	// configuration error like any other, not a provider that quietly never comes up.
+	checkCtx, cancelCheck := context.WithTimeout(ctx, settingsCheckWait)
+	problems := plugins.SettingsProblems(checkCtx)
+	cancelCheck()
+	if len(problems) > 0 {
+		return &config.Error{Problems: problems}
+	}
 
 	for key, dir := range map[string]string{"export.base_path": cfg.Export.BasePath, "hyper2kvm.output_dir": cfg.Hyper2KVM.OutputDir} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"path"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,7 +18,9 @@ type ListVMsRequest struct {
 	Filter   VMFilter `json:"filter"`
 }
 
-// VMFilter is the seed's filter (datacenter, status) plus folder, tags and a name glob.
+// VMFilter is the seed's filter (datacenter, status) plus folder, tags and a name glob. On a
+// cloud, datacenter is the region, location or zone; a tag is "key" (any value) or "key=value".
+// A field the provider does not honour (its Info.Filters) is a 400 naming it.
 type VMFilter struct {
 	Datacenter  string   `json:"datacenter,omitempty"`
 	Status      string   `json:"status,omitempty"`
@@ -61,6 +66,16 @@ func (h *handlers) listVMs(c *gin.Context) {
 		providerError(c, err, "provider")
 		return
 	}
+	info, err := p.Info(c)
+	if err != nil {
+		providerError(c, err, "provider")
+		return
+	}
+	if field := unhonouredFilter(info, req.Filter); field != "" {
+		abort(c, http.StatusBadRequest, "invalid_field", fmt.Sprintf("filter.%s is not supported by provider %s, which filters by %s only",
+			field, req.Provider, strings.Join(info.Filters, ", ")), "filter."+field)
+		return
+	}
 	vms, err := p.ListVMs(c, provider.Filter{
 		Datacenter: req.Filter.Datacenter, PowerState: req.Filter.Status, Folder: req.Filter.Folder,
 		Tags: req.Filter.Tags, NamePattern: req.Filter.NamePattern,
@@ -74,6 +89,28 @@ func (h *handlers) listVMs(c *gin.Context) {
 		out.VMs[i] = vmSummaryJSON(v)
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// unhonouredFilter names the first filter field that is set but not among those the provider
+// honours (Info.Filters; empty means all), or "".
+func unhonouredFilter(info provider.Info, f VMFilter) string {
+	if len(info.Filters) == 0 {
+		return ""
+	}
+	set := []struct {
+		field string
+		on    bool
+	}{
+		{provider.FilterDatacenter, f.Datacenter != ""}, {provider.FilterFolder, f.Folder != ""},
+		{provider.FilterPowerState, f.Status != ""}, {provider.FilterTags, len(f.Tags) > 0},
+		{provider.FilterNamePattern, f.NamePattern != ""},
+	}
+	for _, s := range set {
+		if s.on && !slices.Contains(info.Filters, s.field) {
+			return s.field
+		}
+	}
+	return ""
 }
 
 func (h *handlers) vmInfo(c *gin.Context) {

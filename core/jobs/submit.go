@@ -39,8 +39,12 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	if s.Provider == "" {
 		return &FieldError{Field: "provider", Message: "is required"}
 	}
-	if _, err := m.providers.Provider(s.Provider); err != nil {
+	p, err := m.providers.Provider(s.Provider)
+	if err != nil {
 		return &FieldError{Field: "provider", Message: err.Error(), Err: err}
+	}
+	if err := checkOptions(p, s); err != nil {
+		return err
 	}
 	switch s.ExportMethod {
 	case "":
