@@ -77,7 +77,7 @@ func TestCapabilitiesReportsToolsAndMethods(t *testing.T) {
 	if _, err := exec.LookPath("qemu-img"); err == nil && tools["qemu-img"]["found"] != true {
 		t.Errorf("qemu-img is installed but reported missing: %v", tools["qemu-img"])
 	}
-	if got := body["export_methods"]; len(got.([]any)) != 3 {
+	if got := body["export_methods"]; len(got.([]any)) != 5 {
 		t.Errorf("export_methods = %v", got)
 	}
 	if body["version"] == "" || body["providers"] == nil {

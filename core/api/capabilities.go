@@ -7,7 +7,6 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
-	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // CapabilitiesResponse says what this daemon can do on this host right now.
@@ -15,15 +14,18 @@ type CapabilitiesResponse struct {
 	Version           string              `json:"version"`
 	Providers         []pluginhost.Status `json:"providers"`
 	ExportMethods     []string            `json:"export_methods"`
+	ProviderMethods   []ProviderMethods   `json:"provider_methods"`
 	ConversionFormats []string            `json:"conversion_formats"`
 	Tools             []hosttools.Tool    `json:"tools"`
 }
 
 func (h *handlers) capabilities(c *gin.Context) {
+	statuses := h.Providers.Statuses()
 	c.JSON(http.StatusOK, CapabilitiesResponse{
 		Version:           h.Version,
-		Providers:         h.Providers.Statuses(),
-		ExportMethods:     []string{provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK},
+		Providers:         statuses,
+		ExportMethods:     exportMethods,
+		ProviderMethods:   providerMethods(statuses),
 		ConversionFormats: []string{"qcow2", "raw"},
 		Tools:             h.Tools.Tools(c),
 	})

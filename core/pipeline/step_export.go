@@ -11,6 +11,15 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
+// HoldKeeper is told when a job's export runs (core/jobs implements it): the holds its provider
+// records meanwhile are released when the export ends, whichever way it ends, and not before.
+type HoldKeeper interface {
+	// ExportStarting waits until no release of the job's holds is in flight.
+	ExportStarting(ctx context.Context, jobID string) error
+	// ExportEnded releases the job's holds that are not released yet, with retries.
+	ExportEnded(jobID string)
+}
+
 // exportStep has the provider write the VM's disks into the job's directory, within
 // export.job_timeout counted from when an export slot is free.
 type exportStep struct{ noCleanup }
@@ -31,6 +40,12 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 	var release sync.Once
 	freeSlot := func() { release.Do(func() { <-st.Env.ExportSlots }) }
 	defer freeSlot()
+	if h := st.Env.Holds; h != nil {
+		if err := h.ExportStarting(ctx, st.JobID); err != nil {
+			return 0, err
+		}
+		defer h.ExportEnded(st.JobID) // success, failure, cancel or timeout
+	}
 	var res provider.ExportResult
 	started := time.Now()
 	err = bounded(ctx, st.Env.ExportTimeout, ErrExportTimeout, func(ctx context.Context) error {
