@@ -158,6 +158,9 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
 		return
 	}
+	if hasUnreleased(j.Holds) {
+		m.releaseHolds(id, false) // the export's end started it; a job's end makes sure (holds_release.go)
+	}
 	if j.StartedAt != nil {
 		metrics.JobDuration.WithLabelValues(j.Kind, string(s)).Observe(j.FinishedAt.Sub(*j.StartedAt).Seconds())
 	}

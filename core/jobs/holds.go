@@ -33,6 +33,7 @@ func (r *reporter) Hold(_ context.Context, h provider.Hold) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
+	r.m.holdGates.pin(r.id) // counted, and kept from retention, from before it is stored
 	_, err := r.m.update(r.id, func(j *Job) error {
 		rec := Hold{Hold: h, Provider: j.Spec.Provider, State: HoldHeld, RecordedAt: time.Now().UTC()}
 		for i := range j.Holds {

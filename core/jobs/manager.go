@@ -62,6 +62,8 @@ type Manager struct {
 	stop        context.CancelFunc
 	runCtx      context.Context // lives until Close; hand-off followers use it
 	wg          sync.WaitGroup
+	holdGates   holdGates     // releases of a job's holds vs. its export (holds_gate.go)
+	holdBackoff time.Duration // first delay between release tries (holds_release.go)
 }
 
 // run is a job being executed right now.
@@ -90,14 +92,15 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 		exportDirs:  map[string]string{},
 	}
 	m.env = &pipeline.Env{Providers: providers, ExportSlots: m.exportSlots, ChunkSize: cfg.ChunkSize,
-		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg}
+		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg, Holds: m}
 	return m
 }
 
 // Start puts interrupted jobs back in the queue, queues every pending job in the order it was
-// accepted, and starts the workers.
+// accepted, releases the holds jobs left (before they run again), and starts the workers.
 func (m *Manager) Start(ctx context.Context) error {
 	var pending, failed []Job
+	var holders []string // jobs with holds not released
 	err := m.store.Update(func(tx *bolt.Tx) error {
 		err := tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
 			j, err := getJob(tx, string(k))
@@ -115,6 +118,9 @@ func (m *Manager) Start(ctx context.Context) error {
 			}
 			if j.Status == StatusPending {
 				pending = append(pending, j)
+			}
+			if hasUnreleased(j.Holds) {
+				holders = append(holders, j.ID)
 			}
 			return nil
 		})
@@ -140,6 +146,7 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	ctx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 	m.runCtx = ctx
+	m.releaseAtStart(holders) // holds_release.go
 	m.followHandoffs(ctx)
 	for i := 0; i < m.cfg.Workers; i++ {
 		m.wg.Add(1)

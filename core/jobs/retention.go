@@ -37,7 +37,7 @@ func (m *Manager) Prune(ctx context.Context, olderThan time.Duration) (int, erro
 			ids := store.FinishedBefore(tx, cutoff, pruneBatch)
 			found, deleted = len(ids), 0
 			for _, id := range ids {
-				if m.liveRun(id) != nil { // ended, but its worker has not let go of it yet
+				if m.liveRun(id) != nil || m.holdGates.isPinned(id) { // ended, but its worker has not let go of it yet, or its holds are not all released
 					continue
 				}
 				ok, err := store.DeleteJob(tx, id)

@@ -55,6 +55,7 @@ type Env struct {
 	MaxRetries    int
 	ExportTimeout time.Duration // export.job_timeout
 	KVM           KVMConfig
+	Holds         HoldKeeper // releases what a job's provider holds when its export ends (step_export.go); may be nil
 }
 
 // Providers gives a provider by name (the plugin host).

@@ -14,7 +14,8 @@ import (
 const exportChunk = 64 << 10
 
 // ExportVM writes each disk as a raw file of deterministic content, reporting progress per
-// chunk. Fault VMs misbehave after the first chunk, mid-export.
+// chunk. Fault VMs misbehave after the first chunk, mid-export. In cloud mode (cloud.go) a
+// snapshot and a grant come first, as holds, and go once the disks are written.
 func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r provider.Reporter) (provider.ExportResult, error) {
 	vm, ok := p.inventory()[spec.VMID]
 	if !ok {
@@ -34,6 +35,17 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 		defer powerOn()
 	}
 
+	var undo []provider.Hold
+	if p.cloudPath() != "" {
+		if err := spec.Validate(); err != nil { // nothing is made for an export that cannot land
+			return provider.ExportResult{}, err
+		}
+		var err error
+		if undo, err = p.prepareInCloud(ctx, spec, vm, r, delay); err != nil {
+			return provider.ExportResult{}, fmt.Errorf("export %s: %w", vm.ID, err)
+		}
+	}
+
 	res := provider.ExportResult{VM: vm}
 	for i, d := range vm.Disks {
 		name := fmt.Sprintf("%s-disk%d.raw", vm.ID, i)
@@ -45,6 +57,7 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 			r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: i, DiskName: name, BytesDone: done, BytesTotal: d.CapacityBytes})
 			if done > 0 {
 				p.misbehave(ctx, vm.ID)
+				p.dieMidExport(ctx)
 			}
 		})
 		if err != nil {
@@ -52,6 +65,7 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 		}
 		res.Artifacts = append(res.Artifacts, provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "raw", Size: d.CapacityBytes, SHA256: sum, Disk: i})
 	}
+	p.finishInCloud(ctx, r, undo)
 	log.Info("export finished", "disks", len(res.Artifacts))
 	return res, nil
 }

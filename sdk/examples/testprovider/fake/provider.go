@@ -24,6 +24,11 @@ type Settings struct {
 	Faults        bool   `json:"faults"`      // also serve vm-panic, vm-hang and vm-exit
 	APIToken      string `json:"api_token"`   // a stand-in credential: accepted, never logged
 	PowerLog      string `json:"power_log"`   // file where shutdown_vm's power changes are appended
+	// Cloud mode (cloud.go): with CloudState set, an export first makes a snapshot and a
+	// grant in that state file, as holds, the way a cloud provider does.
+	CloudState   string `json:"cloud_state"`
+	FailRelease  bool   `json:"fail_release"`   // every release of a hold fails with ErrUnavailable
+	DieMidExport bool   `json:"die_mid_export"` // the process exits once its holds exist, before the download ends
 }
 
 // Provider is the fake provider.
@@ -43,10 +48,14 @@ func New() *Provider {
 }
 
 func (p *Provider) Info(context.Context) (provider.Info, error) {
+	caps := []provider.Capability{provider.CapExportVMDK, provider.CapExportOVF, provider.CapExportOVA, provider.CapShutdownVM}
+	if p.cloudPath() != "" {
+		caps = append(caps, provider.CapHolds)
+	}
 	return provider.Info{
 		Name: "testprovider", Version: "1.0.0",
 		Description:  "fake VMs with generated disks, for tests and as an SDK example",
-		Capabilities: []provider.Capability{provider.CapExportVMDK, provider.CapExportOVF, provider.CapExportOVA, provider.CapShutdownVM},
+		Capabilities: caps,
 		Config:       schema,
 	}, nil
 }
