@@ -57,7 +57,7 @@ func jobsCommand(a *app) *cobra.Command {
 	fl.StringVarP(&file, "file", "f", "", "JSON or YAML body (or a list of them), - for stdin")
 	fl.StringVar(&vm, "vm", "", "vm_identifier")
 	fl.StringVar(&provider, "provider", "", "provider name")
-	fl.StringVar(&method, "method", "ova", "ova, ovf or vmdk")
+	fl.StringVar(&method, "method", "ova", "ova, ovf, vmdk, raw or qcow2")
 	fl.StringVar(&path, "path", "", "export_path under export.base_path")
 	fl.BoolVar(&shutdown, "shutdown-vm", false, "shut the guest down first")
 	fl.BoolVar(&removeCD, "remove-cdrom", false, "drop CD-ROM drives from the export")
