@@ -150,6 +150,11 @@ func (in *instance) start(ctx context.Context) error {
 	if err := p.Configure(callCtx, settings); err != nil {
 		return fmt.Errorf("configure from providers.%s: %w", in.name, err)
 	}
+	// Asked again once configured: what a provider can do may follow its settings (the test
+	// provider's holds come with its cloud mode), and this is the Info the host keeps.
+	if info, err = p.Info(callCtx); err != nil {
+		return fmt.Errorf("plugin info after configure: %w", err)
+	}
 	caps := make([]string, len(info.Capabilities))
 	for i, c := range info.Capabilities {
 		caps[i] = string(c)

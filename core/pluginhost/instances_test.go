@@ -2,6 +2,8 @@ package pluginhost
 
 import (
 	"context"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,7 @@ import (
 func TestTwoInstancesOfOneType(t *testing.T) {
 	t.Parallel()
 	h := startHost(t, installPlugins(t, map[string]string{"testprovider": testproviderBin}), map[string]config.Provider{
-		"east": {Type: "testprovider", Settings: map[string]any{"vm_count": 2}},
+		"east": {Type: "testprovider", Settings: map[string]any{"vm_count": 2, "cloud_state": filepath.Join(t.TempDir(), "cloud.json")}},
 		"west": {Type: "testprovider", Settings: map[string]any{"vm_count": "5"}}, // a string, as ${ENV} gives it
 	})
 	if got := h.Names(); strings.Join(got, ",") != "east,west" {
@@ -39,6 +41,10 @@ func TestTwoInstancesOfOneType(t *testing.T) {
 		info, ok := h.Info(name)
 		if !ok || info.Name != "testprovider" || len(info.Config) == 0 {
 			t.Errorf("%s: cached Info = %+v, %v; want the test provider's, with its schema", name, info, ok)
+		}
+		// The Info kept is the configured plugin's: east's cloud mode brings holds.
+		if cloud := name == "east"; info.Has(provider.CapHolds) != cloud || slices.Contains(st.Capabilities, string(provider.CapHolds)) != cloud {
+			t.Errorf("%s: holds in Info %v / status %v, want %v", name, info.Capabilities, st.Capabilities, cloud)
 		}
 	}
 	if len(pids) != 2 {
