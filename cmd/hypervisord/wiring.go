@@ -65,6 +65,7 @@ func tlsConfig(c config.TLS) (*tls.Config, error) {
 func registerStateMetrics(manager *jobs.Manager, plugins *pluginhost.Host) {
 	metrics.Registry.MustRegister(
 		metrics.NewStateCollector("hypersdk_jobs", "Jobs by state.", "state", manager.CountByStatus),
+		metrics.NewHoldsCollector(manager.UnreleasedHolds),
 		metrics.NewStateCollector("hypersdk_plugin_ready", "1 when the provider plugin answers calls.", "plugin", func() map[string]float64 {
 			out := map[string]float64{}
 			for _, s := range plugins.Statuses() {

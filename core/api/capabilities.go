@@ -6,13 +6,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hypersdk/hypersdk/core/hosttools"
-	"github.com/hypersdk/hypersdk/core/pluginhost"
 )
 
 // CapabilitiesResponse says what this daemon can do on this host right now.
 type CapabilitiesResponse struct {
 	Version           string              `json:"version"`
-	Providers         []pluginhost.Status `json:"providers"`
+	Providers         []ProviderStatus    `json:"providers"`
 	ExportMethods     []string            `json:"export_methods"`
 	ProviderMethods   []ProviderMethods   `json:"provider_methods"`
 	ConversionFormats []string            `json:"conversion_formats"`
@@ -23,7 +22,7 @@ func (h *handlers) capabilities(c *gin.Context) {
 	statuses := h.Providers.Statuses()
 	c.JSON(http.StatusOK, CapabilitiesResponse{
 		Version:           h.Version,
-		Providers:         statuses,
+		Providers:         withHolds(statuses, h.Jobs.UnreleasedHoldsByProvider()),
 		ExportMethods:     exportMethods,
 		ProviderMethods:   providerMethods(statuses),
 		ConversionFormats: []string{"qcow2", "raw"},
