@@ -8,6 +8,7 @@ import (
 	"github.com/vmware/govmomi/session"
 
 	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 func TestDiscoveryFilters(t *testing.T) {
@@ -25,6 +26,11 @@ func TestDiscoveryFilters(t *testing.T) {
 		{"powered off", provider.Filter{PowerState: provider.PowerOff}, 0},
 		{"tag production", provider.Filter{Tags: []string{"production"}}, 2},
 		{"tag test in DC0", provider.Filter{Tags: []string{"test"}, Datacenter: "DC0"}, 2},
+		{"category=tag", provider.Filter{Tags: []string{"env=production"}}, 2},
+		{"category=tag in DC0", provider.Filter{Tags: []string{"env=test"}, Datacenter: "DC0"}, 2},
+		{"tag of another category", provider.Filter{Tags: []string{"owner=production"}}, 0},
+		{"name and category=name of one tag", provider.Filter{Tags: []string{"production", "env=production"}}, 2},
+		{"two values of a single-valued category", provider.Filter{Tags: []string{"env=production", "env=test"}}, 0},
 		{"name pattern", provider.Filter{NamePattern: "*_VM1"}, 1},
 		{"folder", provider.Filter{Folder: "/DC0/vm"}, 4},
 		{"folder elsewhere", provider.Filter{Folder: "/DC0/host"}, 0},
@@ -84,7 +90,7 @@ func TestSimulatorNamePrefix(t *testing.T) {
 		t.Fatalf("GetVM(test-vm-001) = %+v, %v", vm, err)
 	}
 	spec := provider.ExportSpec{VMID: "test-vm-002", Method: provider.MethodVMDK, Dir: t.TempDir(), ChunkSize: 1 << 20}
-	res, err := p.ExportVM(context.Background(), spec, &recorder{})
+	res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
 	if err != nil || res.Artifacts[0].Path != "test-vm-002-disk0.vmdk" {
 		t.Fatalf("export = %+v, %v", res.Artifacts, err)
 	}

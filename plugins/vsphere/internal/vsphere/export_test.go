@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vmware/govmomi/object"
-	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/hypersdk/hypersdk/plugins/vsphere/internal/vcsim"
 	"github.com/hypersdk/hypersdk/sdk/ovf"
 	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 const testVM = "DC0_C0_RP0_VM0"
@@ -30,27 +29,6 @@ func configured(t *testing.T, sim *vcsim.Simulator) *Provider {
 	}
 	return p
 }
-
-// recorder keeps every event an export reports.
-type recorder struct {
-	mu          sync.Mutex
-	progress    []provider.Progress
-	checkpoints [][]byte
-}
-
-func (r *recorder) Progress(p provider.Progress) {
-	r.mu.Lock()
-	r.progress = append(r.progress, p)
-	r.mu.Unlock()
-}
-func (r *recorder) Checkpoint(_ context.Context, b []byte) error {
-	r.mu.Lock()
-	r.checkpoints = append(r.checkpoints, b)
-	r.mu.Unlock()
-	return nil
-}
-func (r *recorder) Hold(context.Context, provider.Hold) error     { return nil }
-func (r *recorder) Released(context.Context, provider.Hold) error { return nil }
 
 func exportSpec(t *testing.T, method string) provider.ExportSpec {
 	return provider.ExportSpec{JobID: "job-1", VMID: testVM, Method: method, Dir: t.TempDir(), ChunkSize: 64 << 10, MaxRetries: 3}
@@ -73,7 +51,7 @@ func TestExportServesRealDisksAndDescriptor(t *testing.T) {
 	sim := startSim(t, 2, 16)
 	p := configured(t, sim)
 	spec := exportSpec(t, provider.MethodOVF)
-	rec := &recorder{}
+	rec := &providertest.Recorder{}
 	res, err := p.ExportVM(context.Background(), spec, rec)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +78,7 @@ func TestExportServesRealDisksAndDescriptor(t *testing.T) {
 		t.Errorf("descriptor disagrees with the export: vm %+v files %+v", vm, files)
 	}
 	var last provider.Progress
-	for _, pr := range rec.progress {
+	for _, pr := range rec.Events() {
 		if pr.Phase == provider.PhaseDownloading {
 			last = pr
 		}
@@ -136,7 +114,7 @@ func TestExportSurvivesFaults(t *testing.T) {
 			spec := exportSpec(t, provider.MethodVMDK)
 			spec.MaxRetries = c.retries
 			spec.ConvertTo = "qcow2" // the image decoded beside the download survives the faults too
-			res, err := p.ExportVM(context.Background(), spec, &recorder{})
+			res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one mentioning %q", err, c.wantErr)
@@ -191,16 +169,16 @@ func TestResumeTokenSkipsFinishedDisks(t *testing.T) {
 	sim := startSim(t, 1, 8)
 	p := configured(t, sim)
 	spec := exportSpec(t, provider.MethodVMDK)
-	rec := &recorder{}
+	rec := &providertest.Recorder{}
 	if _, err := p.ExportVM(context.Background(), spec, rec); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.checkpoints) == 0 {
+	if len(rec.LastCheckpoint()) == 0 {
 		t.Fatal("no checkpoint reported")
 	}
 	before := sim.Downloads()
-	spec.ResumeToken = rec.checkpoints[len(rec.checkpoints)-1]
-	res, err := p.ExportVM(context.Background(), spec, &recorder{})
+	spec.ResumeToken = rec.LastCheckpoint()
+	res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,55 +188,13 @@ func TestResumeTokenSkipsFinishedDisks(t *testing.T) {
 	sameContent(t, sim, filepath.Join(spec.Dir, res.Artifacts[0].Path))
 }
 
-func TestShutdownVMAndRestoreOnFailure(t *testing.T) {
-	sim := startSim(t, 1, 8)
-	p := configured(t, sim)
-	state := func() types.VirtualMachinePowerState {
-		var s types.VirtualMachinePowerState
-		p.pool.do(context.Background(), func(c *conn) error {
-			ref, err := resolveVM(context.Background(), c, testVM)
-			if err != nil {
-				return err
-			}
-			s, err = object.NewVirtualMachine(c.vim, ref).PowerState(context.Background())
-			return err
-		})
-		return s
-	}
-	if state() != types.VirtualMachinePowerStatePoweredOn {
-		t.Fatal("test VM should start powered on")
-	}
-	sim.SetFaults(vcsim.Faults{ExpireLease: true})
-	spec := exportSpec(t, provider.MethodVMDK)
-	spec.Options.ShutdownVM = true
-	if _, err := p.ExportVM(context.Background(), spec, &recorder{}); err == nil {
-		t.Fatal("export with an expired lease succeeded")
-	}
-	if got := state(); got != types.VirtualMachinePowerStatePoweredOn {
-		t.Fatalf("after a failed export the VM is %s; it must be powered back on", got)
-	}
-	sim.SetFaults(vcsim.Faults{})
-	if _, err := p.ExportVM(context.Background(), exportSpecWithShutdown(t), &recorder{}); err != nil {
-		t.Fatal(err)
-	}
-	if got := state(); got != types.VirtualMachinePowerStatePoweredOff {
-		t.Fatalf("after a shutdown_vm export the VM is %s, want poweredOff", got)
-	}
-}
-
-func exportSpecWithShutdown(t *testing.T) provider.ExportSpec {
-	s := exportSpec(t, provider.MethodVMDK)
-	s.Options.ShutdownVM = true
-	return s
-}
-
 func TestRemoveCDROMStripsTheDescriptor(t *testing.T) {
 	sim := startSim(t, 1, 8)
 	p := configured(t, sim)
 	for _, remove := range []bool{false, true} {
 		spec := exportSpec(t, provider.MethodOVF)
 		spec.Options.RemoveCDROM = remove
-		res, err := p.ExportVM(context.Background(), spec, &recorder{})
+		res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +246,7 @@ func TestExportTwoDisks(t *testing.T) {
 	p := configured(t, sim)
 	spec := exportSpec(t, provider.MethodOVF)
 	spec.ConvertTo = "raw"
-	res, err := p.ExportVM(context.Background(), spec, &recorder{})
+	res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +280,7 @@ func TestExportConvertOnlyWritesNoDiskFiles(t *testing.T) {
 		sim.SetFaults(f)
 		spec := exportSpec(t, provider.MethodOVF)
 		spec.ConvertTo, spec.ConvertOnly = "qcow2", true
-		res, err := p.ExportVM(context.Background(), spec, &recorder{})
+		res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
 		sim.SetFaults(vcsim.Faults{})
 		if err != nil {
 			t.Fatalf("faults %+v: %v", f, err)
@@ -362,7 +298,7 @@ func TestExportConvertOnlyWritesNoDiskFiles(t *testing.T) {
 }
 
 // checkpointsOnly records checkpoints and drops progress. A Progress that takes a lock, as
-// recorder's does, would order the export's loop and its workers for the race detector and
+// providertest.Recorder's does, would order the export's loop and its workers for the race detector and
 // hide a race between them.
 type checkpointsOnly struct {
 	mu          sync.Mutex
@@ -392,11 +328,11 @@ func TestResumeMultiDiskExport(t *testing.T) {
 	t.Cleanup(sim.Close)
 	p := configured(t, sim)
 	spec := exportSpec(t, provider.MethodVMDK)
-	first := &recorder{}
+	first := &providertest.Recorder{}
 	if _, err := p.ExportVM(context.Background(), spec, first); err != nil {
 		t.Fatal(err)
 	}
-	full := decodeToken(first.checkpoints[len(first.checkpoints)-1])
+	full := decodeToken(first.LastCheckpoint())
 	if len(full.Disks) != disks {
 		t.Fatalf("last checkpoint holds %d disks, want %d", len(full.Disks), disks)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/property"
-	"github.com/vmware/govmomi/vapi/tags"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -129,13 +128,14 @@ func (p *Provider) listVMs(ctx context.Context, c *conn, f provider.Filter) ([]p
 			out = append(out, vm)
 		}
 	}
-	if err := p.attachTags(ctx, c, out, len(f.Tags) > 0); err != nil {
+	index, err := p.attachTags(ctx, c, out, len(f.Tags) > 0, wantsCategories(f.Tags))
+	if err != nil {
 		return nil, err
 	}
 	if len(f.Tags) > 0 {
 		kept := out[:0]
 		for _, vm := range out {
-			if hasAll(vm.Tags, f.Tags) {
+			if index.hasAll(vm.ID, f.Tags) {
 				kept = append(kept, vm)
 			}
 		}
@@ -161,54 +161,6 @@ func matchesWithoutTags(vm provider.VM, f provider.Filter) bool {
 		}
 	}
 	return true
-}
-
-func hasAll(have, want []string) bool {
-	set := map[string]bool{}
-	for _, t := range have {
-		set[t] = true
-	}
-	for _, t := range want {
-		if !set[t] {
-			return false
-		}
-	}
-	return true
-}
-
-// attachTags fills VM.Tags from the vSphere tagging API. When tags only decorate the answer, a
-// vCenter without the REST API still lists its VMs; when the caller filters by tag it must work.
-func (p *Provider) attachTags(ctx context.Context, c *conn, vms []provider.VM, required bool) error {
-	if len(vms) == 0 {
-		return nil
-	}
-	rc, err := p.pool.restClient(ctx, c)
-	if err == nil {
-		refs := make([]mo.Reference, len(vms))
-		for i, vm := range vms {
-			refs[i] = types.ManagedObjectReference{Type: "VirtualMachine", Value: vm.ID}
-		}
-		var attached []tags.AttachedTags
-		attached, err = tags.NewManager(rc).GetAttachedTagsOnObjects(ctx, refs)
-		if err == nil {
-			byID := map[string][]string{}
-			for _, a := range attached {
-				for _, t := range a.Tags {
-					byID[a.ObjectID.Reference().Value] = append(byID[a.ObjectID.Reference().Value], t.Name)
-				}
-			}
-			for i := range vms {
-				vms[i].Tags = byID[vms[i].ID]
-				sort.Strings(vms[i].Tags)
-			}
-			return nil
-		}
-	}
-	if required {
-		return fmt.Errorf("read vSphere tags: %w: %v", provider.ErrUnavailable, err)
-	}
-	provider.Logger(ctx).Warn("vSphere tags unavailable; listing without them", "error", err)
-	return nil
 }
 
 // resolveVM finds a VM by managed object id (vm-123), inventory path (/DC1/vm/web) or name.
@@ -278,7 +230,7 @@ func (p *Provider) getVM(ctx context.Context, c *conn, id string) (provider.VM, 
 	}
 	vm := vmFromMO(m, tree)
 	list := []provider.VM{vm}
-	if err := p.attachTags(ctx, c, list, false); err != nil {
+	if _, err := p.attachTags(ctx, c, list, false, false); err != nil {
 		return provider.VM{}, m, err
 	}
 	return list[0], m, nil
