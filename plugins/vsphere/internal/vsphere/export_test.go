@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/hypersdk/hypersdk/plugins/vsphere/internal/vcsim"
 	"github.com/hypersdk/hypersdk/sdk/ovf"
 	"github.com/hypersdk/hypersdk/sdk/provider"
