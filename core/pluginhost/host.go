@@ -74,6 +74,8 @@ func Start(ctx context.Context, log hclog.Logger, dir string, providers map[stri
 			msg := fmt.Sprintf("no plugin binary %s%s in %s", BinaryPrefix, typ, dir)
 			if p.Type != "" {
 				msg += fmt.Sprintf(" (providers.%s.type is %q)", name, typ)
+			} else {
+				msg += fmt.Sprintf(" (providers.%s.type names the plugin; it defaults to the instance's name)", name)
 			}
 			h.idle[name] = Status{Name: name, Type: typ, State: StateMissing, Since: now, LastError: msg}
 			log.Warn("configured provider has no plugin binary", "provider", name, "type", typ, "plugins_dir", dir)
