@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/hypersdk/hypersdk/sdk/plugin"
@@ -13,11 +11,7 @@ import (
 // The built plugin binary, configured with the embedded simulator, passes the conformance suite.
 func TestBinaryConformanceOnTheEmbeddedSimulator(t *testing.T) {
 	providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
-	bin := filepath.Join(t.TempDir(), "hypersdk-provider-vsphere")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	providertest.Run(t, plugin.Launch(t, bin), providertest.Suite{
+	providertest.Run(t, plugin.Launch(t, buildPlugin(t)), providertest.Suite{
 		Settings:   map[string]any{"simulator": true, "simulator_vms": 2, "simulator_disk_mb": 8},
 		ExportVMID: "DC0_C0_RP0_VM0",
 		Method:     provider.MethodOVA,

@@ -209,8 +209,9 @@ func TestFailedExportLeavesPowerHoldForRelease(t *testing.T) {
 			if got := op.power(testVM); got != types.VirtualMachinePowerStatePoweredOff {
 				t.Fatalf("after the failed export the VM is %s; it stays off until the hold is released", got)
 			}
-			fresh := connected(t, sim)           // the plugin the daemon starts after a crash
-			for round := 0; round < 2; round++ { // the second round finds nothing left to do
+			// The plugin the daemon starts after a crash; the second round finds nothing to do.
+			fresh := connected(t, sim)
+			for round := 0; round < 2; round++ {
 				for _, h := range held {
 					if err := fresh.(provider.Releaser).Release(context.Background(), h); err != nil {
 						t.Fatalf("round %d: Release(%s/%s) = %v", round, h.Kind, h.ID, err)
