@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -87,5 +88,37 @@ func TestLegacyTokenPowerOffBecomesAHold(t *testing.T) {
 	}
 	if cp := string(w.LastCheckpoint()); strings.Contains(cp, "powered_off_by_us") {
 		t.Errorf("new checkpoint still carries the old flag: %s", cp)
+	}
+}
+
+// Release does not queue behind exports holding every pooled session: it logs in one of its own.
+func TestReleaseDoesNotWaitForABusyPool(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	op := newOperator(t, sim)
+	settings := simSettings(sim)
+	settings["connection_pool_size"] = 1
+	p := New()
+	cfg, _ := provider.NewConfig(settings)
+	ctx := context.Background()
+	if err := p.Configure(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	busy, free := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = p.pool.do(ctx, func(*conn) error { close(busy); <-free; return nil })
+	}()
+	<-busy
+	defer close(free)
+	if err := powerOff(ctx, op.vm(testVM)); err != nil {
+		t.Fatal(err)
+	}
+	vmID := op.vm(testVM).Reference().Value
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := p.Release(rctx, provider.Hold{Kind: provider.HoldPower, ID: vmID, Data: holdData{VM: vmID}.encode()}); err != nil {
+		t.Fatalf("Release while the pool is busy = %v", err)
+	}
+	if got := op.power(testVM); got != types.VirtualMachinePowerStatePoweredOn {
+		t.Errorf("after Release the VM is %s, want poweredOn", got)
 	}
 }
