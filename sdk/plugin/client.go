@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -15,7 +16,12 @@ import (
 
 // Client is a provider.Provider that lives in another process; the host gets one per plugin.
 type Client struct {
-	rpc pb.ProviderClient
+	rpc  pb.ProviderClient
+	conn grpc.ClientConnInterface // for ListVMs, which decodes its pages itself
+}
+
+func newClient(conn grpc.ClientConnInterface) *Client {
+	return &Client{rpc: pb.NewProviderClient(conn), conn: conn}
 }
 
 var (
@@ -45,25 +51,54 @@ func (c *Client) Configure(ctx context.Context, cfg provider.Config) error {
 	return fromStatus(err)
 }
 
+// ListVMs decodes each page as it arrives, straight from the wire (see listCodec), while the
+// plugin encodes the next, and joins the pages once at the end.
 func (c *Client) ListVMs(ctx context.Context, filter provider.Filter) ([]provider.VM, error) {
-	stream, err := c.rpc.ListVMs(outgoing(ctx), &pb.ListVMsRequest{Filter: filterToProto(filter)})
+	stream, err := c.conn.NewStream(outgoing(ctx), listVMsDesc, pb.Provider_ListVMs_FullMethodName, grpc.ForceCodecV2(listCodec{}))
 	if err != nil {
 		return nil, fromStatus(err)
 	}
-	var vms []provider.VM
+	if err := stream.SendMsg(&pb.ListVMsRequest{Filter: filterToProto(filter)}); err != nil {
+		return nil, c.listError(stream, err)
+	}
+	if err := stream.CloseSend(); err != nil {
+		return nil, fromStatus(err)
+	}
+	var pages [][]provider.VM
 	for {
-		batch, err := stream.Recv()
+		var page listPage
+		err := stream.RecvMsg(&page)
 		if errors.Is(err, io.EOF) {
-			return vms, nil
+			return slices.Concat(pages...), nil
 		}
 		if err != nil {
 			return nil, fromStatus(err)
 		}
-		for _, v := range batch.GetVms() {
-			vms = append(vms, vmFromProto(v))
+		vms, err := decodePage(page.raw)
+		if err != nil {
+			return nil, fmt.Errorf("list VMs: %w", err)
 		}
+		pages = append(pages, vms)
 	}
 }
+
+// listError is the status a ListVMs stream ended with, which a failed SendMsg does not carry.
+func (c *Client) listError(stream grpc.ClientStream, sendErr error) error {
+	if err := stream.RecvMsg(&listPage{}); err != nil && !errors.Is(err, io.EOF) {
+		return fromStatus(err)
+	}
+	return fromStatus(sendErr)
+}
+
+// listVMsDesc is the generated description of the ListVMs stream.
+var listVMsDesc = func() *grpc.StreamDesc {
+	for i, s := range pb.Provider_ServiceDesc.Streams {
+		if s.StreamName == "ListVMs" {
+			return &pb.Provider_ServiceDesc.Streams[i]
+		}
+	}
+	panic("plugin: the generated service has no ListVMs stream")
+}()
 
 func (c *Client) GetVM(ctx context.Context, id string) (provider.VM, error) {
 	resp, err := c.rpc.GetVM(outgoing(ctx), &pb.GetVMRequest{Id: id})

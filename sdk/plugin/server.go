@@ -59,13 +59,11 @@ func (s *server) ListVMs(req *pb.ListVMsRequest, stream grpc.ServerStreamingServ
 	if err != nil {
 		return toStatus(err)
 	}
+	// Each page is encoded as it is sent, so the host decodes one while the next is encoded.
+	var enc pageEncoder
 	for start := 0; ; start += listBatch {
 		end := min(start+listBatch, len(vms))
-		batch := &pb.ListVMsResponse{Vms: make([]*pb.VM, 0, end-start)}
-		for _, v := range vms[start:end] {
-			batch.Vms = append(batch.Vms, vmToProto(v))
-		}
-		if err := stream.Send(batch); err != nil {
+		if err := stream.Send(enc.encode(vms[start:end])); err != nil {
 			return err
 		}
 		if end == len(vms) {
