@@ -23,7 +23,8 @@ const leaseKeepAlive = 5 * time.Second
 
 // ExportVM exports a VM through ExportVm's NFC lease: disks as streamOptimized VMDKs downloaded
 // in parallel into spec.Dir, and for ovf/ova the descriptor from vCenter's OVF manager.
-// Packaging (manifest, OVA tar) is the daemon's job.
+// Packaging (manifest, OVA tar) is the daemon's job. The VM powered off for shutdown_vm and the
+// lease are holds, recorded before they are made (see export_holds.go).
 func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r provider.Reporter) (provider.ExportResult, error) {
 	pool, err := p.sessions()
 	if err != nil {
@@ -51,8 +52,8 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 	}
 	res, err := p.exportLeased(ctx, c, vmObj, m.Self, vm, spec, &token, r)
 	if err != nil {
-		// A VM this export powered off stays held: the host powers it on through Release when
-		// the job is over, not between the attempts of a retry.
+		// A VM this export powered off stays off and held: the host's Release powers it on
+		// when it releases the job's holds.
 		return res, err
 	}
 	if power != nil {

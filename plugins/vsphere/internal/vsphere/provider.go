@@ -1,6 +1,8 @@
 // Package vsphere is the vSphere provider: discovery through the property collector and the
 // tagging API, and export through ExportVm's NFC lease, downloading every disk into the job's
-// directory with parallel, resumable, retried transfers. It runs inside the plugin binary.
+// directory with parallel, resumable, retried transfers. What an export changes in vCenter (a VM
+// powered off for shutdown_vm, the lease) is a hold the host keeps until the export undoes it or
+// Release does. It runs inside the plugin binary.
 package vsphere
 
 import (
