@@ -367,3 +367,88 @@ func ovaMembers(t *testing.T, path string) (desc []byte, disk string) {
 	}
 	return desc, disk
 }
+
+// vSphere serves streamOptimized VMDKs and decodes them while downloading: a raw or qcow2 export
+// asks it for the images alone (ConvertOnly), adopts them after qemu-img checks them, and keeps
+// neither the VMDK nor vCenter's descriptor. The image holds what the OVF export's VMDK holds.
+func TestImageMethodsFromVSphereAdoptTheDownloadsImage(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	base := t.TempDir()
+	d := startDaemon(t, vsphereConfig(base))
+	exportWith(t, d, `{"vm_identifier":"DC0_C0_RP0_VM0","provider":"vsphere","export_method":"vmdk","export_path":"ref"}`)
+	ref := filepath.Join(base, "ref", "DC0_C0_RP0_VM0-disk0.vmdk")
+	want := backToRaw(t, ref, "vmdk")
+	for _, method := range []string{"qcow2", "raw"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			job := exportWith(t, d, `{"vm_identifier":"DC0_C0_RP0_VM0","provider":"vsphere","export_method":"`+method+`","export_path":"`+method+`"}`)
+			dir := filepath.Join(base, method)
+			names := dirNames(t, dir)
+			if len(names) != 1 || filepath.Ext(names[0]) != "."+method {
+				t.Fatalf("%s export holds %v, want one %s image", method, names, method)
+			}
+			img := filepath.Join(dir, names[0])
+			if format, _ := imageInfo(t, img); format != method {
+				t.Errorf("qemu-img says %s", format)
+			}
+			if got := backToRaw(t, img, method); got != want {
+				t.Errorf("the %s image holds sha256 %s, the VMDK %s", method, got, want)
+			}
+			logs := d.text("/jobs/logs/" + job["job_id"].(string))
+			if !strings.Contains(logs, "disk was converted while it downloaded; checked with qemu-img and kept") {
+				t.Errorf("the image converted during the download was not adopted; log:\n%s", logs)
+			}
+		})
+	}
+}
+
+// qcow2 with an import block: the domain is defined on qcow2 images in hyper2kvm.output_dir.
+// Kept, the export's images are copied there in their own format; not kept, the image vSphere
+// decoded while downloading is moved there — never a second conversion to another format.
+func TestQCOW2ExportImported(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep_export %v", keep), func(t *testing.T) {
+			t.Parallel()
+			base, out := t.TempDir(), t.TempDir()
+			cfg, domain := kvmConfigWithOwnVMs(base, out, t.TempDir())
+			d := startDaemon(t, cfg)
+			undefineLater(t, domain)
+			job := exportWith(t, d, fmt.Sprintf(`{"vm_identifier": "%s", "provider": "vsphere", "export_method": "qcow2", "export_path": "q",
+				"hyper2kvm_integration": {"keep_export": %v}, "import": {"network": "%s", "memory_mb": 256, "vcpus": 1}}`, domain, keep, testNetwork))
+			wantPlan := map[bool]string{true: "export verify package convert import", false: "export verify convert import drop-export"}[keep]
+			if got := stepNames(job); got != wantPlan {
+				t.Errorf("plan = %s, want %s", got, wantPlan)
+			}
+			res := job["result"].(map[string]any)
+			converted, _ := res["converted"].([]any)
+			if res["libvirt_domain"] != domain || len(converted) != 1 {
+				t.Fatalf("result = %v", res)
+			}
+			disk := converted[0].(string)
+			if format, _ := imageInfo(t, disk); format != "qcow2" || !strings.HasPrefix(disk, out) {
+				t.Errorf("the domain's disk %s is %s, want a qcow2 under %s", disk, format, out)
+			}
+			xml, _ := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", domain).Output()
+			if !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "type='qcow2'") {
+				t.Errorf("the defined domain does not use %s as qcow2:\n%s", disk, xml)
+			}
+			if keep {
+				exported := filepath.Join(base, "q", domain+"-disk0.qcow2")
+				if out, err := exec.Command("qemu-img", "compare", exported, disk).CombinedOutput(); err != nil {
+					t.Errorf("the imported disk differs from the exported image: %v %s", err, out)
+				}
+				return
+			}
+			if _, err := os.Stat(filepath.Join(base, "q")); !os.IsNotExist(err) {
+				t.Errorf("export directory still there (%v)", err)
+			}
+			if logs := d.text("/jobs/logs/" + job["job_id"].(string)); strings.Contains(logs, "converting disk") {
+				t.Errorf("a disk was converted again; log:\n%s", logs)
+			}
+		})
+	}
+}

@@ -17,6 +17,15 @@ func Adopt(ctx context.Context, qemuImg, img, format string, virtualSize int64, 
 	if err := refuseExisting(out); err != nil {
 		return err
 	}
+	if err := Check(ctx, qemuImg, img, format, virtualSize); err != nil {
+		return err
+	}
+	return publish(img, out)
+}
+
+// Check is Adopt's verdict on an image without the move: an image already where it belongs
+// (a provider that named its converted disk as the export names it) is checked in place.
+func Check(ctx context.Context, qemuImg, img, format string, virtualSize int64) error {
 	if format == FormatQCOW2 || format == FormatRaw {
 		got, size, err := imageFormat(img)
 		if err != nil {
@@ -34,11 +43,9 @@ func Adopt(ctx context.Context, qemuImg, img, format string, virtualSize int64, 
 		return fmt.Errorf("%s is a %d-byte %s image, want a %d-byte %s one", img, info.VirtualSize, info.Format, virtualSize, format)
 	}
 	if format == FormatQCOW2 {
-		if err := checkQCOW2(ctx, qemuImg, img); err != nil {
-			return err
-		}
+		return checkQCOW2(ctx, qemuImg, img)
 	}
-	return publish(img, out)
+	return nil
 }
 
 // checkQCOW2 runs `qemu-img check` on a qcow2 image: its tables and refcounts agree.

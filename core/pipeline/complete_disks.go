@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hypersdk/hypersdk/core/convert"
@@ -74,15 +75,18 @@ func completeDisks(ctx context.Context, st *State, base string) ([]File, error) 
 func completeDisk(ctx context.Context, st *State, i int, f File, have bool, base, want string) (File, error) {
 	capacity := st.Result.VM.Disks[i].CapacityBytes
 	name := fmt.Sprintf("%s-disk%d.%s", base, i, want)
-	if have && name == f.Name {
+	if have && sameFile(f.Path, filepath.Join(st.ExportDir, name)) {
 		name = fmt.Sprintf("%s-disk%d-%s.%s", base, i, strings.ReplaceAll(f.Format, "/", "_"), want)
 	}
 	out := filepath.Join(st.ExportDir, name)
 	streamed := streamedImage(st, i, want)
+	// A provider may have named the image it converted as the export names it: it is then
+	// checked where it is.
+	inPlace := streamed != nil && sameFile(streamed.Path, out)
 	if err := os.Remove(out + ".part"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return File{}, fmt.Errorf("remove what a cut-off attempt left: %w", err)
 	}
-	if _, err := os.Lstat(out); err == nil {
+	if _, err := os.Lstat(out); err == nil && !inPlace {
 		if have && exists(f.Path) || streamed != nil && exists(streamed.Path) {
 			removeLogged(st, out) // not this run's: made again from the source
 		} else {
@@ -95,10 +99,20 @@ func completeDisk(ctx context.Context, st *State, i int, f File, have bool, base
 	}
 	adopted := false
 	if streamed != nil && capacity > 0 {
-		if err := convert.Adopt(ctx, st.Env.KVM.QemuImg, streamed.Path, want, capacity, out); err != nil {
+		var err error
+		if inPlace {
+			err = convert.Check(ctx, st.Env.KVM.QemuImg, out, want, capacity)
+		} else {
+			err = convert.Adopt(ctx, st.Env.KVM.QemuImg, streamed.Path, want, capacity, out)
+		}
+		if err != nil {
 			st.Log.Warn("the disk converted during the download is not usable; converting the exported disk", logging.Present("disk", i, "error", err)...)
+			if inPlace {
+				removeLogged(st, out)
+			}
 		} else {
 			adopted = true
+			forgetStreamed(st, streamed.Path) // the product now, not a leftover to drop
 			st.Log.Info("disk was converted while it downloaded; checked with qemu-img and kept", logging.Present("disk", i, "file", name)...)
 		}
 	}
@@ -135,6 +149,12 @@ func streamedImage(st *State, i int, format string) *Artifact {
 	return nil
 }
 
+// forgetStreamed takes an adopted image off the list of converted images waiting in the
+// export directory, which are removed once the disks are complete.
+func forgetStreamed(st *State, path string) {
+	st.Result.Streamed = slices.DeleteFunc(st.Result.Streamed, func(a Artifact) bool { return a.Path == path })
+}
+
 // describeImage hashes an image the host made, for the package's manifest and the result.
 func describeImage(path, name, format string, disk int) (File, error) {
 	sum, size, err := provider.FileSHA256(path)
@@ -145,6 +165,17 @@ func describeImage(path, name, format string, disk int) (File, error) {
 		format = provider.FormatVMDKStream
 	}
 	return File{Path: path, Name: name, Kind: provider.KindDisk, Format: format, Size: size, SHA256: sum, Disk: disk}, nil
+}
+
+// sameFile reports whether a and b name one existing file (Verify resolved the artifacts'
+// symlinks; the export directory's path may hold some).
+func sameFile(a, b string) bool {
+	fa, err := os.Lstat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Lstat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 func exists(path string) bool {
