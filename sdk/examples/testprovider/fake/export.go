@@ -64,6 +64,9 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 			return res, fmt.Errorf("export disk %d of %s: %w", i, vm.ID, err)
 		}
 		res.Artifacts = append(res.Artifacts, provider.Artifact{Path: name, Kind: provider.KindDisk, Format: "raw", Size: d.CapacityBytes, SHA256: sum, Disk: i})
+		if err := p.describeSparse(path, &res.Artifacts[len(res.Artifacts)-1]); err != nil { // sparse.go
+			return res, err
+		}
 	}
 	p.finishInCloud(ctx, r, undo)
 	log.Info("export finished", "disks", len(res.Artifacts))
@@ -77,6 +80,9 @@ func (p *Provider) writeDisk(ctx context.Context, path string, size int64, delay
 		return "", err
 	}
 	defer f.Close()
+	if p.sparseDisks() { // sparse.go
+		return "", writeSparseDisk(ctx, f, size, delay, progress)
+	}
 	h := sha256.New()
 	buf := make([]byte, exportChunk)
 	for i := range buf {

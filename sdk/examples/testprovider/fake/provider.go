@@ -29,6 +29,7 @@ type Settings struct {
 	CloudState   string `json:"cloud_state"`
 	FailRelease  bool   `json:"fail_release"`   // every release of a hold fails with ErrUnavailable
 	DieMidExport bool   `json:"die_mid_export"` // the process exits once its holds exist, before the download ends
+	SparseDisk   bool   `json:"sparse_disk"`    // disks written sparsely, reported with their extents (sparse.go)
 }
 
 // Provider is the fake provider.

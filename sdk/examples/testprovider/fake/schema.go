@@ -17,4 +17,5 @@ var schema = []provider.ConfigKey{
 	{Name: "cloud_state", Type: provider.KeyString, Description: "cloud mode: path of the fake cloud's state file (its snapshots and grants)"},
 	{Name: "fail_release", Type: provider.KeyBool, Default: "false", Description: "cloud mode: every Release fails"},
 	{Name: "die_mid_export", Type: provider.KeyBool, Default: "false", Description: "cloud mode: the process exits halfway through an export"},
+	{Name: "sparse_disk", Type: provider.KeyBool, Default: "false", Description: "disks are written sparsely (a few MiB of data at most) and reported with their extents"},
 }
