@@ -39,3 +39,15 @@ func TestConformance(t *testing.T) {
 	p := plugin.ConnectInProcess(t, New())
 	providertest.Run(t, p, providertest.Suite{Settings: simSettings(sim), ExportVMID: "DC0_C0_RP0_VM0", Method: provider.MethodOVF})
 }
+
+// The SDK's holds suite through the real gRPC boundary: the lease hold is recorded before the
+// lease exists, released after a good export, and left for Release after a refusal or a cancel.
+// Exists is not given: the lease hold is recorded a second time once the lease has its id, and
+// leases are visible only to the session that opened them. TestKilledPluginLeavesHoldsThatAFreshOneReleases
+// (the plugin's main package) covers the crash.
+func TestHoldsConformance(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	providertest.RunHolds(t, plugin.ConnectInProcess(t, New()), providertest.HoldsSuite{
+		Settings: simSettings(sim), ExportVMID: testVM, Method: provider.MethodVMDK,
+	})
+}
