@@ -219,3 +219,36 @@ func TestCompleteDisksResumes(t *testing.T) {
 		})
 	}
 }
+
+// A descriptor the provider wrote names its raw file; once the disk is a VMDK the host writes
+// the descriptor from the VM's picture instead, and the provider's is gone.
+func TestProviderDescriptorReplacedWhenDisksConverted(t *testing.T) {
+	t.Parallel()
+	qemu := providertest.NeedTool(t, "qemu-img", "apt-get install qemu-utils; make test installs it")
+	dir := t.TempDir()
+	_, disk := sourceDisk(t, qemu, dir, provider.FormatRaw)
+	vm := provider.VM{Name: "web", CPUs: 1, MemoryMB: 512, Disks: []provider.Disk{{Label: "d", CapacityBytes: diskBytes}}}
+	desc := writeFile(t, dir, "provider.ovf", "<Envelope>names vm-1-disk0.raw</Envelope>")
+	desc.Kind, desc.Format = provider.KindDescriptor, "ovf"
+	verified, err := Verify(dir, []provider.Artifact{disk, desc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &State{Kind: KindExport, ExportDir: dir, Spec: Spec{ExportMethod: provider.MethodOVF}, Result: &Result{VM: vm},
+		Verified: verified, Log: hclog.NewNullLogger(), Track: func(provider.Progress) {}, Env: &Env{KVM: KVMConfig{QemuImg: qemu}}}
+	if _, err := (packageStep{}).Run(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"web-disk0.vmdk", "web.mf", "web.ovf"}) {
+		t.Fatalf("directory holds %v", names)
+	}
+	exp, err := convert.LoadExport(context.Background(), qemu, filepath.Join(dir, "web.ovf"))
+	if err != nil || len(exp.Disks) != 1 || exp.Disks[0].Name != "web-disk0.vmdk" {
+		t.Fatalf("the written descriptor: %+v %v", exp, err)
+	}
+}
