@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -18,6 +19,9 @@ func (verifyStep) Run(_ context.Context, st *State) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("verify export: %w", err)
 	}
+	if err := hashKeptDisks(st.Spec.ExportMethod, files); err != nil {
+		return 0, fmt.Errorf("verify export: %w", err)
+	}
 	st.Verified = files
 	st.Result.Streamed = verifyStreamed(st, files, converted)
 	st.Result.Artifacts = artifactsOf(files)
@@ -26,6 +30,30 @@ func (verifyStep) Run(_ context.Context, st *State) (int64, error) {
 		n += f.Size
 	}
 	return n, nil
+}
+
+// hashKeptDisks gives a whole-file SHA-256 to the files verified by their extents that the
+// package keeps as they are and lists in its manifest (ova, ovf, vmdk: the disks already
+// VMDKs, and any other file). Image methods (raw, qcow2) have no manifest, and a disk the
+// package converts is hashed as it is rewritten: neither is read in full here, so a sparse disk
+// costs its data, not its capacity.
+func hashKeptDisks(method string, files []File) error {
+	if IsImageMethod(method) {
+		return nil
+	}
+	for i := range files {
+		f := &files[i]
+		if f.SHA256 != "" || f.Kind == provider.KindConvertedDisk ||
+			f.Kind == provider.KindDisk && qemuDriver(f.Format) != methodFormat(method) {
+			continue
+		}
+		sum, _, err := diskfile.SHA256(f.Path)
+		if err != nil {
+			return fmt.Errorf("hash %s for the manifest: %w", f.Name, err)
+		}
+		f.SHA256 = sum
+	}
+	return nil
 }
 
 // splitConverted separates the disks a provider converted while downloading from the
