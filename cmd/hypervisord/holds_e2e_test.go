@@ -230,6 +230,9 @@ func TestAHoldThatCannotBeReleasedShows(t *testing.T) {
 			if p["unreleased_holds"] != 2.0 {
 				t.Errorf("/capabilities shows %v unreleased holds for testprovider, want 2", p["unreleased_holds"])
 			}
+			if caps, _ := p["capabilities"].([]any); !strings.Contains(fmt.Sprint(caps), "holds") {
+				t.Errorf("testprovider in cloud mode declares capabilities %v, want holds among them", caps)
+			}
 		}
 	}
 	if !found {
