@@ -50,6 +50,12 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 	if err != nil {
 		return provider.ExportResult{}, err
 	}
+	if power != nil && vm.PowerState == provider.PowerOn && len(token.Disks) > 0 {
+		// The disks an earlier attempt finished were read before the VM ran again (the host
+		// powers it on when an attempt ends): beside disks read now they would not be one VM.
+		provider.Logger(ctx).Info("the VM ran since an earlier attempt; exporting its finished disks again", "vm", spec.VMID, "disks", len(token.Disks))
+		token.Disks = map[int]finished{}
+	}
 	res, err := p.exportLeased(ctx, c, vmObj, m.Self, vm, spec, &token, r)
 	if err != nil {
 		// A VM this export powered off stays off and held: the host's Release powers it on

@@ -324,3 +324,26 @@ func exportSpecWithShutdown(t *testing.T) provider.ExportSpec {
 	s.Options.ShutdownVM = true
 	return s
 }
+
+// A retry that has to power the VM off again does not reuse the disks an earlier attempt read
+// before the VM ran again: they would not belong with the disks read now.
+func TestShutdownRetryExportsFinishedDisksAgain(t *testing.T) {
+	sim := startSim(t, 1, 8)
+	p := connected(t, sim)
+	spec := exportSpecWithShutdown(t)
+	first := &providertest.Recorder{}
+	if _, err := p.ExportVM(context.Background(), spec, first); err != nil {
+		t.Fatal(err)
+	}
+	if len(decodeToken(first.LastCheckpoint()).Disks) != 1 {
+		t.Fatalf("first export checkpointed %s, want its one disk", first.LastCheckpoint())
+	}
+	before := sim.Downloads()
+	spec.ResumeToken = first.LastCheckpoint()
+	if _, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if sim.Downloads() == before {
+		t.Error("the retry reused a disk read before the VM was powered on again")
+	}
+}
