@@ -35,7 +35,7 @@ func TestSubmitRefusesOptionsTheProviderDoesNotDeclare(t *testing.T) {
 	}{
 		{"no option asked", none, Options{Compress: true}, "", ""},
 		{"the test provider shuts VMs down", fake.New(), Options{ShutdownVM: true}, "", ""},
-		{"the test provider cannot remove a CD-ROM", fake.New(), Options{RemoveCDROM: true}, "options.remove_cdrom", "provider p does not support it (its capabilities: export.vmdk"},
+		{"the test provider cannot remove a CD-ROM", fake.New(), Options{RemoveCDROM: true}, "options.remove_cdrom", "provider p does not support it (its capabilities: export.raw"},
 		{"both declared", both, Options{ShutdownVM: true, RemoveCDROM: true}, "", ""},
 		{"none declared names the first", none, Options{ShutdownVM: true, RemoveCDROM: true}, "options.shutdown_vm", "(its capabilities: none)"},
 	}

@@ -223,10 +223,16 @@ type holdWatch struct {
 
 func (w *holdWatch) Hold(ctx context.Context, h provider.Hold) error {
 	w.mu.Lock()
+	first := true
+	for _, a := range w.attempted {
+		first = first && (a.Kind != h.Kind || a.ID != h.ID)
+	}
 	w.attempted = append(w.attempted, h)
 	n := len(w.attempted)
 	w.mu.Unlock()
-	if w.exists != nil {
+	// Recording a hold again (with what the platform named since) replaces it: only the first
+	// recording must come before the thing exists.
+	if w.exists != nil && first {
 		if ok, err := w.exists(h); err != nil || ok {
 			w.mu.Lock()
 			w.early = append(w.early, fmt.Sprintf("%s %s (exists: %v, %v)", h.Kind, h.ID, ok, err))

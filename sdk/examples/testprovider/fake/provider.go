@@ -49,7 +49,8 @@ func New() *Provider {
 }
 
 func (p *Provider) Info(context.Context) (provider.Info, error) {
-	caps := []provider.Capability{provider.CapExportVMDK, provider.CapExportOVF, provider.CapExportOVA, provider.CapShutdownVM}
+	// It writes raw disks: the other methods are completed by the host.
+	caps := []provider.Capability{provider.CapExportRaw, provider.CapShutdownVM}
 	if p.cloudPath() != "" {
 		caps = append(caps, provider.CapHolds)
 	}
