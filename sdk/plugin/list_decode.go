@@ -87,11 +87,10 @@ func decodePage(raw []byte) ([]provider.VM, error) {
 		}
 		at = next
 		if f.num == 1 && f.typ == protowire.BytesType {
-			vm, err := d.vm(f.at, f.at+f.n)
-			if err != nil {
-				return nil, fmt.Errorf("VM %d: %w", len(vms), err)
+			vms = vms[:len(vms)+1] // decoded in place: a VM is too large to copy about
+			if err := d.vm(&vms[len(vms)-1], f.at, f.at+f.n); err != nil {
+				return nil, fmt.Errorf("VM %d: %w", len(vms)-1, err)
 			}
-			vms = append(vms, vm)
 		}
 	}
 	return vms, nil
@@ -99,6 +98,14 @@ func decodePage(raw []byte) ([]provider.VM, error) {
 
 // readField reads the field at raw[at:end] and returns it and where the next one starts.
 func readField(raw []byte, at, end int) (field, int, error) {
+	// Every field of a page has a one-byte tag, and most strings are shorter than 128 bytes:
+	// those are read here without the general functions' calls.
+	if at+1 < end && raw[at] >= 8 && raw[at] < 0x80 && raw[at]&7 == byte(protowire.BytesType) && raw[at+1] < 0x80 {
+		n := int(raw[at+1])
+		if at+2+n <= end {
+			return field{num: protowire.Number(raw[at] >> 3), typ: protowire.BytesType, at: at + 2, n: n}, at + 2 + n, nil
+		}
+	}
 	num, typ, l := protowire.ConsumeTag(raw[at:end])
 	if l < 0 {
 		return field{}, 0, fmt.Errorf("%w: %v", errMalformed, protowire.ParseError(l))
@@ -125,13 +132,12 @@ func readField(raw []byte, at, end int) (field, int, error) {
 func (d *pageDecoder) str(f field) string { return d.src[f.at : f.at+f.n] }
 
 // vm decodes a VM message (fields 1–14 of provider.proto's VM).
-func (d *pageDecoder) vm(at, end int) (provider.VM, error) {
-	var vm provider.VM
+func (d *pageDecoder) vm(vm *provider.VM, at, end int) error {
 	disks, nics, cdroms, tags := len(d.disks), len(d.nics), len(d.cdroms), len(d.tags)
 	for at < end {
 		f, next, err := readField(d.raw, at, end)
 		if err != nil {
-			return vm, err
+			return err
 		}
 		at = next
 		if f.typ == protowire.VarintType {
@@ -166,19 +172,19 @@ func (d *pageDecoder) vm(at, end int) (provider.VM, error) {
 		case 11:
 			disk, err := d.disk(f.at, f.at+f.n)
 			if err != nil {
-				return vm, fmt.Errorf("disk: %w", err)
+				return fmt.Errorf("disk: %w", err)
 			}
 			d.disks = append(d.disks, disk)
 		case 12:
 			nic, err := d.nic(f.at, f.at+f.n)
 			if err != nil {
-				return vm, fmt.Errorf("NIC: %w", err)
+				return fmt.Errorf("NIC: %w", err)
 			}
 			d.nics = append(d.nics, nic)
 		case 13:
 			cd, err := d.cdrom(f.at, f.at+f.n)
 			if err != nil {
-				return vm, fmt.Errorf("CD-ROM: %w", err)
+				return fmt.Errorf("CD-ROM: %w", err)
 			}
 			d.cdroms = append(d.cdroms, cd)
 		case 14:
@@ -189,7 +195,7 @@ func (d *pageDecoder) vm(at, end int) (provider.VM, error) {
 	vm.NICs = tail(d.nics, nics)
 	vm.CDROMs = tail(d.cdroms, cdroms)
 	vm.Tags = tail(d.tags, tags)
-	return vm, nil
+	return nil
 }
 
 // tail is s[from:], capped so an append reallocates; nil when empty, as the generated decoder

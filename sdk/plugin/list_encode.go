@@ -35,8 +35,12 @@ func (e *pageEncoder) encode(vms []provider.VM) *pb.ListVMsResponse {
 }
 
 func appendString(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
+	switch {
+	case s == "":
 		return b
+	case len(s) < 0x80: // every field number here is below 16: a one-byte tag and length
+		b = append(b, byte(num)<<3|byte(protowire.BytesType), byte(len(s)))
+		return append(b, s...)
 	}
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	return protowire.AppendString(b, s)
@@ -101,8 +105,11 @@ func (e *pageEncoder) encodeVM(v *provider.VM) {
 		b = e.appendItem(b, 13)
 	}
 	for _, t := range v.Tags {
-		b = protowire.AppendTag(b, 14, protowire.BytesType) // every tag, even "", as a repeated field keeps it
-		b = protowire.AppendString(b, t)
+		if t == "" { // a repeated field keeps its empty strings
+			b = append(b, 14<<3|byte(protowire.BytesType), 0)
+			continue
+		}
+		b = appendString(b, 14, t)
 	}
 	e.vm = b
 }
