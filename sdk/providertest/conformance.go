@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -153,12 +154,23 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 	})
 }
 
-// checkArtifact verifies an artifact lies inside dir and matches its size and checksum.
+// checkArtifact verifies an artifact lies inside dir and matches its size and its checksum or,
+// for a sparse artifact, its extents.
 func checkArtifact(t *testing.T, dir string, a provider.Artifact) {
 	t.Helper()
 	path, err := provider.SafeJoin(dir, a.Path)
 	if err != nil {
 		t.Errorf("artifact %q: %v", a.Path, err)
+		return
+	}
+	if a.ExtentsKnown {
+		extents := make([]diskfile.Extent, len(a.Extents))
+		for i, e := range a.Extents {
+			extents[i] = diskfile.Extent(e)
+		}
+		if err := diskfile.VerifyExtents(path, a.Size, extents); err != nil {
+			t.Errorf("artifact %q does not match its extents: %v", a.Path, err)
+		}
 		return
 	}
 	f, err := os.Open(path)

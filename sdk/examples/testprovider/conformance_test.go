@@ -26,3 +26,12 @@ func TestConformanceAsABinary(t *testing.T) {
 	}
 	providertest.Run(t, plugin.Launch(t, bin), suite)
 }
+
+// A sparse disk is checked by its extents: 1 GiB of capacity, a few MiB of data.
+func TestConformanceSparse(t *testing.T) {
+	sparse := providertest.Suite{
+		Settings:   map[string]any{"vm_count": 2, "disk_size_bytes": 1 << 30, "sparse_disk": true, "chunk_delay": "2ms"},
+		ExportVMID: "vm-001",
+	}
+	providertest.Run(t, plugin.ConnectInProcess(t, fake.New()), sparse)
+}
