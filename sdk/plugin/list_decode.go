@@ -3,6 +3,7 @@ package plugin
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
@@ -61,7 +62,9 @@ type pageDecoder struct {
 
 var errMalformed = errors.New("malformed ListVMs page")
 
-// decodePage decodes a ListVMsResponse into VMs, as vmFromProto would decode its messages.
+// decodePage decodes a ListVMsResponse into VMs, as vmFromProto would decode its messages. The
+// VMs' strings share raw's memory, so nothing may write to raw afterwards: listCodec gives each
+// page its own copy, which only this reads.
 func decodePage(raw []byte) ([]provider.VM, error) {
 	n := 0
 	for at := 0; at < len(raw); {
@@ -77,7 +80,7 @@ func decodePage(raw []byte) ([]provider.VM, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	d := &pageDecoder{raw: raw, src: string(raw),
+	d := &pageDecoder{raw: raw, src: unsafe.String(unsafe.SliceData(raw), len(raw)), // read-only from here on
 		disks: make([]provider.Disk, 0, n), nics: make([]provider.NIC, 0, n), cdroms: make([]provider.CDROM, 0, n), tags: make([]string, 0, n)}
 	vms := make([]provider.VM, 0, n)
 	for at := 0; at < len(raw); {

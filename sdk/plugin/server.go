@@ -54,22 +54,34 @@ func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.C
 	return &pb.ConfigureResponse{}, nil
 }
 
+// ListVMs streams the provider's VMs in pages of at most listBatch. A provider.VMPager's pages
+// are sent as it yields them, so the host decodes one while the provider fetches the next; any
+// other provider's list is split once it is complete.
 func (s *server) ListVMs(req *pb.ListVMsRequest, stream grpc.ServerStreamingServer[pb.ListVMsResponse]) error {
-	vms, err := s.impl.ListVMs(callContext(stream.Context()), filterFromProto(req.GetFilter()))
+	ctx, f := callContext(stream.Context()), filterFromProto(req.GetFilter())
+	var enc pageEncoder
+	send := func(vms []provider.VM) error {
+		for start := 0; start < len(vms); start += listBatch {
+			if err := stream.Send(enc.encode(vms[start:min(start+listBatch, len(vms))])); err != nil {
+				return fmt.Errorf("send VMs %d–%d: %w", start, min(start+listBatch, len(vms))-1, err)
+			}
+		}
+		return nil
+	}
+	if pager, ok := s.impl.(provider.VMPager); ok {
+		// The host's cancel stops the paging here too, for a provider that does not watch ctx.
+		return toStatus(pager.ListVMPages(ctx, f, func(page []provider.VM) error {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("list VMs: %w", err)
+			}
+			return send(page)
+		}))
+	}
+	vms, err := s.impl.ListVMs(ctx, f)
 	if err != nil {
 		return toStatus(err)
 	}
-	// Each page is encoded as it is sent, so the host decodes one while the next is encoded.
-	var enc pageEncoder
-	for start := 0; ; start += listBatch {
-		end := min(start+listBatch, len(vms))
-		if err := stream.Send(enc.encode(vms[start:end])); err != nil {
-			return err
-		}
-		if end == len(vms) {
-			return nil
-		}
-	}
+	return toStatus(send(vms))
 }
 
 func (s *server) GetVM(ctx context.Context, req *pb.GetVMRequest) (*pb.GetVMResponse, error) {

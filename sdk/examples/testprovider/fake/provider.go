@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -96,26 +95,34 @@ func parseDelay(key, v string) (time.Duration, error) {
 	return d, nil
 }
 
-// inventory builds the VM list from the settings; VM i is vm-00i, with every third one off.
+// inventory builds the VMs from the settings, by id (GetVM and ExportVM look one up).
 func (p *Provider) inventory() map[string]provider.VM {
 	p.mu.Lock()
 	s := p.settings
 	p.mu.Unlock()
 	vms := map[string]provider.VM{}
 	for i := 1; i <= s.VMCount; i++ {
-		id := fmt.Sprintf("vm-%03d", i)
-		state, tags := provider.PowerOn, []string{"production"}
-		if i%3 == 0 {
-			state, tags = provider.PowerOff, []string{"test"}
-		}
-		vms[id] = fakeVM(id, state, "DC1", tags, s.DiskSizeBytes)
+		vm := numberedVM(i, s.DiskSizeBytes)
+		vms[vm.ID] = vm
 	}
 	if s.Faults {
-		for _, id := range []string{"vm-panic", "vm-hang", "vm-exit"} {
+		for _, id := range faultIDs {
 			vms[id] = fakeVM(id, provider.PowerOff, "DC1", []string{"fault"}, s.DiskSizeBytes)
 		}
 	}
 	return vms
+}
+
+// faultIDs are the VMs that misbehave when touched, in id order.
+var faultIDs = []string{"vm-exit", "vm-hang", "vm-panic"}
+
+// numberedVM is VM i of the inventory: vm-00i, with every third one off.
+func numberedVM(i int, diskSize int64) provider.VM {
+	state, tags := provider.PowerOn, []string{"production"}
+	if i%3 == 0 {
+		state, tags = provider.PowerOff, []string{"test"}
+	}
+	return fakeVM(fmt.Sprintf("vm-%03d", i), state, "DC1", tags, diskSize)
 }
 
 func fakeVM(id, state, dc string, tags []string, diskSize int64) provider.VM {
@@ -138,25 +145,9 @@ func macFor(id string) string {
 	return fmt.Sprintf("00:50:56:00:%02x:%02x", h, len(id))
 }
 
+// ListVMs collects ListVMPages (list_pages.go).
 func (p *Provider) ListVMs(ctx context.Context, f provider.Filter) ([]provider.VM, error) {
-	p.mu.Lock()
-	delay := p.listDelay
-	p.mu.Unlock()
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	var out []provider.VM
-	for _, vm := range p.inventory() {
-		if matches(vm, f) {
-			out = append(out, vm)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return provider.CollectVMPages(ctx, p, f)
 }
 
 func matches(vm provider.VM, f provider.Filter) bool {
