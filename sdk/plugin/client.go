@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -108,16 +110,51 @@ func (c *Client) GetVM(ctx context.Context, id string) (provider.VM, error) {
 	return vmFromProto(resp.GetVm()), nil
 }
 
+// cancelGrace is how long a cancelled export is given to unwind in the plugin (a VM powered
+// back on, a lease aborted) before the host stops listening. Until then the host keeps
+// acknowledging what it reports, and returns only once the plugin's export has stopped, so
+// nothing the export records while it unwinds is missed and no release of its holds races it.
+const cancelGrace = time.Minute
+
 func (c *Client) ExportVM(ctx context.Context, spec provider.ExportSpec, report provider.Reporter) (provider.ExportResult, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // ends the stream on every return
-	stream, err := c.rpc.ExportVM(outgoing(ctx))
+	// The stream does not end with ctx: a cancel is sent in-band, and the stream is cut only
+	// after cancelGrace.
+	streamCtx, cut := context.WithCancel(context.WithoutCancel(outgoing(ctx)))
+	defer cut() // ends the stream on every return
+	stream, err := c.rpc.ExportVM(streamCtx)
 	if err != nil {
 		return provider.ExportResult{}, fromStatus(err)
 	}
-	if err := stream.Send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Request{Request: specToProto(spec)}}); err != nil {
+	var sendMu sync.Mutex // a stream's sends must not run concurrently
+	send := func(in *pb.ExportVMInput) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return stream.Send(in)
+	}
+	if err := send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Request{Request: specToProto(spec)}}); err != nil {
 		return provider.ExportResult{}, c.streamError(stream, err)
 	}
+	var grace *time.Timer
+	stopWatch := context.AfterFunc(ctx, func() {
+		reason := "cancelled"
+		if cause := context.Cause(ctx); cause != nil {
+			reason = cause.Error()
+		}
+		_ = send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Cancel{Cancel: &pb.Cancel{Reason: reason}}}) // a broken stream ends the loop below anyway
+		sendMu.Lock()
+		grace = time.AfterFunc(cancelGrace, cut)
+		sendMu.Unlock()
+	})
+	defer func() {
+		stopWatch()
+		sendMu.Lock()
+		if grace != nil {
+			grace.Stop()
+		}
+		sendMu.Unlock()
+	}()
+	// What the export records is stored even while it unwinds from a cancel.
+	storeCtx := context.WithoutCancel(ctx)
 	for {
 		ev, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -134,11 +171,11 @@ func (c *Client) ExportVM(ctx context.Context, spec provider.ExportSpec, report 
 		case *pb.ExportVMEvent_Result:
 			return resultFromProto(e.Result), nil
 		case *pb.ExportVMEvent_Checkpoint:
-			stored = report.Checkpoint(ctx, e.Checkpoint.GetResumeToken())
+			stored = report.Checkpoint(storeCtx, e.Checkpoint.GetResumeToken())
 		case *pb.ExportVMEvent_Hold:
-			stored = report.Hold(ctx, holdFromProto(e.Hold))
+			stored = report.Hold(storeCtx, holdFromProto(e.Hold))
 		case *pb.ExportVMEvent_Released:
-			stored = report.Released(ctx, holdFromProto(e.Released))
+			stored = report.Released(storeCtx, holdFromProto(e.Released))
 		default:
 			continue
 		}
@@ -146,7 +183,7 @@ func (c *Client) ExportVM(ctx context.Context, spec provider.ExportSpec, report 
 		if stored != nil {
 			ack.Error = stored.Error()
 		}
-		if err := stream.Send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Ack{Ack: ack}}); err != nil {
+		if err := send(&pb.ExportVMInput{Input: &pb.ExportVMInput_Ack{Ack: ack}}); err != nil {
 			return provider.ExportResult{}, c.streamError(stream, err)
 		}
 	}

@@ -89,6 +89,11 @@ func (r *streamReporter) readAcks() {
 		if err != nil {
 			return
 		}
+		if c := in.GetCancel(); c != nil {
+			// The host stays on the stream to hear how the export unwinds.
+			r.lost(fmt.Errorf("%w: cancelled by the host: %s", context.Canceled, c.GetReason()))
+			continue
+		}
 		ack := in.GetAck()
 		if ack == nil {
 			continue

@@ -1085,6 +1085,7 @@ type ExportVMInput struct {
 	//
 	//	*ExportVMInput_Request
 	//	*ExportVMInput_Ack
+	//	*ExportVMInput_Cancel
 	Input         isExportVMInput_Input `protobuf_oneof:"input"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1145,6 +1146,15 @@ func (x *ExportVMInput) GetAck() *Ack {
 	return nil
 }
 
+func (x *ExportVMInput) GetCancel() *Cancel {
+	if x != nil {
+		if x, ok := x.Input.(*ExportVMInput_Cancel); ok {
+			return x.Cancel
+		}
+	}
+	return nil
+}
+
 type isExportVMInput_Input interface {
 	isExportVMInput_Input()
 }
@@ -1157,9 +1167,62 @@ type ExportVMInput_Ack struct {
 	Ack *Ack `protobuf:"bytes,2,opt,name=ack,proto3,oneof"`
 }
 
+type ExportVMInput_Cancel struct {
+	Cancel *Cancel `protobuf:"bytes,3,opt,name=cancel,proto3,oneof"`
+}
+
 func (*ExportVMInput_Request) isExportVMInput_Input() {}
 
 func (*ExportVMInput_Ack) isExportVMInput_Input() {}
+
+func (*ExportVMInput_Cancel) isExportVMInput_Input() {}
+
+// Cancel asks the plugin to cancel the export while the host keeps listening: what the export
+// records while it unwinds (a hold released, a checkpoint) is still acknowledged, and the host
+// learns when it has stopped.
+type Cancel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cancel) Reset() {
+	*x = Cancel{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cancel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cancel) ProtoMessage() {}
+
+func (x *Cancel) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cancel.ProtoReflect.Descriptor instead.
+func (*Cancel) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Cancel) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
 
 // Ack answers the event with the same seq: empty error means stored.
 type Ack struct {
@@ -1172,7 +1235,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[16]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1184,7 +1247,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[16]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1197,7 +1260,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{16}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Ack) GetSeq() uint64 {
@@ -1232,7 +1295,7 @@ type ExportVMEvent struct {
 
 func (x *ExportVMEvent) Reset() {
 	*x = ExportVMEvent{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[17]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1244,7 +1307,7 @@ func (x *ExportVMEvent) String() string {
 func (*ExportVMEvent) ProtoMessage() {}
 
 func (x *ExportVMEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[17]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1257,7 +1320,7 @@ func (x *ExportVMEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportVMEvent.ProtoReflect.Descriptor instead.
 func (*ExportVMEvent) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{17}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ExportVMEvent) GetSeq() uint64 {
@@ -1365,7 +1428,7 @@ type Hold struct {
 
 func (x *Hold) Reset() {
 	*x = Hold{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[18]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1440,7 @@ func (x *Hold) String() string {
 func (*Hold) ProtoMessage() {}
 
 func (x *Hold) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[18]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1453,7 @@ func (x *Hold) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hold.ProtoReflect.Descriptor instead.
 func (*Hold) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{18}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Hold) GetKind() string {
@@ -1430,7 +1493,7 @@ type ReleaseRequest struct {
 
 func (x *ReleaseRequest) Reset() {
 	*x = ReleaseRequest{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[19]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +1505,7 @@ func (x *ReleaseRequest) String() string {
 func (*ReleaseRequest) ProtoMessage() {}
 
 func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[19]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +1518,7 @@ func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{19}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReleaseRequest) GetHold() *Hold {
@@ -1473,7 +1536,7 @@ type ReleaseResponse struct {
 
 func (x *ReleaseResponse) Reset() {
 	*x = ReleaseResponse{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[20]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1485,7 +1548,7 @@ func (x *ReleaseResponse) String() string {
 func (*ReleaseResponse) ProtoMessage() {}
 
 func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[20]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1498,7 +1561,7 @@ func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{20}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{21}
 }
 
 type Progress struct {
@@ -1518,7 +1581,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[21]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1593,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[21]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1606,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{21}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Progress) GetPhase() string {
@@ -1618,7 +1681,7 @@ type Checkpoint struct {
 
 func (x *Checkpoint) Reset() {
 	*x = Checkpoint{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[22]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1693,7 @@ func (x *Checkpoint) String() string {
 func (*Checkpoint) ProtoMessage() {}
 
 func (x *Checkpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[22]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1706,7 @@ func (x *Checkpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
 func (*Checkpoint) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{22}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Checkpoint) GetResumeToken() []byte {
@@ -1663,7 +1726,7 @@ type ExportResult struct {
 
 func (x *ExportResult) Reset() {
 	*x = ExportResult{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[23]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1738,7 @@ func (x *ExportResult) String() string {
 func (*ExportResult) ProtoMessage() {}
 
 func (x *ExportResult) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[23]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1751,7 @@ func (x *ExportResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResult.ProtoReflect.Descriptor instead.
 func (*ExportResult) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{23}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ExportResult) GetVm() *VM {
@@ -1722,7 +1785,7 @@ type Artifact struct {
 
 func (x *Artifact) Reset() {
 	*x = Artifact{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[24]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +1797,7 @@ func (x *Artifact) String() string {
 func (*Artifact) ProtoMessage() {}
 
 func (x *Artifact) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[24]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +1810,7 @@ func (x *Artifact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Artifact.ProtoReflect.Descriptor instead.
 func (*Artifact) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{24}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Artifact) GetPath() string {
@@ -1817,7 +1880,7 @@ type Extent struct {
 
 func (x *Extent) Reset() {
 	*x = Extent{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1829,7 +1892,7 @@ func (x *Extent) String() string {
 func (*Extent) ProtoMessage() {}
 
 func (x *Extent) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1842,7 +1905,7 @@ func (x *Extent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Extent.ProtoReflect.Descriptor instead.
 func (*Extent) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{25}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Extent) GetOffset() int64 {
@@ -1876,7 +1939,7 @@ type SetPowerStateRequest struct {
 
 func (x *SetPowerStateRequest) Reset() {
 	*x = SetPowerStateRequest{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1888,7 +1951,7 @@ func (x *SetPowerStateRequest) String() string {
 func (*SetPowerStateRequest) ProtoMessage() {}
 
 func (x *SetPowerStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1901,7 +1964,7 @@ func (x *SetPowerStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPowerStateRequest.ProtoReflect.Descriptor instead.
 func (*SetPowerStateRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{26}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SetPowerStateRequest) GetId() string {
@@ -1926,7 +1989,7 @@ type SetPowerStateResponse struct {
 
 func (x *SetPowerStateResponse) Reset() {
 	*x = SetPowerStateResponse{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2001,7 @@ func (x *SetPowerStateResponse) String() string {
 func (*SetPowerStateResponse) ProtoMessage() {}
 
 func (x *SetPowerStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2014,7 @@ func (x *SetPowerStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPowerStateResponse.ProtoReflect.Descriptor instead.
 func (*SetPowerStateResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{27}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{28}
 }
 
 var File_hypersdk_provider_v2_provider_proto protoreflect.FileDescriptor
@@ -2052,11 +2115,14 @@ const file_hypersdk_provider_v2_provider_proto_rawDesc = "" +
 	" \x01(\fR\vresumeToken\x12\x1d\n" +
 	"\n" +
 	"convert_to\x18\v \x01(\tR\tconvertTo\x12!\n" +
-	"\fconvert_only\x18\f \x01(\bR\vconvertOnly\"\x8a\x01\n" +
+	"\fconvert_only\x18\f \x01(\bR\vconvertOnly\"\xc2\x01\n" +
 	"\rExportVMInput\x12A\n" +
 	"\arequest\x18\x01 \x01(\v2%.hypersdk.provider.v2.ExportVMRequestH\x00R\arequest\x12-\n" +
-	"\x03ack\x18\x02 \x01(\v2\x19.hypersdk.provider.v2.AckH\x00R\x03ackB\a\n" +
-	"\x05input\"-\n" +
+	"\x03ack\x18\x02 \x01(\v2\x19.hypersdk.provider.v2.AckH\x00R\x03ack\x126\n" +
+	"\x06cancel\x18\x03 \x01(\v2\x1c.hypersdk.provider.v2.CancelH\x00R\x06cancelB\a\n" +
+	"\x05input\" \n" +
+	"\x06Cancel\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"-\n" +
 	"\x03Ack\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"\xd6\x02\n" +
@@ -2134,7 +2200,7 @@ func file_hypersdk_provider_v2_provider_proto_rawDescGZIP() []byte {
 	return file_hypersdk_provider_v2_provider_proto_rawDescData
 }
 
-var file_hypersdk_provider_v2_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_hypersdk_provider_v2_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_hypersdk_provider_v2_provider_proto_goTypes = []any{
 	(*InfoRequest)(nil),           // 0: hypersdk.provider.v2.InfoRequest
 	(*InfoResponse)(nil),          // 1: hypersdk.provider.v2.InfoResponse
@@ -2152,18 +2218,19 @@ var file_hypersdk_provider_v2_provider_proto_goTypes = []any{
 	(*CDROM)(nil),                 // 13: hypersdk.provider.v2.CDROM
 	(*ExportVMRequest)(nil),       // 14: hypersdk.provider.v2.ExportVMRequest
 	(*ExportVMInput)(nil),         // 15: hypersdk.provider.v2.ExportVMInput
-	(*Ack)(nil),                   // 16: hypersdk.provider.v2.Ack
-	(*ExportVMEvent)(nil),         // 17: hypersdk.provider.v2.ExportVMEvent
-	(*Hold)(nil),                  // 18: hypersdk.provider.v2.Hold
-	(*ReleaseRequest)(nil),        // 19: hypersdk.provider.v2.ReleaseRequest
-	(*ReleaseResponse)(nil),       // 20: hypersdk.provider.v2.ReleaseResponse
-	(*Progress)(nil),              // 21: hypersdk.provider.v2.Progress
-	(*Checkpoint)(nil),            // 22: hypersdk.provider.v2.Checkpoint
-	(*ExportResult)(nil),          // 23: hypersdk.provider.v2.ExportResult
-	(*Artifact)(nil),              // 24: hypersdk.provider.v2.Artifact
-	(*Extent)(nil),                // 25: hypersdk.provider.v2.Extent
-	(*SetPowerStateRequest)(nil),  // 26: hypersdk.provider.v2.SetPowerStateRequest
-	(*SetPowerStateResponse)(nil), // 27: hypersdk.provider.v2.SetPowerStateResponse
+	(*Cancel)(nil),                // 16: hypersdk.provider.v2.Cancel
+	(*Ack)(nil),                   // 17: hypersdk.provider.v2.Ack
+	(*ExportVMEvent)(nil),         // 18: hypersdk.provider.v2.ExportVMEvent
+	(*Hold)(nil),                  // 19: hypersdk.provider.v2.Hold
+	(*ReleaseRequest)(nil),        // 20: hypersdk.provider.v2.ReleaseRequest
+	(*ReleaseResponse)(nil),       // 21: hypersdk.provider.v2.ReleaseResponse
+	(*Progress)(nil),              // 22: hypersdk.provider.v2.Progress
+	(*Checkpoint)(nil),            // 23: hypersdk.provider.v2.Checkpoint
+	(*ExportResult)(nil),          // 24: hypersdk.provider.v2.ExportResult
+	(*Artifact)(nil),              // 25: hypersdk.provider.v2.Artifact
+	(*Extent)(nil),                // 26: hypersdk.provider.v2.Extent
+	(*SetPowerStateRequest)(nil),  // 27: hypersdk.provider.v2.SetPowerStateRequest
+	(*SetPowerStateResponse)(nil), // 28: hypersdk.provider.v2.SetPowerStateResponse
 }
 var file_hypersdk_provider_v2_provider_proto_depIdxs = []int32{
 	2,  // 0: hypersdk.provider.v2.InfoResponse.config:type_name -> hypersdk.provider.v2.ConfigKey
@@ -2174,35 +2241,36 @@ var file_hypersdk_provider_v2_provider_proto_depIdxs = []int32{
 	12, // 5: hypersdk.provider.v2.VM.nics:type_name -> hypersdk.provider.v2.NIC
 	13, // 6: hypersdk.provider.v2.VM.cdroms:type_name -> hypersdk.provider.v2.CDROM
 	14, // 7: hypersdk.provider.v2.ExportVMInput.request:type_name -> hypersdk.provider.v2.ExportVMRequest
-	16, // 8: hypersdk.provider.v2.ExportVMInput.ack:type_name -> hypersdk.provider.v2.Ack
-	21, // 9: hypersdk.provider.v2.ExportVMEvent.progress:type_name -> hypersdk.provider.v2.Progress
-	22, // 10: hypersdk.provider.v2.ExportVMEvent.checkpoint:type_name -> hypersdk.provider.v2.Checkpoint
-	23, // 11: hypersdk.provider.v2.ExportVMEvent.result:type_name -> hypersdk.provider.v2.ExportResult
-	18, // 12: hypersdk.provider.v2.ExportVMEvent.hold:type_name -> hypersdk.provider.v2.Hold
-	18, // 13: hypersdk.provider.v2.ExportVMEvent.released:type_name -> hypersdk.provider.v2.Hold
-	18, // 14: hypersdk.provider.v2.ReleaseRequest.hold:type_name -> hypersdk.provider.v2.Hold
-	10, // 15: hypersdk.provider.v2.ExportResult.vm:type_name -> hypersdk.provider.v2.VM
-	24, // 16: hypersdk.provider.v2.ExportResult.artifacts:type_name -> hypersdk.provider.v2.Artifact
-	25, // 17: hypersdk.provider.v2.Artifact.extents:type_name -> hypersdk.provider.v2.Extent
-	0,  // 18: hypersdk.provider.v2.Provider.Info:input_type -> hypersdk.provider.v2.InfoRequest
-	3,  // 19: hypersdk.provider.v2.Provider.Configure:input_type -> hypersdk.provider.v2.ConfigureRequest
-	6,  // 20: hypersdk.provider.v2.Provider.ListVMs:input_type -> hypersdk.provider.v2.ListVMsRequest
-	8,  // 21: hypersdk.provider.v2.Provider.GetVM:input_type -> hypersdk.provider.v2.GetVMRequest
-	15, // 22: hypersdk.provider.v2.Provider.ExportVM:input_type -> hypersdk.provider.v2.ExportVMInput
-	26, // 23: hypersdk.provider.v2.Provider.SetPowerState:input_type -> hypersdk.provider.v2.SetPowerStateRequest
-	19, // 24: hypersdk.provider.v2.Provider.Release:input_type -> hypersdk.provider.v2.ReleaseRequest
-	1,  // 25: hypersdk.provider.v2.Provider.Info:output_type -> hypersdk.provider.v2.InfoResponse
-	4,  // 26: hypersdk.provider.v2.Provider.Configure:output_type -> hypersdk.provider.v2.ConfigureResponse
-	7,  // 27: hypersdk.provider.v2.Provider.ListVMs:output_type -> hypersdk.provider.v2.ListVMsResponse
-	9,  // 28: hypersdk.provider.v2.Provider.GetVM:output_type -> hypersdk.provider.v2.GetVMResponse
-	17, // 29: hypersdk.provider.v2.Provider.ExportVM:output_type -> hypersdk.provider.v2.ExportVMEvent
-	27, // 30: hypersdk.provider.v2.Provider.SetPowerState:output_type -> hypersdk.provider.v2.SetPowerStateResponse
-	20, // 31: hypersdk.provider.v2.Provider.Release:output_type -> hypersdk.provider.v2.ReleaseResponse
-	25, // [25:32] is the sub-list for method output_type
-	18, // [18:25] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	17, // 8: hypersdk.provider.v2.ExportVMInput.ack:type_name -> hypersdk.provider.v2.Ack
+	16, // 9: hypersdk.provider.v2.ExportVMInput.cancel:type_name -> hypersdk.provider.v2.Cancel
+	22, // 10: hypersdk.provider.v2.ExportVMEvent.progress:type_name -> hypersdk.provider.v2.Progress
+	23, // 11: hypersdk.provider.v2.ExportVMEvent.checkpoint:type_name -> hypersdk.provider.v2.Checkpoint
+	24, // 12: hypersdk.provider.v2.ExportVMEvent.result:type_name -> hypersdk.provider.v2.ExportResult
+	19, // 13: hypersdk.provider.v2.ExportVMEvent.hold:type_name -> hypersdk.provider.v2.Hold
+	19, // 14: hypersdk.provider.v2.ExportVMEvent.released:type_name -> hypersdk.provider.v2.Hold
+	19, // 15: hypersdk.provider.v2.ReleaseRequest.hold:type_name -> hypersdk.provider.v2.Hold
+	10, // 16: hypersdk.provider.v2.ExportResult.vm:type_name -> hypersdk.provider.v2.VM
+	25, // 17: hypersdk.provider.v2.ExportResult.artifacts:type_name -> hypersdk.provider.v2.Artifact
+	26, // 18: hypersdk.provider.v2.Artifact.extents:type_name -> hypersdk.provider.v2.Extent
+	0,  // 19: hypersdk.provider.v2.Provider.Info:input_type -> hypersdk.provider.v2.InfoRequest
+	3,  // 20: hypersdk.provider.v2.Provider.Configure:input_type -> hypersdk.provider.v2.ConfigureRequest
+	6,  // 21: hypersdk.provider.v2.Provider.ListVMs:input_type -> hypersdk.provider.v2.ListVMsRequest
+	8,  // 22: hypersdk.provider.v2.Provider.GetVM:input_type -> hypersdk.provider.v2.GetVMRequest
+	15, // 23: hypersdk.provider.v2.Provider.ExportVM:input_type -> hypersdk.provider.v2.ExportVMInput
+	27, // 24: hypersdk.provider.v2.Provider.SetPowerState:input_type -> hypersdk.provider.v2.SetPowerStateRequest
+	20, // 25: hypersdk.provider.v2.Provider.Release:input_type -> hypersdk.provider.v2.ReleaseRequest
+	1,  // 26: hypersdk.provider.v2.Provider.Info:output_type -> hypersdk.provider.v2.InfoResponse
+	4,  // 27: hypersdk.provider.v2.Provider.Configure:output_type -> hypersdk.provider.v2.ConfigureResponse
+	7,  // 28: hypersdk.provider.v2.Provider.ListVMs:output_type -> hypersdk.provider.v2.ListVMsResponse
+	9,  // 29: hypersdk.provider.v2.Provider.GetVM:output_type -> hypersdk.provider.v2.GetVMResponse
+	18, // 30: hypersdk.provider.v2.Provider.ExportVM:output_type -> hypersdk.provider.v2.ExportVMEvent
+	28, // 31: hypersdk.provider.v2.Provider.SetPowerState:output_type -> hypersdk.provider.v2.SetPowerStateResponse
+	21, // 32: hypersdk.provider.v2.Provider.Release:output_type -> hypersdk.provider.v2.ReleaseResponse
+	26, // [26:33] is the sub-list for method output_type
+	19, // [19:26] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_hypersdk_provider_v2_provider_proto_init() }
@@ -2213,8 +2281,9 @@ func file_hypersdk_provider_v2_provider_proto_init() {
 	file_hypersdk_provider_v2_provider_proto_msgTypes[15].OneofWrappers = []any{
 		(*ExportVMInput_Request)(nil),
 		(*ExportVMInput_Ack)(nil),
+		(*ExportVMInput_Cancel)(nil),
 	}
-	file_hypersdk_provider_v2_provider_proto_msgTypes[17].OneofWrappers = []any{
+	file_hypersdk_provider_v2_provider_proto_msgTypes[18].OneofWrappers = []any{
 		(*ExportVMEvent_Progress)(nil),
 		(*ExportVMEvent_Checkpoint)(nil),
 		(*ExportVMEvent_Result)(nil),
@@ -2227,7 +2296,7 @@ func file_hypersdk_provider_v2_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hypersdk_provider_v2_provider_proto_rawDesc), len(file_hypersdk_provider_v2_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
