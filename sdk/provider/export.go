@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // Export methods of /jobs/submit. ova, ovf and vmdk are the seed's: an OVF package of VMDK disks,
@@ -17,6 +19,18 @@ const (
 	MethodRaw   = "raw"
 	MethodQCOW2 = "qcow2"
 )
+
+// Methods lists every export method, in the order the API shows them. Treat it as read-only;
+// ValidMethod and MethodNames answer from it.
+var Methods = []string{MethodOVA, MethodOVF, MethodVMDK, MethodRaw, MethodQCOW2}
+
+// ValidMethod reports whether m is one of Methods.
+func ValidMethod(m string) bool { return slices.Contains(Methods, m) }
+
+// MethodNames is Methods for an error message: "ova, ovf, vmdk, raw or qcow2".
+func MethodNames() string {
+	return strings.Join(Methods[:len(Methods)-1], ", ") + " or " + Methods[len(Methods)-1]
+}
 
 // Disk image formats an artifact can be in.
 const (
@@ -153,10 +167,8 @@ func (s ExportSpec) Validate() error {
 	if s.VMID == "" {
 		return fmt.Errorf("%w: export spec has no VM id", ErrInvalidArgument)
 	}
-	switch s.Method {
-	case MethodOVA, MethodOVF, MethodVMDK, MethodRaw, MethodQCOW2:
-	default:
-		return fmt.Errorf("%w: export method %q is not ova, ovf, vmdk, raw or qcow2", ErrInvalidArgument, s.Method)
+	if !ValidMethod(s.Method) {
+		return fmt.Errorf("%w: export method %q is not %s", ErrInvalidArgument, s.Method, MethodNames())
 	}
 	if !filepath.IsAbs(s.Dir) || filepath.Clean(s.Dir) != s.Dir {
 		return fmt.Errorf("%w: export directory %q must be an absolute, clean path", ErrInvalidArgument, s.Dir)

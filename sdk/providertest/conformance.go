@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -164,11 +163,7 @@ func checkArtifact(t *testing.T, dir string, a provider.Artifact) {
 		return
 	}
 	if a.ExtentsKnown {
-		extents := make([]diskfile.Extent, len(a.Extents))
-		for i, e := range a.Extents {
-			extents[i] = diskfile.Extent(e)
-		}
-		if err := diskfile.VerifyExtents(path, a.Size, extents); err != nil {
+		if err := provider.VerifyFileExtents(path, a); err != nil {
 			t.Errorf("artifact %q does not match its extents: %v", a.Path, err)
 		}
 		return
