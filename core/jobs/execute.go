@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -344,12 +345,10 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 		j.Steps[i].Error = errCancelled.Error()
 	}
 	def.Cleanup(st)
-	if def.Redo != "" {
-		for k := i - 1; k >= 0; k-- {
-			if j.Steps[k].Name == def.Redo {
-				pipeline.Steps[def.Redo].Cleanup(st)
-				j.Steps[k] = Step{Name: def.Redo, State: StepPending}
-			}
+	for k := i - 1; k >= 0; k-- {
+		if redo := j.Steps[k].Name; slices.Contains(def.Redo, redo) {
+			pipeline.Steps[redo].Cleanup(st)
+			j.Steps[k] = Step{Name: redo, State: StepPending}
 		}
 	}
 	absorb(j, st)

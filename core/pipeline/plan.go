@@ -65,6 +65,9 @@ func Plan(c Choices) ([]string, error) {
 		return append(plan, StepHandOff), nil
 	case c.Hyper2KVM && c.AutoConvert && c.Hyper2KVMInstalled:
 		plan = append(plan, StepHyper2KVM)
+		if c.Import {
+			plan = append(plan, StepImport)
+		}
 	case c.Hyper2KVM && c.AutoConvert || c.Import:
 		plan = append(plan, StepConvert)
 		if c.Import {

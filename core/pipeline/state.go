@@ -94,19 +94,20 @@ type Def struct {
 	Step
 	Stage       string // the job's stage while it runs; "" leaves it as it is
 	AfterExport bool   // counts against hyper2kvm.job_timeout
-	// Redo names an earlier step whose work this one's failure spoils: it is cleaned up and
-	// runs again (a disk that fails verification is exported again).
-	Redo string
+	// Redo names the earlier steps whose work this one's failure spoils: the one in the plan is
+	// cleaned up and runs again (a disk that fails verification is exported again; a failed
+	// import converts again, by whichever step converted).
+	Redo []string
 }
 
 // Steps are the steps a plan can hold, by name. Adding a step is a file with its type and a
 // line here (and one in Plan).
 var Steps = map[string]Def{
 	StepExport:     {Step: exportStep{}, Stage: StageExporting},
-	StepVerify:     {Step: verifyStep{}, Stage: StagePackaging, Redo: StepExport},
+	StepVerify:     {Step: verifyStep{}, Stage: StagePackaging, Redo: []string{StepExport}},
 	StepPackage:    {Step: packageStep{}, Stage: StagePackaging},
 	StepConvert:    {Step: convertStep{}, Stage: StageConverting, AfterExport: true},
-	StepImport:     {Step: importStep{}, Stage: StageImporting, AfterExport: true, Redo: StepConvert},
+	StepImport:     {Step: importStep{}, Stage: StageImporting, AfterExport: true, Redo: []string{StepConvert, StepHyper2KVM}},
 	StepHyper2KVM:  {Step: hyper2kvmStep{}, Stage: StageConverting, AfterExport: true},
 	StepHandOff:    {Step: handOffStep{}, Stage: StageHandingOff, AfterExport: true},
 	StepDropExport: {Step: dropExportStep{}, AfterExport: true},
