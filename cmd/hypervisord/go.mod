@@ -8,6 +8,7 @@ require (
 	github.com/hypersdk/hypersdk/core v0.0.0
 	github.com/hypersdk/hypersdk/sdk v0.0.0
 	github.com/prometheus/common v0.72.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -64,7 +65,6 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 	libvirt.org/go/libvirtxml v1.12008.0 // indirect
 )
 
