@@ -24,14 +24,8 @@ func (w *workflow) process(path string) {
 	report, err := w.pipeline(ppath, jobID)
 	if err != nil {
 		w.lg.Errorf("❌ Manifest failed: %s - %v", jobID, err)
-		errDoc := map[string]any{
-			"job_id":        jobID,
-			"original_name": filepath.Base(ppath),
-			"failed_at":     isoNow(),
-			"error":         err.Error(),
-			"exception":     traceback(err),
-			"status":        "failed",
-		}
+		errDoc := errorDoc{JobID: jobID, OriginalName: filepath.Base(ppath), FailedAt: isoNow(),
+			Error: err.Error(), Exception: traceback(err), Status: "failed"}
 		if ferr := w.finish(ppath, w.bad, ".error.json", errDoc); ferr != nil {
 			w.lg.Errorf("Failed to move to failed directory: %v", ferr)
 			return

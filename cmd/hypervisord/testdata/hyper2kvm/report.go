@@ -9,6 +9,16 @@ import (
 	"github.com/hypersdk/hypersdk/cmd/hypervisord/internal/h2kmanifest"
 )
 
+// errorDoc is <name>.error.json, its keys in the order hyper2kvm writes them.
+type errorDoc struct {
+	JobID        string `json:"job_id"`
+	OriginalName string `json:"original_name"`
+	FailedAt     string `json:"failed_at"`
+	Error        string `json:"error"`
+	Exception    string `json:"exception"`
+	Status       string `json:"status"`
+}
+
 // isoNow is Python's datetime.now().isoformat(): local time, microseconds, no zone.
 func isoNow() string { return time.Now().Format("2006-01-02T15:04:05.000000") }
 

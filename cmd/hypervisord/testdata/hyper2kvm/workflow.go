@@ -71,7 +71,8 @@ func (w *workflow) run(workers int) error {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		s := <-sigs
-		w.lg.Infof("🛑 Received %v, shutting down gracefully...", s)
+		name := map[os.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[s]
+		w.lg.Infof("🛑 Received %s, shutting down gracefully...", name)
 		stop()
 		<-sigs
 		w.lg.Errorf("Second signal: exiting without waiting for running manifests")
