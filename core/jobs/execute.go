@@ -160,7 +160,7 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 		return
 	}
 	if hasUnreleased(j.Holds) {
-		m.releaseHolds(id, false) // the export's end started it; a job's end makes sure (holds_release.go)
+		m.releaseHolds(id, false) // the job is over: nothing of it may stay on the platform (holds_release.go)
 	}
 	if j.StartedAt != nil {
 		metrics.JobDuration.WithLabelValues(j.Kind, string(s)).Observe(j.FinishedAt.Sub(*j.StartedAt).Seconds())

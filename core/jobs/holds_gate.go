@@ -107,16 +107,16 @@ func (m *Manager) ExportStarting(ctx context.Context, jobID string) error {
 	}
 }
 
-// ExportEnded releases the job's holds that are not released yet: now, and with backoff until
-// they are (holds_release.go).
+// ExportEnded lets releases of the job's holds run again. It releases nothing itself: a failed
+// attempt's holds stay for the retry (a grant behind a checkpointed URL, a VM kept off so the
+// disks already exported still match it) until the job ends (finish) or the daemon restarts.
 func (m *Manager) ExportEnded(jobID string) {
 	g := &m.holdGates
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	jg := g.gate(jobID)
 	jg.exporting = false
 	g.forget(jobID, jg)
-	g.mu.Unlock()
-	m.releaseHolds(jobID, false)
 }
 
 // beginRelease claims the job for one release try, unless its export runs.

@@ -10,8 +10,10 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-// How a job's holds are released: when its export ends by any road (ExportEnded), again when
-// the job ends (finish) and at start-up for every job that still has some (releaseAtStart).
+// How a job's holds are released: when the job ends by any road — completed, failed, cancelled,
+// timed out (finish) — and at start-up for every job that still has some (releaseAtStart), the
+// last recorded first (a grant before the snapshot it locks, a lease before the VM's power).
+// Between the attempts of a running job they stay: the retry may use them.
 // Each try goes through the provider instance that recorded the hold and is committed —
 // released, or release_failed with its error — and a try that could go better later (the
 // plugin is restarting, the platform answered with an error) is retried with backoff, doubling
@@ -147,7 +149,8 @@ func (m *Manager) releaseTry(ctx context.Context, id string) (retry bool) {
 		return true
 	}
 	left := 0
-	for _, h := range j.Holds {
+	for i := len(j.Holds) - 1; i >= 0; i-- {
+		h := j.Holds[i]
 		if h.State == HoldReleased {
 			continue
 		}

@@ -11,12 +11,12 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-// HoldKeeper is told when a job's export runs (core/jobs implements it): the holds its provider
-// records meanwhile are released when the export ends, whichever way it ends, and not before.
+// HoldKeeper is told when a job's export runs (core/jobs implements it), so that no release of
+// the job's holds (at start-up, after a crash) runs while its export does.
 type HoldKeeper interface {
 	// ExportStarting waits until no release of the job's holds is in flight.
 	ExportStarting(ctx context.Context, jobID string) error
-	// ExportEnded releases the job's holds that are not released yet, with retries.
+	// ExportEnded lets releases run again.
 	ExportEnded(jobID string)
 }
 
@@ -32,6 +32,14 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 	if err := os.MkdirAll(st.ExportDir, 0o750); err != nil {
 		return 0, fmt.Errorf("create export directory: %w", err)
 	}
+	// A release still trying the holds of an interrupted attempt is waited for before an export
+	// slot is taken, so it keeps no other job waiting.
+	if h := st.Env.Holds; h != nil {
+		if err := h.ExportStarting(ctx, st.JobID); err != nil {
+			return 0, err
+		}
+		defer h.ExportEnded(st.JobID)
+	}
 	select {
 	case st.Env.ExportSlots <- struct{}{}:
 	case <-ctx.Done():
@@ -40,12 +48,6 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 	var release sync.Once
 	freeSlot := func() { release.Do(func() { <-st.Env.ExportSlots }) }
 	defer freeSlot()
-	if h := st.Env.Holds; h != nil {
-		if err := h.ExportStarting(ctx, st.JobID); err != nil {
-			return 0, err
-		}
-		defer h.ExportEnded(st.JobID) // success, failure, cancel or timeout
-	}
 	var res provider.ExportResult
 	started := time.Now()
 	err = bounded(ctx, st.Env.ExportTimeout, ErrExportTimeout, func(ctx context.Context) error {
