@@ -74,7 +74,7 @@ func TestSettingsRefusedBySchema(t *testing.T) {
 	}
 	want := []string{
 		"providers.vc-east.api_token: must be a string, got a number (not shown: the key is secret); quote it in the YAML",
-		"providers.vc-east.color: unknown key (this provider's keys: api_token, chunk_delay, cloud_state, die_mid_export, disk_size_bytes, fail_release, faults, list_delay, power_log, sparse_disk, vm_count)",
+		"providers.vc-east.color: unknown key (this provider's keys: api_token, boot_sector, chunk_delay, cloud_state, data_disks, die_mid_export, disk_size_bytes, fail_release, faults, list_delay, power_log, sparse_disk, vm_count)",
 		`providers.vc-east.vm_count: must be an int, got "abc"`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

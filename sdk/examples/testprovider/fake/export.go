@@ -53,7 +53,7 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 		if err != nil {
 			return res, err
 		}
-		sum, err := p.writeDisk(ctx, path, d.CapacityBytes, delay, func(done int64) {
+		sum, err := p.writeDisk(ctx, path, d.CapacityBytes, p.bootSector(d), delay, func(done int64) {
 			r.Progress(provider.Progress{Phase: provider.PhaseDownloading, Disk: i, DiskName: name, BytesDone: done, BytesTotal: d.CapacityBytes})
 			if done > 0 {
 				p.misbehave(ctx, vm.ID)
@@ -73,15 +73,16 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	return res, nil
 }
 
-// writeDisk writes size bytes of a repeating pattern to path and returns its SHA-256.
-func (p *Provider) writeDisk(ctx context.Context, path string, size int64, delay time.Duration, progress func(int64)) (string, error) {
+// writeDisk writes size bytes of a repeating pattern to path and returns its SHA-256; with boot
+// its first sector ends in an MBR boot signature (guest_disks.go).
+func (p *Provider) writeDisk(ctx context.Context, path string, size int64, boot bool, delay time.Duration, progress func(int64)) (string, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	if p.sparseDisks() { // sparse.go
-		return "", writeSparseDisk(ctx, f, size, delay, progress)
+		return "", writeSparseDisk(ctx, f, size, boot, delay, progress)
 	}
 	h := sha256.New()
 	buf := make([]byte, exportChunk)
@@ -94,10 +95,14 @@ func (p *Provider) writeDisk(ctx context.Context, path string, size int64, delay
 			return "", err
 		}
 		n := min(int64(len(buf)), size-done)
-		if _, err := f.Write(buf[:n]); err != nil {
+		chunk := buf[:n]
+		if done == 0 {
+			chunk = firstChunk(chunk, boot)
+		}
+		if _, err := f.Write(chunk); err != nil {
 			return "", err
 		}
-		h.Write(buf[:n])
+		h.Write(chunk)
 		done += n
 		progress(done)
 		if delay > 0 {

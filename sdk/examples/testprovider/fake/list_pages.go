@@ -39,13 +39,13 @@ func (p *Provider) ListVMPages(ctx context.Context, f provider.Filter, page func
 		return flush(ctx, &buf, page)
 	}
 	for i := range idOrder(s.VMCount) {
-		if err := add(numberedVM(i, s.DiskSizeBytes)); err != nil {
+		if err := add(numberedVM(i, s)); err != nil {
 			return err
 		}
 	}
 	if s.Faults { // their ids sort after every numbered one's
 		for _, id := range faultIDs {
-			if err := add(fakeVM(id, provider.PowerOff, "DC1", []string{"fault"}, s.DiskSizeBytes)); err != nil {
+			if err := add(fakeVM(id, provider.PowerOff, "DC1", []string{"fault"}, s)); err != nil {
 				return err
 			}
 		}

@@ -29,6 +29,10 @@ type Settings struct {
 	FailRelease  bool   `json:"fail_release"`   // every release of a hold fails with ErrUnavailable
 	DieMidExport bool   `json:"die_mid_export"` // the process exits once its holds exist, before the download ends
 	SparseDisk   bool   `json:"sparse_disk"`    // disks written sparsely, reported with their extents (sparse.go)
+	// A guest's disks (guest_disks.go): the boot disk marked as one an operating system was
+	// installed on, and disks of data beside it.
+	BootSector bool `json:"boot_sector"`
+	DataDisks  int  `json:"data_disks"`
 }
 
 // Provider is the fake provider.
@@ -69,6 +73,9 @@ func (p *Provider) Configure(ctx context.Context, cfg provider.Config) error {
 	if s.VMCount < 0 || s.DiskSizeBytes <= 0 {
 		return fmt.Errorf("%w: vm_count must be >= 0 and disk_size_bytes > 0", provider.ErrInvalidArgument)
 	}
+	if s.DataDisks < 0 || s.DataDisks > maxDataDisks {
+		return fmt.Errorf("%w: data_disks must be 0-%d, got %d", provider.ErrInvalidArgument, maxDataDisks, s.DataDisks)
+	}
 	chunk, err := parseDelay("chunk_delay", s.ChunkDelay)
 	if err != nil {
 		return err
@@ -102,12 +109,12 @@ func (p *Provider) inventory() map[string]provider.VM {
 	p.mu.Unlock()
 	vms := map[string]provider.VM{}
 	for i := 1; i <= s.VMCount; i++ {
-		vm := numberedVM(i, s.DiskSizeBytes)
+		vm := numberedVM(i, s)
 		vms[vm.ID] = vm
 	}
 	if s.Faults {
 		for _, id := range faultIDs {
-			vms[id] = fakeVM(id, provider.PowerOff, "DC1", []string{"fault"}, s.DiskSizeBytes)
+			vms[id] = fakeVM(id, provider.PowerOff, "DC1", []string{"fault"}, s)
 		}
 	}
 	return vms
@@ -117,16 +124,17 @@ func (p *Provider) inventory() map[string]provider.VM {
 var faultIDs = []string{"vm-exit", "vm-hang", "vm-panic"}
 
 // numberedVM is VM i of the inventory: vm-00i, with every third one off.
-func numberedVM(i int, diskSize int64) provider.VM {
+func numberedVM(i int, s Settings) provider.VM {
 	state, tags := provider.PowerOn, []string{"production"}
 	if i%3 == 0 {
 		state, tags = provider.PowerOff, []string{"test"}
 	}
-	return fakeVM(fmt.Sprintf("vm-%03d", i), state, "DC1", tags, diskSize)
+	return fakeVM(fmt.Sprintf("vm-%03d", i), state, "DC1", tags, s)
 }
 
-func fakeVM(id, state, dc string, tags []string, diskSize int64) provider.VM {
-	return provider.VM{
+func fakeVM(id, state, dc string, tags []string, s Settings) provider.VM {
+	diskSize := s.DiskSizeBytes
+	vm := provider.VM{
 		ID: id, Name: id, PowerState: state, Datacenter: dc, Folder: "/" + dc + "/vm",
 		GuestOS: "debian12_64Guest", CPUs: 2, MemoryMB: 2048, Firmware: provider.FirmwareBIOS,
 		Disks: []provider.Disk{{Key: "2000", Label: "Hard disk 1", CapacityBytes: diskSize, Controller: "scsi",
@@ -135,6 +143,8 @@ func fakeVM(id, state, dc string, tags []string, diskSize int64) provider.VM {
 		CDROMs: []provider.CDROM{{Label: "CD/DVD drive 1", ISO: "[datastore1] iso/debian.iso", Connected: true}},
 		Tags:   tags,
 	}
+	vm.Disks = append(vm.Disks, dataDisks(id, s.DataDisks, diskSize)...)
+	return vm
 }
 
 func macFor(id string) string {

@@ -18,4 +18,6 @@ var schema = []provider.ConfigKey{
 	{Name: "fail_release", Type: provider.KeyBool, Default: "false", Description: "cloud mode: every Release fails"},
 	{Name: "die_mid_export", Type: provider.KeyBool, Default: "false", Description: "cloud mode: the process exits halfway through an export"},
 	{Name: "sparse_disk", Type: provider.KeyBool, Default: "false", Description: "disks are written sparsely (a few MiB of data at most) and reported with their extents"},
+	{Name: "boot_sector", Type: provider.KeyBool, Default: "false", Description: "each VM's boot disk carries an MBR boot signature, as a disk an operating system was installed on"},
+	{Name: "data_disks", Type: provider.KeyInt, Default: "0", Description: "disks of data each VM has besides its boot disk (0-15), not in its boot order"},
 }

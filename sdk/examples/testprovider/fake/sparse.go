@@ -41,7 +41,7 @@ func dataRuns(size int64) [][2]int64 {
 
 // writeSparseDisk makes f a file of size bytes holding data in its runs only. Progress counts the capacity passed, holes included, as a sparse download
 // does.
-func writeSparseDisk(ctx context.Context, f *os.File, size int64, delay time.Duration, progress func(int64)) error {
+func writeSparseDisk(ctx context.Context, f *os.File, size int64, boot bool, delay time.Duration, progress func(int64)) error {
 	if err := f.Truncate(size); err != nil {
 		return err
 	}
@@ -55,7 +55,11 @@ func writeSparseDisk(ctx context.Context, f *os.File, size int64, delay time.Dur
 				return err
 			}
 			n := min(int64(len(buf)), run[1]-off)
-			if _, err := f.WriteAt(buf[:n], off); err != nil {
+			chunk := buf[:n]
+			if off == 0 {
+				chunk = firstChunk(chunk, boot)
+			}
+			if _, err := f.WriteAt(chunk, off); err != nil {
 				return err
 			}
 			off += n
