@@ -19,15 +19,23 @@ type Extent struct {
 	SHA256 string
 }
 
-// Bounds of the extents DataExtents reports. An extent is at most MaxExtent bytes, so a disk's
-// extents hash in parallel and a mismatch names a region, not a disk. Holes shorter than
-// mergeGap between two runs of data are taken into one extent: reading a small hole costs less
-// than describing it. A file whose data is scattered finely gets a wider gap, so its list stays
-// below maxExtents entries and fits in one message.
+// Bounds of the extents DataExtents reports.
+//
+// A file gets at most MaxExtents extents, whatever its size or layout: a provider sends every
+// disk's extents in one plugin message (at most 16 MiB), and an extent costs at most 82 bytes
+// there (offset, length, hex SHA-256), so a disk's list stays under 170 KiB and a VM of 60
+// disks under 10 MiB.
+//
+// Within that bound an extent is at most MaxExtent bytes, so a disk's extents hash in parallel
+// and a mismatch names a region, not a disk; holes shorter than mergeGap between two runs of
+// data are taken into one extent, as reading a small hole costs less than describing it. A file
+// whose data is scattered finely gets a wider gap, and one too large for MaxExtents extents of
+// MaxExtent bytes (a dense disk over 128 GiB) gets longer extents: a hole merged into an extent
+// is hashed as the zeros it reads as, which is still exact, only slower to verify.
 const (
 	MaxExtent  = 64 << 20
+	MaxExtents = 2048
 	mergeGap   = 1 << 20
-	maxExtents = 1 << 16
 )
 
 // span is [start, end) of a file.
@@ -38,6 +46,7 @@ type span struct{ start, end int64 }
 // A provider calls it on a disk it wrote sparsely (seeking over zeros instead of writing them)
 // and reports the result as its artifact's extents, so the host verifies it by reading its data
 // only. On a filesystem that does not report holes the whole file is data: still correct.
+// There are at most MaxExtents of them (see MaxExtents for why and how).
 func DataExtents(path string) ([]Extent, error) {
 	f, direct, err := openRead(path)
 	if err != nil {
@@ -66,27 +75,45 @@ func DataExtents(path string) ([]Extent, error) {
 }
 
 // planExtents merges data regions across small holes and splits them into pieces of at most
-// MaxExtent bytes, widening the merge gap until the list is short enough.
+// MaxExtent bytes, widening the merge gap, then the extent length, until there are at most
+// MaxExtents pieces. It ends: once an extent may be as long as the file, the regions merge
+// into one span cut into a few pieces.
 func planExtents(regions []span) []span {
-	for gap := int64(mergeGap); ; gap *= 2 {
-		out := mergeSpans(regions, gap)
-		if len(out) <= maxExtents || gap >= MaxExtent {
-			return splitSpans(out, MaxExtent)
+	gap, limit := int64(mergeGap), int64(MaxExtent)
+	for {
+		merged := mergeSpans(regions, gap, limit)
+		if pieces(merged, limit) <= MaxExtents {
+			return splitSpans(merged, limit)
+		}
+		if gap < limit {
+			gap *= 2
+		} else {
+			limit *= 2
+			gap = limit
 		}
 	}
 }
 
-// mergeSpans joins neighbours less than gap apart while the result stays within MaxExtent.
-func mergeSpans(regions []span, gap int64) []span {
+// mergeSpans joins neighbours less than gap apart while the result stays within limit bytes.
+func mergeSpans(regions []span, gap, limit int64) []span {
 	var out []span
 	for _, r := range regions {
-		if n := len(out); n > 0 && r.start-out[n-1].end < gap && r.end-out[n-1].start <= MaxExtent {
+		if n := len(out); n > 0 && r.start-out[n-1].end < gap && r.end-out[n-1].start <= limit {
 			out[n-1].end = r.end
 			continue
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// pieces is how many spans splitSpans(spans, limit) returns.
+func pieces(spans []span, limit int64) int64 {
+	var n int64
+	for _, s := range spans {
+		n += (s.end - s.start + limit - 1) / limit
+	}
+	return n
 }
 
 // splitSpans cuts every span into pieces of at most limit bytes.

@@ -35,6 +35,10 @@ func sparseFile(t *testing.T, size int64, writes ...write) string {
 			t.Fatal(err)
 		}
 	}
+	// One flush now, not one per O_DIRECT read of a dirty range later.
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	return path
 }
 
@@ -119,8 +123,8 @@ func TestDataExtentsHashWhatTheyCover(t *testing.T) {
 func TestPlanExtents(t *testing.T) {
 	t.Parallel()
 	const mib = 1 << 20
-	many := make([]span, 0, maxExtents+10) // 4 KiB of data every 2 MiB: too many extents at first
-	for i := range int64(maxExtents + 10) {
+	many := make([]span, 0, MaxExtents+10) // 4 KiB of data every 2 MiB: too many extents at first
+	for i := range int64(MaxExtents + 10) {
 		many = append(many, span{i * 2 * mib, i*2*mib + 4096})
 	}
 	cases := []struct {
@@ -139,8 +143,94 @@ func TestPlanExtents(t *testing.T) {
 			t.Errorf("%s: planExtents = %v, want %v", c.name, got, c.want)
 		}
 	}
-	if got := planExtents(many); len(got) > maxExtents {
-		t.Errorf("finely scattered data gives %d extents, want at most %d", len(got), maxExtents)
+	if got := planExtents(many); len(got) > MaxExtents {
+		t.Errorf("finely scattered data gives %d extents, want at most %d", len(got), MaxExtents)
+	}
+}
+
+// TestPlanExtentsBound checks the bound that keeps an export result inside one plugin message:
+// however a file's data lies, it gets at most MaxExtents extents, which still cover every byte
+// of data, in order and without overlap.
+func TestPlanExtentsBound(t *testing.T) {
+	t.Parallel()
+	const mib, tib = int64(1 << 20), int64(1 << 40)
+	scattered := func(n int, every int64) []span { // 4 KiB of data every `every` bytes
+		out := make([]span, n)
+		for i := range out {
+			out[i] = span{int64(i) * every, int64(i)*every + 4096}
+		}
+		return out
+	}
+	cases := []struct {
+		name    string
+		regions []span
+	}{
+		{"a dense 16 TiB disk", []span{{0, 16 * tib}}},
+		{"a dense 200 GiB disk", []span{{0, 200 << 30}}},
+		{"data every 2 MiB of 64 GiB", scattered(32768, 2*mib)},
+		{"data every 256 MiB of 16 TiB", scattered(65536, 256*mib)},
+		{"200,000 small runs", scattered(200_000, 64<<10)},
+	}
+	for _, c := range cases {
+		got := planExtents(c.regions)
+		if len(got) > MaxExtents {
+			t.Errorf("%s: %d extents, want at most %d", c.name, len(got), MaxExtents)
+		}
+		var prevEnd int64
+		for i, s := range got {
+			if s.start < prevEnd || s.end <= s.start {
+				t.Fatalf("%s: extent %d %v overlaps or is empty", c.name, i, s)
+			}
+			prevEnd = s.end
+		}
+		k := 0
+		for _, r := range c.regions { // every byte of data lies in an extent
+			for pos := r.start; pos < r.end; pos = got[k].end {
+				for k < len(got) && got[k].end <= pos {
+					k++
+				}
+				if k == len(got) || got[k].start > pos {
+					t.Fatalf("%s: byte %d of data %v lies in no extent", c.name, pos, r)
+				}
+			}
+		}
+	}
+}
+
+// TestDataExtentsOfAFinelyScatteredFile writes more runs of data, each apart from the next by
+// at least the merge gap, than a file may have extents: two hundred runs 1 MiB apart, then
+// the rest 4 MiB apart. Its extents merge the close runs across their holes, stay within the
+// bound and verify.
+func TestDataExtentsOfAFinelyScatteredFile(t *testing.T) {
+	t.Parallel()
+	const near, far, run = 200, MaxExtents - 100, 4096
+	writes := make([]write, 0, near+far)
+	var off int64
+	for i := range near + far {
+		writes = append(writes, write{off, pattern(run, byte(i))})
+		off += run + mergeGap
+		if i >= near {
+			off += 3 * mergeGap
+		}
+	}
+	size := off
+	path := sparseFile(t, size, writes...)
+	got, err := DataExtents(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) > MaxExtents {
+		t.Errorf("%d runs of data give %d extents, want at most %d", len(writes), len(got), MaxExtents)
+	}
+	if err := VerifyExtents(path, size, got); err != nil {
+		t.Errorf("the file does not verify against its own extents: %v", err)
+	}
+	var covered int64
+	for _, e := range got {
+		covered += e.Length
+	}
+	if covered >= size {
+		t.Errorf("extents cover %d bytes of a %d-byte sparse file: they should skip its larger holes", covered, size)
 	}
 }
 
