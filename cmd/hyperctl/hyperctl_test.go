@@ -36,8 +36,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startDaemon runs hypervisord on a free port and returns its URL.
-func startDaemon(t *testing.T) string {
+// startDaemon runs hypervisord on a free port and returns its URL; settings are extra lines of
+// the test provider's section ("chunk_delay: 1s").
+func startDaemon(t *testing.T, settings ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`daemon:
@@ -48,12 +49,13 @@ func startDaemon(t *testing.T) string {
 providers:
   testprovider:
     faults: true
+%s
 export:
   base_path: %s
   max_retries: 0
 database:
   path: %s
-`, pluginsDir, filepath.Join(dir, "exports"), filepath.Join(dir, "db"))
+`, pluginsDir, providerLines(settings), filepath.Join(dir, "exports"), filepath.Join(dir, "db"))
 	path := filepath.Join(dir, "config.yaml")
 	os.WriteFile(path, []byte(cfg), 0o600)
 	cmd := exec.Command(daemonBin, "--config", path)

@@ -102,8 +102,8 @@ func jobsCommand(a *app) *cobra.Command {
 	prune.Flags().DurationVar(&olderThan, "older-than", 0, "delete the jobs that ended more than this long ago (\"720h\"; 0 deletes every ended job)")
 
 	cmd.AddCommand(submit, list, prune,
-		&cobra.Command{Use: "query ID", Short: "A job's status, stage, failures and result", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
-			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "", jobColumns)
+		&cobra.Command{Use: "query ID", Short: "A job's status, stage, the platform's operation it waits on, failures and result", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
+			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "", queryColumns)
 		}},
 		&cobra.Command{Use: "steps ID", Short: "A job's plan: each step, its state, times, bytes and error", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
 			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "steps",
@@ -236,7 +236,34 @@ func progressLine(v any) string {
 	if eta, ok := lookup(v, "eta_seconds").(float64); ok {
 		s += "  ETA " + (time.Duration(eta) * time.Second).String()
 	}
+	if op := operationText(v); op != "" {
+		s += "  " + op
+	}
 	return s
+}
+
+// queryColumns are a job's columns and the platform's operation it waits on (a snapshot, a
+// cloud export task), which a job reports until its bytes flow.
+var queryColumns = append(jobColumns[:len(jobColumns):len(jobColumns)],
+	column{"OPERATION", "progress.operation"}, column{"OP_PCT", "progress.operation_percent"})
+
+// operationText is a progress's platform operation, "create snapshot of vm-1 (snap-1) 50%", or
+// "" when there is none.
+func operationText(p any) string {
+	op, _ := lookup(p, "operation").(string)
+	id, _ := lookup(p, "operation_id").(string)
+	switch {
+	case op == "" && id == "":
+		return ""
+	case op == "":
+		op = id
+	case id != "":
+		op += " (" + id + ")"
+	}
+	if pct, ok := lookup(p, "operation_percent").(float64); ok {
+		op += fmt.Sprintf(" %.0f%%", pct)
+	}
+	return op
 }
 
 func bar(d any) string {
