@@ -1,6 +1,10 @@
 package pipeline
 
-import "github.com/hypersdk/hypersdk/sdk/provider"
+import (
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/provider"
+)
 
 // The request and result types of a job: what the steps read and write. core/jobs persists
 // them in its job record and the API shows them.
@@ -85,14 +89,24 @@ type Result struct {
 	Streamed  []Artifact `json:"streamed,omitempty"`
 	DomainXML string     `json:"domain_xml,omitempty"`
 	Domain    string     `json:"libvirt_domain,omitempty"`
-	Handoff   string     `json:"hyper2kvm_manifest,omitempty"`
+	// Handoff is where the hand-off's manifest is: to_be_processed/<job id>.json when written,
+	// then wherever hyper2kvm moved it (processing/, processed/<date>/, failed/<date>/).
+	Handoff string `json:"hyper2kvm_manifest,omitempty"`
+	// HandoffDir is the manifest workflow directory of hyper2kvm@<instance>.
+	HandoffDir string `json:"hyper2kvm_workflow_dir,omitempty"`
 	// HandoffService is the state of hyper2kvm@<instance> when the manifest was written.
 	HandoffService string `json:"hyper2kvm_service,omitempty"`
-	// HandoffStatus follows hyper2kvm's answer: waiting, completed, failed or timed_out.
+	// HandoffVersion is the version of the hyper2kvm installed at hyper2kvm.path then, if any.
+	HandoffVersion string `json:"hyper2kvm_version,omitempty"`
+	// HandoffAt is when the manifest was handed over; hyper2kvm.job_timeout counts from it.
+	HandoffAt *time.Time `json:"hyper2kvm_handed_off_at,omitempty"`
+	// HandoffStatus follows hyper2kvm: waiting, converting, completed, failed or timed_out.
 	HandoffStatus  string   `json:"hyper2kvm_status,omitempty"`
 	HandoffError   string   `json:"hyper2kvm_error,omitempty"`
 	HandoffOutputs []string `json:"hyper2kvm_outputs,omitempty"`
-	DomainUUID     string   `json:"libvirt_uuid,omitempty"`
+	// HandoffReport is hyper2kvm's answer: the manifest's .report.json or .error.json.
+	HandoffReport string `json:"hyper2kvm_report,omitempty"`
+	DomainUUID    string `json:"libvirt_uuid,omitempty"`
 }
 
 // Artifact is a file of the result, verified by the daemon.
@@ -110,8 +124,9 @@ type Artifact struct {
 
 // Hand-off states in Result.HandoffStatus.
 const (
-	HandoffWaiting   = "waiting"
-	HandoffCompleted = "completed"
-	HandoffFailed    = "failed"
-	HandoffTimedOut  = "timed_out"
+	HandoffWaiting    = "waiting"
+	HandoffConverting = "converting"
+	HandoffCompleted  = "completed"
+	HandoffFailed     = "failed"
+	HandoffTimedOut   = "timed_out"
 )
