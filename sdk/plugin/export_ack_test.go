@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,8 +16,10 @@ import (
 // and stops when the host does not acknowledge them.
 type holdingProvider struct {
 	provider.UnsupportedPower
-	token   []byte
-	created chan string // what it went on to create after each acknowledgement
+	token    []byte
+	created  chan string        // what it went on to create after each acknowledgement
+	released chan provider.Hold // what Release received
+	refuse   error              // what Release answers
 }
 
 func (holdingProvider) Info(context.Context) (provider.Info, error) {
@@ -46,7 +49,12 @@ func (p holdingProvider) ExportVM(ctx context.Context, spec provider.ExportSpec,
 	return provider.ExportResult{VM: provider.VM{ID: spec.VMID}}, nil
 }
 
-func (p holdingProvider) Release(context.Context, provider.Hold) error { return nil }
+func (p holdingProvider) Release(_ context.Context, h provider.Hold) error {
+	if p.released != nil {
+		p.released <- h
+	}
+	return p.refuse
+}
 
 func TestHoldsAndCheckpointsWaitForTheHost(t *testing.T) {
 	t.Parallel()
@@ -90,14 +98,41 @@ func TestHoldsAndCheckpointsWaitForTheHost(t *testing.T) {
 	}
 }
 
+// TestReleaseCrossesTheWire checks that the provider receives the hold the host releases, every
+// field of it, and that its answer comes back as the same sentinel.
 func TestReleaseCrossesTheWire(t *testing.T) {
 	t.Parallel()
-	p := ConnectInProcess(t, holdingProvider{})
-	r, ok := p.(provider.Releaser)
-	if !ok {
-		t.Fatal("the plugin client is not a provider.Releaser")
+	cases := []struct {
+		name   string
+		hold   provider.Hold
+		refuse error
+	}{
+		{"every field", provider.Hold{Kind: provider.HoldGrant, ID: "grant-7", Description: "SAS grant on disk-2", Data: []byte(`{"disk":"disk-2","region":"westeurope"}`)}, nil},
+		{"no description or data", provider.Hold{Kind: provider.HoldSnapshot, ID: "snap-1"}, nil},
+		{"binary data", provider.Hold{Kind: provider.HoldOther, ID: "x", Data: []byte{0, 1, 0xff, '\n'}}, nil},
+		{"refused", provider.Hold{Kind: provider.HoldPower, ID: "vm-3"}, provider.ErrAuth},
 	}
-	if err := r.Release(context.Background(), provider.Hold{Kind: provider.HoldSnapshot, ID: "snap-1"}); err != nil {
-		t.Fatalf("Release: %v", err)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			released := make(chan provider.Hold, 1)
+			p := ConnectInProcess(t, holdingProvider{released: released, refuse: c.refuse})
+			r, ok := p.(provider.Releaser)
+			if !ok {
+				t.Fatal("the plugin client is not a provider.Releaser")
+			}
+			err := r.Release(context.Background(), c.hold)
+			if c.refuse == nil && err != nil || c.refuse != nil && !errors.Is(err, c.refuse) {
+				t.Fatalf("Release = %v, want %v", err, c.refuse)
+			}
+			select {
+			case got := <-released:
+				if got.Kind != c.hold.Kind || got.ID != c.hold.ID || got.Description != c.hold.Description || !bytes.Equal(got.Data, c.hold.Data) {
+					t.Errorf("the provider released %+v, the host sent %+v", got, c.hold)
+				}
+			default:
+				t.Fatal("Release returned without the provider's Release being called")
+			}
+		})
 	}
 }
