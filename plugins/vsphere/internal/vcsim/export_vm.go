@@ -33,6 +33,10 @@ func (s *Simulator) extend() {
 		switch m.Name {
 		case "ExportVm", "CreateDescriptor":
 			m.This = ext.self
+		case "ShutdownGuest":
+			if s.slowGuest() {
+				m.This = ext.self
+			}
 		}
 		return nil, nil
 	}

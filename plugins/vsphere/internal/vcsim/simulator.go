@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/vapi/simulator" // tagging REST API
@@ -42,6 +43,10 @@ type Faults struct {
 	IgnoreRange        bool  // answer ranged GETs with 200 and the whole file
 	ServiceUnavailable int   // answer the next N downloads with 503
 	ExpireLease        bool  // answer downloads with 404, as for an expired lease
+	// GuestShutdown is how long a guest asked to shut down (ShutdownGuest) takes to power off;
+	// negative: it never does, as a guest that ignores the request. Zero: at once (the stock
+	// simulator).
+	GuestShutdown time.Duration
 }
 
 // Simulator is a running vCenter simulator.
@@ -56,6 +61,9 @@ type Simulator struct {
 	gets   int                          // disk download requests served
 	disks  map[string][]diskImage       // VM name → its disks
 	nextID int
+	// guestShutdowns counts the slow guests' ShutdownGuest calls; timers power them off.
+	guestShutdowns int
+	timers         []*time.Timer
 }
 
 // Start builds the inventory, writes the disks and starts serving on 127.0.0.1.
@@ -156,6 +164,7 @@ func (s *Simulator) RawDisk(vmName string, disk int) (string, error) {
 
 // Close stops the server and removes the simulator's files.
 func (s *Simulator) Close() {
+	s.stopGuests()
 	if s.server != nil {
 		s.server.Close()
 	}

@@ -51,8 +51,9 @@ func (p *Provider) export(ctx context.Context, c *conn, spec provider.ExportSpec
 		return provider.ExportResult{}, err
 	}
 	if power != nil && vm.PowerState == provider.PowerOn && len(token.Disks) > 0 {
-		// The disks an earlier attempt finished were read before the VM ran again (the host
-		// powers it on when an attempt ends): beside disks read now they would not be one VM.
+		// The disks an earlier attempt finished were read before the VM ran again (powered on
+		// by someone, or never quite off): beside disks read now they would not be one VM. A
+		// VM still off under an earlier attempt's power hold keeps them (power is nil).
 		provider.Logger(ctx).Info("the VM ran since an earlier attempt; exporting its finished disks again", "vm", spec.VMID, "disks", len(token.Disks))
 		token.Disks = map[int]finished{}
 	}

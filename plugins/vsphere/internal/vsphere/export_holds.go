@@ -30,9 +30,22 @@ func (p *Provider) powerOffForExport(ctx context.Context, c *conn, vmObj *object
 	adopt := token.LegacyPoweredOff && vm.PowerState == provider.PowerOff
 	token.LegacyPoweredOff = false
 	if !adopt && (!spec.Options.ShutdownVM || vm.PowerState != provider.PowerOn) {
+		if spec.Options.ShutdownVM && vm.PowerState == provider.PowerOff {
+			// Off before the job, or under an earlier attempt's power hold, which the host
+			// keeps until the job ends and then releases (powering the VM on): either way this
+			// attempt neither holds the VM nor powers it on.
+			provider.Logger(ctx).Info("VM is off already: exported as it is", "vm", vm.ID)
+		}
 		return nil, nil
 	}
-	h := powerHold(c, vmObj.Reference().Value, vm.Name)
+	var asked time.Time // zero when adopted: off already, no guest to wait for
+	if !adopt {
+		var err error
+		if asked, err = vcenterTime(ctx, c); err != nil {
+			return nil, fmt.Errorf("shut down %s: %w", vm.Name, err)
+		}
+	}
+	h := powerHold(c, vmObj.Reference().Value, vm.Name, asked, p.shutdownTimeout)
 	if err := r.Hold(ctx, h); err != nil {
 		return nil, fmt.Errorf("record the power hold on %s before powering it off: %w", vm.Name, err)
 	}
@@ -43,7 +56,10 @@ func (p *Provider) powerOffForExport(ctx context.Context, c *conn, vmObj *object
 	}
 	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "shutting down the guest"})
 	if err := shutdown(ctx, vmObj, p.shutdownTimeout); err != nil {
-		return &h, fmt.Errorf("shut down %s: %w", vm.Name, err) // held: Release powers it on if it went off
+		// Held: Release powers the VM on once it is off, waiting up to the hold's ShutdownBy for
+		// a guest that may still be going down. The export does not wait here: a cancel must
+		// end it promptly, and a crash would skip the wait anyway.
+		return &h, fmt.Errorf("shut down %s: %w", vm.Name, err)
 	}
 	log.Info("VM powered off for export")
 	return &h, nil

@@ -1,10 +1,14 @@
 package vsphere
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/vmware/govmomi/vim25/methods"
 
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -18,16 +22,38 @@ type holdData struct {
 	VM      string `json:"vm"` // VirtualMachine managed object id, vm-123
 	// Lease is the HttpNfcLease managed object id, once vCenter has made the lease.
 	Lease string `json:"lease,omitempty"`
+	// ShutdownAt is when the export asked the guest to shut down (recorded just before it
+	// asks), and ShutdownBy until when the guest may still be going down: shutdown_timeout
+	// later, plus shutdownGrace. Both are vCenter's clock, as is the VM's boot time Release
+	// compares them with. Until ShutdownBy, Release waits for a VM that is still on and has not
+	// been powered on since ShutdownAt, rather than call the hold released while the guest
+	// powers it off. Both are zero on the hold of a VM found off already and on holds recorded
+	// before they existed.
+	ShutdownAt time.Time `json:"shutdown_at,omitzero"`
+	ShutdownBy time.Time `json:"shutdown_by,omitzero"`
 }
 
+// shutdownGrace is added to shutdown_timeout in a power hold's ShutdownBy: the export records
+// the hold, then asks the guest, then polls for shutdown_timeout before powering the VM off, and
+// a guest it stopped watching (a cancel, a crash) gets that slack on top. A guest still on after
+// it refused the shutdown.
+const shutdownGrace = 2 * time.Minute
+
 // powerHold is the hold on a VM about to be powered off for the export. Its ID is the VM's:
-// one export powers a VM off once, and an attempt recording it again replaces it.
-func powerHold(c *conn, vmID, name string) provider.Hold {
+// one export powers a VM off once, and an attempt recording it again replaces it. timeout is
+// vCenter's time now (asked) and shutdown_timeout for a VM whose guest is about to be asked to
+// shut down; a zero time for a VM found off already.
+func powerHold(c *conn, vmID, name string, asked time.Time, timeout time.Duration) provider.Hold {
+	d := holdData{VCenter: vcenterID(c), VM: vmID}
+	if !asked.IsZero() {
+		d.ShutdownAt = asked.UTC()
+		d.ShutdownBy = d.ShutdownAt.Add(timeout + shutdownGrace)
+	}
 	return provider.Hold{
 		Kind:        provider.HoldPower,
 		ID:          vmID,
 		Description: fmt.Sprintf("VM %s (%s) powered off for the export; releasing powers it on", name, vmID),
-		Data:        holdData{VCenter: vcenterID(c), VM: vmID}.encode(),
+		Data:        d.encode(),
 	}
 }
 
@@ -56,7 +82,7 @@ func withLease(h provider.Hold, lease string) (provider.Hold, error) {
 }
 
 func (d holdData) encode() []byte {
-	b, _ := json.Marshal(d) // strings only: cannot fail
+	b, _ := json.Marshal(d) // strings and times of this century: cannot fail
 	return b
 }
 
@@ -69,6 +95,15 @@ func decodeHoldData(h provider.Hold) (holdData, error) {
 		return d, fmt.Errorf("%w: hold %s/%s names no VM", provider.ErrInvalidArgument, h.Kind, h.ID)
 	}
 	return d, nil
+}
+
+// vcenterTime is the time on vCenter's clock, which also stamps a VM's boot time.
+func vcenterTime(ctx context.Context, c *conn) (time.Time, error) {
+	t, err := methods.GetCurrentTime(ctx, c.vim)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read vCenter's time: %w", err)
+	}
+	return *t, nil
 }
 
 // vcenterID is the instance UUID of the vCenter c is logged in to; empty for ESXi.

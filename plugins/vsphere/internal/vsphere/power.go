@@ -16,6 +16,9 @@ import (
 func shutdown(ctx context.Context, vm *object.VirtualMachine, timeout time.Duration) error {
 	log := provider.Logger(ctx)
 	if err := vm.ShutdownGuest(ctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("ask the guest to shut down: %w", err)
+		}
 		log.Warn("guest shutdown refused; powering off", "vm", vm.Reference().Value, "error", err)
 		return powerOff(ctx, vm)
 	}

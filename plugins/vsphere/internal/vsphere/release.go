@@ -23,7 +23,8 @@ const releaseWait = 2 * time.Second
 
 // Release undoes one of the holds ExportVM recorded, from its Data alone, so a plugin started
 // after a crash releases what the dead one held. A power hold powers the VM on unless it is on
-// already (or gone); a lease hold aborts the NFC lease unless it is done, failed or gone.
+// already (or gone), waiting for a guest that may still be shutting down (see releasePower); a
+// lease hold aborts the NFC lease unless it is done, failed or gone.
 func (p *Provider) Release(ctx context.Context, h provider.Hold) error {
 	if h.Kind != provider.HoldPower && h.Kind != provider.HoldLease {
 		return fmt.Errorf("release %s/%s: %w: vsphere makes only %s and %s holds", h.Kind, h.ID, provider.ErrUnsupported, provider.HoldPower, provider.HoldLease)
@@ -47,18 +48,26 @@ func (p *Provider) Release(ctx context.Context, h provider.Hold) error {
 	})
 }
 
-// releasePower powers the hold's VM back on. A VM that is on, suspended (someone did that since)
-// or deleted has nothing to undo.
+// releasePower powers the hold's VM back on. A VM that is suspended (someone did that since) or
+// deleted has nothing to undo, nor has one that is on — unless the export asked its guest to
+// shut down, the VM has not been powered on since, and the guest may still be going down
+// (before the hold's ShutdownBy): that is ErrUnavailable, and the host tries again later, to
+// power the VM on once it is off.
 func releasePower(ctx context.Context, c *conn, d holdData) error {
 	log := provider.Logger(ctx).With("vm", d.VM)
 	ref := types.ManagedObjectReference{Type: "VirtualMachine", Value: d.VM}
-	state, err := powerState(ctx, c, ref)
+	var m mo.VirtualMachine
+	err := property.DefaultCollector(c.vim).RetrieveOne(ctx, ref, []string{"summary.runtime.powerState", "summary.runtime.bootTime"}, &m)
 	if fault.Is(err, &types.ManagedObjectNotFound{}) {
 		log.Warn("VM held powered off no longer exists; nothing to power on")
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("release power hold on %s: %w", d.VM, err)
+		return fmt.Errorf("release power hold: read power state of %s: %w", d.VM, err)
+	}
+	state := m.Summary.Runtime.PowerState
+	if state == types.VirtualMachinePowerStatePoweredOn && !d.ShutdownAt.IsZero() {
+		return releaseShutdown(ctx, c, d, m.Summary.Runtime.BootTime)
 	}
 	if state != types.VirtualMachinePowerStatePoweredOff {
 		log.Info("VM held powered off is not off any more; power hold released", "state", string(state))
@@ -72,6 +81,27 @@ func releasePower(ctx context.Context, c *conn, d holdData) error {
 		return fmt.Errorf("release power hold: %s: %w", d.VM, err)
 	}
 	log.Info("VM powered back on: power hold released")
+	return nil
+}
+
+// releaseShutdown decides about a VM that is on although the export asked its guest to shut
+// down: powered on since (by an earlier release, by someone) or past the deadline, the hold is
+// released; before the deadline the guest may still be going down.
+func releaseShutdown(ctx context.Context, c *conn, d holdData, booted *time.Time) error {
+	log := provider.Logger(ctx).With("vm", d.VM, "shutdown_at", d.ShutdownAt, "deadline", d.ShutdownBy)
+	if booted != nil && booted.After(d.ShutdownAt) {
+		log.Info("VM held powered off was powered on again since; power hold released", "booted", *booted)
+		return nil
+	}
+	now, err := vcenterTime(ctx, c)
+	if err != nil {
+		return fmt.Errorf("release power hold on %s: %w", d.VM, err)
+	}
+	if now.Before(d.ShutdownBy) {
+		return fmt.Errorf("%w: power hold on %s: its guest, asked to shut down at %s, may still be shutting down (until %s); it is powered on once off",
+			provider.ErrUnavailable, d.VM, d.ShutdownAt.Format(time.RFC3339), d.ShutdownBy.Format(time.RFC3339))
+	}
+	log.Warn("VM asked to shut down for the export is still on past its deadline: the guest refused; power hold released")
 	return nil
 }
 
