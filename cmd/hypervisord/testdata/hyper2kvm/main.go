@@ -63,6 +63,11 @@
 // SIGTERM/SIGINT: stop queuing, let running manifests finish, exit 0 (a second signal exits at
 // once, leaving its manifests in processing/, which a restarted daemon does not pick up again).
 //
+// Not emulated: the older disk-watch daemon (`--cmd daemon` without --manifest-workflow-mode
+// exits 2 here), libguestfs' actual repairs, the exact text of Python's JSON/YAML parse errors
+// (the stand-in says "Invalid JSON in manifest: <Go's reason>"), and the loader's own fallback of
+// output/ beside the manifest (the workflow daemon always hands the pipeline its dated folder).
+//
 // Test switches (environment): HYPER2KVM_STANDIN_DELAY=2s holds every run/manifest that long
 // before converting (after the move to processing/); HYPER2KVM_STANDIN_REPORT=minimal as above.
 // Build it from a test with buildHyper2KVM(t) (cmd/hypervisord/hyper2kvm_standin_test.go).
