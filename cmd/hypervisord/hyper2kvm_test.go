@@ -23,27 +23,6 @@ hyper2kvm:
 `, base, path, out, watch, timeout)
 }
 
-// Direct mode with hyper2kvm installed runs it on the export and streams its output into the job log.
-func TestDirectModeRunsHyper2KVM(t *testing.T) {
-	t.Parallel()
-	fake, _ := filepath.Abs("testdata/fake-hyper2kvm.sh")
-	out := t.TempDir()
-	d := startDaemon(t, hyper2kvmConfig(t.TempDir(), out, t.TempDir(), fake, "2h"))
-	_, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"ovf",
-		"hyper2kvm_integration":{"enabled":true,"auto_convert":true,"daemon_mode":false}}`)
-	job := d.waitJob(body["job_id"].(string))
-	if job["status"] != "completed" {
-		t.Fatalf("job = %v", job)
-	}
-	if _, err := os.Stat(filepath.Join(out, "vm-001", "converted-disk0.qcow2")); err != nil {
-		t.Errorf("hyper2kvm output missing: %v", err)
-	}
-	logs := waitLog(d, job["job_id"].(string), "registered with libvirt")
-	if !strings.Contains(logs, "converting ") {
-		t.Errorf("job log lacks hyper2kvm's lines:\n%s", logs)
-	}
-}
-
 // Daemon mode completes the job at hand-off and then follows hyper2kvm's answer.
 func TestDaemonModeFollowsHyper2KVMsAnswer(t *testing.T) {
 	t.Parallel()
