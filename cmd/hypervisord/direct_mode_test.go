@@ -40,11 +40,15 @@ hyper2kvm:
 `, provider, base, h2k, out)), base
 }
 
-// submitDirect submits a direct-mode export of vm and waits for its end.
+// submitDirect submits a direct-mode export of vm (extra: more fields of the request, which
+// may replace its hyper2kvm_integration block) and waits for its end.
 func submitDirect(t *testing.T, d *daemon, vm, method, extra string) (job map[string]any, logs string) {
 	t.Helper()
+	if !strings.Contains(extra, `"hyper2kvm_integration"`) {
+		extra += `, "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false}`
+	}
 	code, body, _ := d.do("POST", "/jobs/submit", fmt.Sprintf(`{"vm_identifier": %q, "provider": "testprovider", "export_method": %q,
-		"export_path": %q, "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false}%s}`, vm, method, vm, extra))
+		"export_path": %q%s}`, vm, method, vm, extra))
 	if code != 202 {
 		t.Fatalf("submit = %d %v", code, body)
 	}
@@ -347,4 +351,34 @@ func processesNaming(t *testing.T, s string) []string {
 		found = append(found, filepath.Base(p)+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 	}
 	return found
+}
+
+// With keep_export false the export is not packaged: hyper2kvm gets the boot disk as the
+// provider wrote it, the daemon converts the data disk from its file, and the export goes once
+// both images are in place. The images equal those of a kept export (the test provider writes
+// every VM's disks alike).
+func TestDirectModeWithoutKeepingTheExport(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	d, base := directModeDaemon(t, buildHyper2KVM(t), out, "    vm_count: 2\n    boot_sector: true\n    data_disks: 1")
+	kept, logs := submitDirect(t, d, "vm-001", "ova", "")
+	if kept["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", kept, logs)
+	}
+	job, logs := submitDirect(t, d, "vm-002", "ova", `, "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "keep_export": false}`)
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, logs)
+	}
+	if want := "--cmd local --vmdk " + filepath.Join(base, "vm-002", "vm-002-disk0.raw"); !strings.Contains(logs, want) {
+		t.Errorf("job log lacks %q:\n%s", want, logs)
+	}
+	for i := range 2 {
+		img := filepath.Join(out, "vm-002", fmt.Sprintf("vm-002-disk%d.qcow2", i))
+		if !sameImage(t, filepath.Join(out, "vm-001", fmt.Sprintf("vm-001-disk%d.qcow2", i)), img) {
+			t.Errorf("disk %d: %s differs from the image of the kept export", i, img)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(base, "vm-002")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the export of vm-002 is still there: %v", err)
+	}
 }
