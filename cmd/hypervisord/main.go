@@ -160,7 +160,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
 			Log: log.Named("api"), Version: buildinfo.Version, StartedAt: started,
-			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Providers: plugins, Jobs: manager, Bus: bus,
+			MaxBodyBytes: cfg.Daemon.MaxBodyBytes, Tools: tools, Hyper2KVM: hyper2kvmHost(cfg), Providers: plugins, Jobs: manager, Bus: bus,
 			Webhooks: hooks, FileRoots: []string{cfg.Export.BasePath, cfg.Hyper2KVM.OutputDir},
 			Scheduler: sched, Auth: auth.New(cfg.Auth), Audit: audit.New(db),
 			Listen: ln.Addr().String(), AllowedHosts: cfg.Daemon.AllowedHosts, AllowedOrigins: cfg.Daemon.AllowedOrigins,

@@ -50,9 +50,9 @@ hyper2kvm:
 	if _, err := os.Stat(filepath.Join(exports, "test-vm-001", "test-vm-001.ova")); err != nil {
 		t.Errorf("no OVA where the script asked for it: %v", err)
 	}
-	manifests, _ := filepath.Glob(filepath.Join(watch, "vsphere", "*.json"))
+	manifests, _ := filepath.Glob(filepath.Join(watch, "vsphere", "to_be_processed", "*.json"))
 	if len(manifests) != 1 {
-		t.Errorf("hand-off manifests in the vsphere watch directory: %v", manifests)
+		t.Errorf("hand-off manifests queued for hyper2kvm@vsphere: %v", manifests)
 	}
 	untouched()
 }

@@ -5,17 +5,21 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 )
 
 // CapabilitiesResponse says what this daemon can do on this host right now.
 type CapabilitiesResponse struct {
-	Version           string              `json:"version"`
-	Providers         []ProviderStatus    `json:"providers"`
-	ExportMethods     []string            `json:"export_methods"`
-	ProviderMethods   []ProviderMethods   `json:"provider_methods"`
-	ConversionFormats []string            `json:"conversion_formats"`
-	Tools             []hosttools.Tool    `json:"tools"`
+	Version           string            `json:"version"`
+	Providers         []ProviderStatus  `json:"providers"`
+	ExportMethods     []string          `json:"export_methods"`
+	ProviderMethods   []ProviderMethods `json:"provider_methods"`
+	ConversionFormats []string          `json:"conversion_formats"`
+	Tools             []hosttools.Tool  `json:"tools"`
+	// Hyper2KVM is the hand-off: hyper2kvm's version at hyper2kvm.path and, per instance,
+	// whether hyper2kvm@<instance> is active and what waits in its workflow directory.
+	Hyper2KVM handoff.Status `json:"hyper2kvm"`
 }
 
 func (h *handlers) capabilities(c *gin.Context) {
@@ -27,5 +31,6 @@ func (h *handlers) capabilities(c *gin.Context) {
 		ProviderMethods:   providerMethods(statuses),
 		ConversionFormats: []string{"qcow2", "raw"},
 		Tools:             h.Tools.Tools(c),
+		Hyper2KVM:         h.Hyper2KVM.Status(c),
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/audit"
 	"github.com/hypersdk/hypersdk/core/auth"
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/metrics"
@@ -29,6 +30,7 @@ type Deps struct {
 	StartedAt    time.Time
 	MaxBodyBytes int64
 	Tools        *hosttools.Detector
+	Hyper2KVM    handoff.Host // hyper2kvm's version and the state of its daemon-mode instances
 	Providers    Providers
 	Jobs         *jobs.Manager
 	Bus          *events.Bus
