@@ -20,9 +20,15 @@ import (
 // provider's boot_sector setting gives the boot disk that signature; data_disks adds disks
 // without it.
 
-// directModeDaemon starts a daemon with the test provider (settings: extra lines of its section)
+// directModeDaemon starts a daemon with the test provider (provider: more lines of its section)
 // and hyper2kvm at h2k, converting into out; a failed job is not retried.
 func directModeDaemon(t *testing.T, h2k, out, provider string) (d *daemon, base string) {
+	t.Helper()
+	return startDirectMode(t, h2k, out, provider, "2m")
+}
+
+// startDirectMode is directModeDaemon with hyper2kvm.job_timeout set to timeout.
+func startDirectMode(t *testing.T, h2k, out, provider, timeout string) (d *daemon, base string) {
 	t.Helper()
 	base = t.TempDir()
 	return startDaemon(t, fmt.Sprintf(`
@@ -36,8 +42,8 @@ export:
 hyper2kvm:
   path: %s
   output_dir: %s
-  job_timeout: 2m
-`, provider, base, h2k, out)), base
+  job_timeout: %s
+`, provider, base, h2k, out, timeout)), base
 }
 
 // submitDirect submits a direct-mode export of vm (extra: more fields of the request, which
@@ -283,9 +289,9 @@ func TestDirectModeImports(t *testing.T) {
 	})
 }
 
-// Cancelling a job while hyper2kvm runs kills it and every process it started, at once, and
-// removes what it wrote.
-func TestDirectModeCancelKillsHyper2KVM(t *testing.T) {
+// A job stopped while hyper2kvm runs — cancelled, or past hyper2kvm.job_timeout — kills
+// hyper2kvm and every process it started, at once, and removes what it wrote.
+func TestDirectModeStopsHyper2KVM(t *testing.T) {
 	t.Parallel()
 	// hyper2kvm holds on for a minute after flattening the disk, as a slow fixer would.
 	slow := filepath.Join(t.TempDir(), "hyper2kvm")
@@ -293,40 +299,56 @@ func TestDirectModeCancelKillsHyper2KVM(t *testing.T) {
 	if err := os.WriteFile(slow, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
-	d, _ := directModeDaemon(t, slow, out, "    vm_count: 1\n    boot_sector: true")
-	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "vmdk",
-		"hyper2kvm_integration": {"enabled": true, "auto_convert": true}}`)
-	if code != 202 {
-		t.Fatalf("submit = %d %v", code, body)
-	}
-	id := body["job_id"].(string)
-	scratch := filepath.Join(out, "vm-001", ".hyper2kvm")
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(d.text("/jobs/logs/"+id), "Flattening") || len(processesNaming(t, scratch)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("hyper2kvm did not start:\n%s", d.text("/jobs/logs/"+id))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	start := time.Now()
-	if code, job, _ := d.do("POST", "/jobs/cancel/"+id, ""); code != 200 {
-		t.Fatalf("cancel = %d %v", code, job)
-	}
-	job := d.waitJob(id)
-	if job["status"] != "cancelled" {
-		t.Fatalf("job = %v", job)
-	}
-	if took := time.Since(start); took > 20*time.Second {
-		t.Errorf("the cancel took %s: the job waited for hyper2kvm", took)
-	}
-	for deadline := time.Now().Add(5 * time.Second); len(processesNaming(t, scratch)) > 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("hyper2kvm still runs after the cancel: %v", processesNaming(t, scratch))
-		}
-	}
-	if left, _ := os.ReadDir(out); len(left) != 0 {
-		t.Errorf("the cancelled job left %v in hyper2kvm.output_dir", left)
+	for _, tc := range []struct {
+		name    string
+		timeout string // hyper2kvm.job_timeout
+		cancel  bool
+		status  string
+		error   string
+	}{
+		{name: "cancelled", timeout: "2m", cancel: true, status: "cancelled"},
+		{name: "past hyper2kvm.job_timeout", timeout: "4s", status: "failed", error: "job exceeded hyper2kvm.job_timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := t.TempDir()
+			d, _ := startDirectMode(t, slow, out, "    vm_count: 1\n    boot_sector: true", tc.timeout)
+			code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "vmdk",
+				"hyper2kvm_integration": {"enabled": true, "auto_convert": true}}`)
+			if code != 202 {
+				t.Fatalf("submit = %d %v", code, body)
+			}
+			id := body["job_id"].(string)
+			scratch := filepath.Join(out, "vm-001", ".hyper2kvm")
+			deadline := time.Now().Add(time.Minute)
+			for !strings.Contains(d.text("/jobs/logs/"+id), "Flattening") || len(processesNaming(t, scratch)) == 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("hyper2kvm did not start:\n%s", d.text("/jobs/logs/"+id))
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			start := time.Now()
+			if tc.cancel {
+				if code, job, _ := d.do("POST", "/jobs/cancel/"+id, ""); code != 200 {
+					t.Fatalf("cancel = %d %v", code, job)
+				}
+			}
+			job := d.waitJob(id)
+			if job["status"] != tc.status || !strings.Contains(fmt.Sprint(job["error"]), tc.error) {
+				t.Fatalf("job = %v, want %s with %q", job, tc.status, tc.error)
+			}
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("the job took %s to end: it waited for hyper2kvm", took)
+			}
+			for deadline := time.Now().Add(5 * time.Second); len(processesNaming(t, scratch)) > 0; time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("hyper2kvm still runs after the job ended: %v", processesNaming(t, scratch))
+				}
+			}
+			if left, _ := os.ReadDir(out); len(left) != 0 {
+				t.Errorf("the job left %v in hyper2kvm.output_dir", left)
+			}
+		})
 	}
 }
 
