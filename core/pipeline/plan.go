@@ -13,7 +13,7 @@ const (
 	StepPackage    = "package"     // manifest, OVF descriptor, OVA
 	StepConvert    = "convert"     // each disk converted with qemu-img, or the image converted during the download adopted
 	StepImport     = "import"      // domain XML written and the VM defined in libvirt
-	StepHyper2KVM  = "hyper2kvm"   // direct mode: hyper2kvm converts the export itself
+	StepHyper2KVM  = "hyper2kvm"   // direct mode: hyper2kvm fixes and converts the boot disk, qemu-img the data disks
 	StepHandOff    = "hand-off"    // daemon mode: the manifest goes into hyper2kvm's watch directory
 	StepDropExport = "drop-export" // keep_export false: the export goes once the converted disks are in place
 )

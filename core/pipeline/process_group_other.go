@@ -1,9 +1,9 @@
-//go:build !unix
+//go:build !linux
 
 package pipeline
 
 import "os/exec"
 
-// ownProcessGroup leaves cmd as it is where there are no process groups: its context's end
+// ownProcessGroup leaves cmd as it is off Linux (the daemon's platform): its context's end
 // kills the tool alone.
 func ownProcessGroup(*exec.Cmd) {}
