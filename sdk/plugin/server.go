@@ -54,34 +54,32 @@ func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.C
 	return &pb.ConfigureResponse{}, nil
 }
 
-// ListVMs streams the provider's VMs in pages of at most listBatch. A provider.VMPager's pages
-// are sent as it yields them, so the host decodes one while the provider fetches the next; any
-// other provider's list is split once it is complete.
+// ListVMs streams the provider's VMs in pages of at most listBatch (pageSender). A
+// provider.VMPager's pages are sent as it yields them, so the host decodes one while the
+// provider fetches the next; any other provider's list is split once it is complete.
 func (s *server) ListVMs(req *pb.ListVMsRequest, stream grpc.ServerStreamingServer[pb.ListVMsResponse]) error {
 	ctx, f := callContext(stream.Context()), filterFromProto(req.GetFilter())
-	var enc pageEncoder
-	send := func(vms []provider.VM) error {
-		for start := 0; start < len(vms); start += listBatch {
-			if err := stream.Send(enc.encode(vms[start:min(start+listBatch, len(vms))])); err != nil {
-				return fmt.Errorf("send VMs %d–%d: %w", start, min(start+listBatch, len(vms))-1, err)
-			}
-		}
-		return nil
-	}
+	out := newPageSender(stream)
+	var err error
 	if pager, ok := s.impl.(provider.VMPager); ok {
 		// The host's cancel stops the paging here too, for a provider that does not watch ctx.
-		return toStatus(pager.ListVMPages(ctx, f, func(page []provider.VM) error {
+		err = pager.ListVMPages(ctx, f, func(page []provider.VM) error {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("list VMs: %w", err)
 			}
-			return send(page)
-		}))
+			return out.send(page)
+		})
+	} else {
+		var vms []provider.VM
+		if vms, err = s.impl.ListVMs(ctx, f); err == nil {
+			err = out.send(vms)
+		}
 	}
-	vms, err := s.impl.ListVMs(ctx, f)
-	if err != nil {
-		return toStatus(err)
+	// The handler may not return while a send is in flight; the provider's error comes first.
+	if sendErr := out.wait(); err == nil {
+		err = sendErr
 	}
-	return toStatus(send(vms))
+	return toStatus(err)
 }
 
 func (s *server) GetVM(ctx context.Context, req *pb.GetVMRequest) (*pb.GetVMResponse, error) {
