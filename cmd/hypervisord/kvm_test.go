@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/hypersdk/hypersdk/cmd/hypervisord/internal/h2kmanifest"
 	"github.com/hypersdk/hypersdk/sdk/providertest"
 	"os"
 	"os/exec"
@@ -206,16 +206,17 @@ func TestDaemonModeWritesTheHandoffManifest(t *testing.T) {
 		t.Fatalf("job = %v", job)
 	}
 	path := res["hyper2kvm_manifest"].(string)
-	if filepath.Dir(path) != filepath.Join(watch, "vsphere") {
-		t.Errorf("manifest at %s, want in %s/vsphere", path, watch)
+	if path != filepath.Join(watch, "vsphere", "to_be_processed", job["job_id"].(string)+".json") {
+		t.Errorf("manifest at %s, want in %s/vsphere/to_be_processed", path, watch)
 	}
-	raw, err := os.ReadFile(path)
+	// A manifest hyper2kvm's loader accepts, naming the OVA's disks unpacked beside it.
+	m, err := h2kmanifest.Validate(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("hyper2kvm would fail the manifest: %v", err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m["source"] != res["ova"] || m["format"] != "qcow2" || m["vm_name"] != "DC0_C0_RP0_VM0" {
-		t.Errorf("manifest = %s", raw)
+	unpacked := filepath.Join(filepath.Dir(res["ova"].(string)), "hyper2kvm-"+job["job_id"].(string))
+	if m.SourceType != "ovf" || filepath.Dir(m.SourcePath) != unpacked || len(m.Disks) == 0 || filepath.Dir(m.Disks[0].LocalPath) != unpacked {
+		t.Errorf("manifest loads %s %s, disks %+v; want the OVF package unpacked in %s", m.SourceType, m.SourcePath, m.Disks, unpacked)
 	}
 }
 
