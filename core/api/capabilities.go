@@ -7,6 +7,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/hosttools"
+	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // CapabilitiesResponse says what this daemon can do on this host right now.
@@ -27,7 +28,7 @@ func (h *handlers) capabilities(c *gin.Context) {
 	c.JSON(http.StatusOK, CapabilitiesResponse{
 		Version:           h.Version,
 		Providers:         withHolds(statuses, h.Jobs.UnreleasedHoldsByProvider()),
-		ExportMethods:     exportMethods,
+		ExportMethods:     provider.Methods,
 		ProviderMethods:   providerMethods(statuses),
 		ConversionFormats: []string{"qcow2", "raw"},
 		Tools:             h.Tools.Tools(c),

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // SubmitResponse is the seed's answer to /jobs/submit.
@@ -77,6 +78,8 @@ func jobError(c *gin.Context, err error) {
 		abort(c, http.StatusNotFound, "not_found", err.Error(), "job_id")
 	case errors.Is(err, jobs.ErrConflict):
 		abort(c, http.StatusConflict, "conflict", err.Error(), "")
+	case errors.Is(err, provider.ErrUnavailable), errors.Is(err, provider.ErrPluginExited):
+		providerError(c, err, "provider") // the plugin is not ready to answer: 503, try again
 	default:
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), "")
 	}

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
-	"path"
-	"slices"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,14 +48,9 @@ func (h *handlers) listVMs(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "missing_field", "provider is required", "provider")
 		return
 	}
-	switch req.Filter.Status {
-	case "", provider.PowerOn, provider.PowerOff, provider.PowerSuspended:
-	default:
-		abort(c, http.StatusBadRequest, "invalid_field", "filter.status must be poweredOn, poweredOff or suspended, got "+quote(req.Filter.Status), "filter.status")
-		return
-	}
-	if _, err := path.Match(req.Filter.NamePattern, ""); err != nil {
-		abort(c, http.StatusBadRequest, "invalid_field", "filter.name_pattern is not a valid glob: "+err.Error(), "filter.name_pattern")
+	filter := req.Filter.filter()
+	if err := filter.Validate(); err != nil {
+		filterError(c, err)
 		return
 	}
 	p, err := h.Providers.Provider(req.Provider)
@@ -71,15 +63,11 @@ func (h *handlers) listVMs(c *gin.Context) {
 		providerError(c, err, "provider")
 		return
 	}
-	if field := unhonouredFilter(info, req.Filter); field != "" {
-		abort(c, http.StatusBadRequest, "invalid_field", fmt.Sprintf("filter.%s is not supported by provider %s, which filters by %s only",
-			field, req.Provider, strings.Join(info.Filters, ", ")), "filter."+field)
+	if err := provider.CheckFilterFields(req.Provider, info, filter); err != nil {
+		filterError(c, err)
 		return
 	}
-	vms, err := p.ListVMs(c, provider.Filter{
-		Datacenter: req.Filter.Datacenter, PowerState: req.Filter.Status, Folder: req.Filter.Folder,
-		Tags: req.Filter.Tags, NamePattern: req.Filter.NamePattern,
-	})
+	vms, err := p.ListVMs(c, filter)
 	if err != nil {
 		providerError(c, err, "filter")
 		return
@@ -91,26 +79,19 @@ func (h *handlers) listVMs(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// unhonouredFilter names the first filter field that is set but not among those the provider
-// honours (Info.Filters; empty means all), or "".
-func unhonouredFilter(info provider.Info, f VMFilter) string {
-	if len(info.Filters) == 0 {
-		return ""
+// filter is the request's filter as a provider takes it.
+func (f VMFilter) filter() provider.Filter {
+	return provider.Filter{Datacenter: f.Datacenter, PowerState: f.Status, Folder: f.Folder, Tags: f.Tags, NamePattern: f.NamePattern}
+}
+
+// filterError answers a refused filter field (provider.FilterError) with a 400 naming it.
+func filterError(c *gin.Context, err error) {
+	var fe *provider.FilterError
+	if !errors.As(err, &fe) {
+		providerError(c, err, "filter")
+		return
 	}
-	set := []struct {
-		field string
-		on    bool
-	}{
-		{provider.FilterDatacenter, f.Datacenter != ""}, {provider.FilterFolder, f.Folder != ""},
-		{provider.FilterPowerState, f.Status != ""}, {provider.FilterTags, len(f.Tags) > 0},
-		{provider.FilterNamePattern, f.NamePattern != ""},
-	}
-	for _, s := range set {
-		if s.on && !slices.Contains(info.Filters, s.field) {
-			return s.field
-		}
-	}
-	return ""
+	abort(c, http.StatusBadRequest, "invalid_field", "filter."+fe.Error(), "filter."+fe.Field)
 }
 
 func (h *handlers) vmInfo(c *gin.Context) {

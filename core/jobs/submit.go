@@ -46,12 +46,11 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	if err := checkOptions(p, s); err != nil {
 		return err
 	}
-	switch s.ExportMethod {
-	case "":
+	if s.ExportMethod == "" {
 		s.ExportMethod = provider.MethodOVA
-	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK, provider.MethodRaw, provider.MethodQCOW2:
-	default:
-		return &FieldError{Field: "export_method", Message: fmt.Sprintf("must be ova, ovf, vmdk, raw or qcow2, got %q", s.ExportMethod)}
+	}
+	if !provider.ValidMethod(s.ExportMethod) {
+		return &FieldError{Field: "export_method", Message: fmt.Sprintf("must be %s, got %q", provider.MethodNames(), s.ExportMethod)}
 	}
 	if s.ExportPath == "" {
 		s.ExportPath = jobID

@@ -9,9 +9,24 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-// infoWait bounds asking a provider what it supports; the plugin host answers from what the
-// plugin said when it became ready, so this is only reached for a plugin not yet started.
-const infoWait = 30 * time.Second
+// infoWait bounds asking a provider what it supports. The plugin host answers at once from what
+// the plugin said when it became ready; a plugin still starting (or restarting) gets this long,
+// about what a start takes, and then the request is refused as a temporary condition.
+const infoWait = 5 * time.Second
+
+// ProviderInfo asks the provider named name what it supports, waiting at most infoWait. A
+// provider that cannot answer yet — its plugin starting, restarting or failed — is the server's
+// condition, not the request's: the error wraps provider.ErrUnavailable (the API's 503
+// provider_unavailable) and names the provider, never a request field.
+func ProviderInfo(p provider.Provider, name string) (provider.Info, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), infoWait)
+	defer cancel()
+	info, err := p.Info(ctx)
+	if err != nil {
+		return provider.Info{}, fmt.Errorf("provider %s is not ready to say what it supports; try again shortly (%v): %w", name, err, provider.ErrUnavailable)
+	}
+	return info, nil
+}
 
 // checkOptions refuses an export option the provider does not declare in its capabilities:
 // a user who asks for the VM to be shut down, or its CD-ROM removed, learns at submit that this
@@ -31,11 +46,9 @@ func checkOptions(p provider.Provider, s *Spec) error {
 			continue
 		}
 		if info == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), infoWait)
-			got, err := p.Info(ctx)
-			cancel()
+			got, err := ProviderInfo(p, s.Provider)
 			if err != nil {
-				return &FieldError{Field: a.field, Message: fmt.Sprintf("cannot tell whether provider %s supports it: %v", s.Provider, err), Err: err}
+				return fmt.Errorf("%s: %w", a.field, err)
 			}
 			info = &got
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -30,7 +29,7 @@ type File struct {
 // Files are hashed in parallel, one per CPU. A converted-disk image is not hashed (providers
 // report no checksum for it): the conversion stage has qemu-img check it before it is used.
 //
-// An artifact with ExtentsKnown is checked against its extents instead (diskfile.VerifyExtents:
+// An artifact with ExtentsKnown is checked against its extents instead (provider.VerifyFileExtents:
 // each extent's SHA-256, zeros everywhere else), which reads its data, not its capacity; its
 // File has no whole-file SHA-256 then (see hashKeptDisks).
 func Verify(dir string, artifacts []provider.Artifact) ([]File, error) {
@@ -76,7 +75,7 @@ func verifyOne(root string, a provider.Artifact) (File, error) {
 	}
 	size, sum := st.Size(), ""
 	if a.ExtentsKnown {
-		if err := diskfile.VerifyExtents(real, a.Size, diskExtents(a.Extents)); err != nil {
+		if err := provider.VerifyFileExtents(real, a); err != nil {
 			return File{}, fmt.Errorf("artifact %q: %w", a.Path, err)
 		}
 		return File{Path: real, Name: a.Path, Kind: a.Kind, Format: a.Format, Size: a.Size, Disk: a.Disk}, nil
@@ -93,13 +92,4 @@ func verifyOne(root string, a provider.Artifact) (File, error) {
 		return File{}, fmt.Errorf("artifact %q has sha256 %s, the provider reported %s", a.Path, sum, a.SHA256)
 	}
 	return File{Path: real, Name: a.Path, Kind: a.Kind, Format: a.Format, Size: size, SHA256: sum, Disk: a.Disk}, nil
-}
-
-// diskExtents is a provider's extents as package diskfile takes them.
-func diskExtents(in []provider.Extent) []diskfile.Extent {
-	out := make([]diskfile.Extent, len(in))
-	for i, e := range in {
-		out[i] = diskfile.Extent(e)
-	}
-	return out
 }

@@ -39,6 +39,9 @@ func (in *instance) recordChecked(problems []config.Problem) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.checked, in.problems = true, problems
+	// Wake waitChecked now: start-up must not wait for a Configure that takes long.
+	close(in.changed)
+	in.changed = make(chan struct{})
 }
 
 // SettingsProblems waits until every launched plugin has declared its config schema — or has

@@ -2,13 +2,14 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
-	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -135,13 +136,12 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	if p.Provider == "" {
 		return Policy{}, fieldErr("provider", "is required when more than one provider is configured")
 	}
-	if _, err := s.providers.Provider(p.Provider); err != nil {
+	prov, err := s.providers.Provider(p.Provider)
+	if err != nil {
 		return Policy{}, &jobs.FieldError{Field: "provider", Message: err.Error(), Err: err}
 	}
-	switch p.VMFilter.Status {
-	case "", provider.PowerOn, provider.PowerOff, provider.PowerSuspended:
-	default:
-		return Policy{}, fieldErr("vm_filter.status", "must be poweredOn, poweredOff or suspended")
+	if err := p.VMFilter.filter().Validate(); err != nil {
+		return Policy{}, vmFilterErr(err)
 	}
 	c, err := parseCron(p.Schedule, p.TimeZone)
 	if err != nil {
@@ -150,15 +150,13 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	if p.Retention.Count < 0 || p.Retention.AgeDays < 0 {
 		return Policy{}, fieldErr("retention", "count and age_days must not be negative")
 	}
-	switch p.ExportOptions.ExportMethod {
-	case "":
-		p.ExportOptions.ExportMethod = provider.MethodOVA
-	case provider.MethodOVA, provider.MethodOVF, provider.MethodVMDK, provider.MethodRaw, provider.MethodQCOW2:
-	default:
-		return Policy{}, fieldErr("export_options.export_method", "must be ova, ovf, vmdk, raw or qcow2")
+	if err := s.probePolicy(&p); err != nil {
+		return Policy{}, err
 	}
-	if _, err := pipeline.ConfinePath(s.basePath, s.policyDir(p)); err != nil {
-		return Policy{}, fieldErr("name", "%v", err)
+	if !p.VMFilter.empty() {
+		if err := checkFilterFields(prov, p); err != nil {
+			return Policy{}, err
+		}
 	}
 	next := c.Next(s.clock.Now())
 	p.ID, p.CreatedAt, p.NextRun, p.Backups = newID("policy-"), s.clock.Now().UTC(), &next, nil
@@ -168,6 +166,50 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	s.log.Info("backup policy created", "policy", p.Name, "schedule", p.Schedule, "next_run", p.NextRun)
 	s.poke()
 	return p, nil
+}
+
+// probePolicy runs the job checks each backup will meet on a spec like the ones the policy
+// submits (export method, options the provider declares, the method's plan, the folder under
+// export.base_path), so a policy that could never run is refused now, not failed at every run.
+// It defaults the export method.
+func (s *Scheduler) probePolicy(p *Policy) error {
+	probe := jobs.Spec{VMIdentifier: "policy-probe", Provider: p.Provider, ExportMethod: p.ExportOptions.ExportMethod,
+		ExportPath: filepath.Join(s.policyDir(*p), "probe"), Options: p.ExportOptions.Options, Hyper2KVM: p.ExportOptions.Hyper2KVM}
+	if err := s.jobs.Validate(&probe, "policy-probe"); err != nil {
+		var fe *jobs.FieldError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		field := "export_options." + fe.Field
+		if fe.Field == "export_path" { // the policy's folder is named after the policy
+			field = "name"
+		}
+		return &jobs.FieldError{Field: field, Message: fe.Message, Err: fe.Err}
+	}
+	p.ExportOptions.ExportMethod = probe.ExportMethod
+	return nil
+}
+
+// checkFilterFields refuses a vm_filter field the policy's provider does not honour: it would
+// ignore it and the policy would back up every VM. A provider not ready to answer is a 503.
+func checkFilterFields(prov provider.Provider, p Policy) error {
+	info, err := jobs.ProviderInfo(prov, p.Provider)
+	if err != nil {
+		return err
+	}
+	if err := provider.CheckFilterFields(p.Provider, info, p.VMFilter.filter()); err != nil {
+		return vmFilterErr(err)
+	}
+	return nil
+}
+
+// vmFilterErr makes a refused filter field (provider.FilterError) the 400 naming vm_filter.<field>.
+func vmFilterErr(err error) error {
+	var fe *provider.FilterError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return &jobs.FieldError{Field: "vm_filter." + fe.Field, Message: fe.Message, Err: err}
 }
 
 // DeletePolicy removes a policy; its backups stay on disk.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
+	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // Schedule is the seed's POST /schedules/create body and its state.
@@ -57,6 +58,16 @@ type VMFilter struct {
 	Folder      string   `json:"folder,omitempty"`
 	Status      string   `json:"status,omitempty"`
 	NamePattern string   `json:"name_pattern,omitempty"`
+}
+
+// filter is the policy's filter as a provider takes it.
+func (f VMFilter) filter() provider.Filter {
+	return provider.Filter{Datacenter: f.Datacenter, Folder: f.Folder, PowerState: f.Status, Tags: f.Tags, NamePattern: f.NamePattern}
+}
+
+// empty reports a filter that selects every VM.
+func (f VMFilter) empty() bool {
+	return f.Datacenter == "" && f.Folder == "" && f.Status == "" && len(f.Tags) == 0 && f.NamePattern == ""
 }
 
 // Retention keeps at most Count backups per VM and none older than AgeDays (0 = no limit).

@@ -218,10 +218,16 @@ func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
+	// Checked again at each run: a policy stored before the check, or a provider whose filters
+	// changed since, must fail the run rather than back up every VM.
+	if !p.VMFilter.empty() {
+		if err := checkFilterFields(prov, p); err != nil {
+			return nil, fmt.Errorf("resolve vm_filter through %s: %w", p.Provider, err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	vms, err := prov.ListVMs(ctx, provider.Filter{Datacenter: p.VMFilter.Datacenter, Folder: p.VMFilter.Folder,
-		PowerState: p.VMFilter.Status, Tags: p.VMFilter.Tags, NamePattern: p.VMFilter.NamePattern})
+	vms, err := prov.ListVMs(ctx, p.VMFilter.filter())
 	if err != nil {
 		return nil, fmt.Errorf("resolve vm_filter through %s: %w", p.Provider, err)
 	}

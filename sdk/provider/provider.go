@@ -30,8 +30,8 @@ type Info struct {
 	// Config declares the keys of the provider's providers.<name> section; the host checks a
 	// section against it at start-up and redacts the secret ones wherever it shows settings.
 	Config []ConfigKey
-	// Filters names the Filter fields the provider honours, by their JSON names (FilterFields);
-	// the host refuses the others with a 400. Empty means all of them.
+	// Filters names the Filter fields the provider honours, by their JSON names (the Filter*
+	// constants); the host refuses the others with a 400 (CheckFilterFields). Empty means all.
 	Filters []string
 }
 
