@@ -65,7 +65,7 @@ func Build(in Input) (Manifest, error) {
 	if !filepath.IsAbs(in.OutputDir) {
 		return Manifest{}, fmt.Errorf("hyper2kvm manifest: output directory %q must be absolute", in.OutputDir)
 	}
-	hints := bootOrderHints(in.VM.Disks)
+	hints := provider.BootRanks(in.VM.Disks) // 0 is the disk hyper2kvm fixes (disk_type boot)
 	m := Manifest{
 		Version: ManifestVersion,
 		Source: Source{Provider: in.Provider, VMID: in.VM.ID, VMName: in.VM.Name, Datacenter: in.VM.Datacenter,
@@ -149,31 +149,6 @@ func SourceFormat(format string) string {
 		return format
 	}
 	return ""
-}
-
-// bootOrderHints ranks the VM's disks for hyper2kvm, 0 first: disks in the VM's boot order
-// (BootOrder 1, 2, …) in that order, then the others in the order the VM lists them. The disk
-// ranked 0 is the one hyper2kvm fixes (disk_type boot); a VM with no boot order boots from its
-// first disk, as the OVF reader and the domain XML assume.
-func bootOrderHints(disks []provider.Disk) []int {
-	idx := make([]int, len(disks))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		oa, ob := disks[idx[a]].BootOrder, disks[idx[b]].BootOrder
-		switch {
-		case oa > 0 && ob > 0:
-			return oa < ob
-		default:
-			return oa > 0 && ob <= 0
-		}
-	})
-	hints := make([]int, len(disks))
-	for rank, i := range idx {
-		hints[i] = rank
-	}
-	return hints
 }
 
 // manifestVM maps the provider's picture to the loader's vm section.

@@ -54,7 +54,7 @@ func TestBootDisk(t *testing.T) {
 		{"the second boots", disks(0, 1), 1},
 		{"lowest rank first", disks(3, 2, 0), 1},
 	} {
-		if got := BootDisk(tc.vm); got != tc.want {
+		if got := tc.vm.BootDisk(); got != tc.want {
 			t.Errorf("%s: BootDisk = %d, want %d", tc.name, got, tc.want)
 		}
 	}

@@ -13,22 +13,6 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-// BootDisk is the index of the disk a VM boots from: the one first in its boot order, or the
-// first disk when none is in it (as OVF readers and libvirt assume). Every other disk is a data
-// disk. It is -1 for a VM without disks.
-func BootDisk(vm provider.VM) int {
-	boot := -1
-	for i, d := range vm.Disks {
-		if d.BootOrder > 0 && (boot < 0 || d.BootOrder < vm.Disks[boot].BootOrder) {
-			boot = i
-		}
-	}
-	if boot < 0 && len(vm.Disks) > 0 {
-		return 0
-	}
-	return boot
-}
-
 // exportDisks finds every disk of the export, in disk order: the OVA's members or the OVF's
 // files as its descriptor lists them, and otherwise (a vmdk export, or one not packaged because
 // it is not kept) the disk files the job's result lists, each inspected as Convert would.

@@ -98,7 +98,7 @@ func hyper2kvmConvert(ctx context.Context, st *State, out string) error {
 	st.Result.Converted = nil
 	format := conversionFormat(st)
 	base := provider.SafeName(st.Result.VM.Name)
-	boot := BootDisk(st.Result.VM)
+	boot := st.Result.VM.BootDisk()
 	outputs := make([]string, len(exp.Disks))
 	for i, src := range exp.Disks {
 		target := filepath.Join(out, fmt.Sprintf("%s-disk%d.%s", base, i, format))
