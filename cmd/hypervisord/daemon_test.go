@@ -70,11 +70,38 @@ func startDaemon(t testing.TB, cfg string) *daemon {
 	if !strings.Contains(cfg, "database:") {
 		cfg += "\ndatabase:\n  path: " + filepath.Join(dir, "hypersdk.db") + "\n"
 	}
+	// A test touches only folders it made: exports, hand-offs and conversions default to shared
+	// system paths (/tmp/exports, /var/lib/hyper2kvm/watch, /var/lib/kvm/images).
+	cfg = withDefaultKey(cfg, "export", "base_path", filepath.Join(dir, "exports"))
+	cfg = withDefaultKey(cfg, "hyper2kvm", "watch_dir", filepath.Join(dir, "watch"))
+	cfg = withDefaultKey(cfg, "hyper2kvm", "output_dir", filepath.Join(dir, "images"))
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return startDaemonWithConfig(t, path)
+}
+
+// withDefaultKey sets section.key in a test's YAML config unless the config sets it: in the
+// section's block when the config has one (top-level, two-space indented), else in a new one.
+func withDefaultKey(cfg, section, key, value string) string {
+	lines := strings.Split(cfg, "\n")
+	for i, line := range lines {
+		if line != section+":" {
+			continue
+		}
+		for _, l := range lines[i+1:] {
+			if !strings.HasPrefix(l, " ") && strings.TrimSpace(l) != "" {
+				break
+			}
+			if strings.HasPrefix(strings.TrimSpace(l), key+":") {
+				return cfg
+			}
+		}
+		lines = append(lines[:i+1], append([]string{"  " + key + ": " + value}, lines[i+1:]...)...)
+		return strings.Join(lines, "\n")
+	}
+	return cfg + "\n" + section + ":\n  " + key + ": " + value + "\n"
 }
 
 func startDaemonWithConfig(t testing.TB, path string) *daemon {
