@@ -1,7 +1,8 @@
 // Package providertest is the conformance suite every provider runs from its own tests, through
 // the real gRPC boundary (plugin.ConnectInProcess or plugin.Launch), so a provider that passes
-// here behaves the way hypervisord expects: listing, lookup, errors, export into the directory
-// it was given and nowhere else, and cancellation.
+// here behaves the way hypervisord expects: a config schema the host can use and settings it
+// accepts, unknown settings refused, listing, lookup, errors, export into the directory it was
+// given and nowhere else — with every export method, raw and qcow2 included — and cancellation.
 //
 //	func TestConformance(t *testing.T) {
 //		p := plugin.ConnectInProcess(t, mycloud.New())
@@ -52,8 +53,31 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 		if err != nil || info.Name == "" || info.Version == "" {
 			t.Fatalf("Info = %+v, %v; want a name and a version", info, err)
 		}
+		if len(info.Config) == 0 {
+			return
+		}
+		// The host checks the provider's section against this schema before Configure.
+		if err := provider.CheckSchema(info.Config); err != nil {
+			t.Fatalf("Info.Config is a schema the host cannot use: %v", err)
+		}
+		if _, problems := provider.CheckSettings(info.Config, s.Settings); len(problems) > 0 {
+			t.Fatalf("the suite's settings fail the provider's own schema: %v", problems)
+		}
 	})
 	t.Run("configure", func(t *testing.T) {
+		// A key the provider does not know is refused, naming it, not silently ignored: a typo
+		// in the daemon's config is caught at start-up. Then the good settings are applied.
+		withUnknown := map[string]any{unknownSetting: true}
+		for k, v := range s.Settings {
+			withUnknown[k] = v
+		}
+		bad, err := provider.NewConfig(withUnknown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Configure(ctx, bad); !errors.Is(err, provider.ErrInvalidArgument) || !strings.Contains(err.Error(), unknownSetting) {
+			t.Errorf("Configure with the unknown key %s = %v, want ErrInvalidArgument naming it", unknownSetting, err)
+		}
 		if err := p.Configure(ctx, cfg); err != nil {
 			t.Fatalf("Configure: %v", err)
 		}
@@ -100,27 +124,19 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 		}
 	})
 	t.Run("export writes only inside its directory", func(t *testing.T) {
-		parent := t.TempDir()
-		dir := filepath.Join(parent, "job")
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		var events int
-		res, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "conformance", VMID: s.ExportVMID, Method: s.Method, Dir: dir}, &Recorder{OnProgress: func(provider.Progress) { events++ }})
-		if err != nil {
-			t.Fatalf("ExportVM(%s): %v", s.ExportVMID, err)
-		}
-		if len(res.Artifacts) == 0 || events == 0 {
-			t.Fatalf("export produced %d artifacts and %d progress events; want some of each", len(res.Artifacts), events)
-		}
-		for _, a := range res.Artifacts {
-			checkArtifact(t, dir, a)
-		}
-		entries, _ := os.ReadDir(parent)
-		if len(entries) != 1 {
-			t.Errorf("export wrote beside its directory: %v", entries)
-		}
+		exportInto(ctx, t, p, s.ExportVMID, s.Method)
 	})
+	// Every provider is asked for every method: it writes its own format whatever the method
+	// (the host converts and packages what it did not), so raw and qcow2 exports must succeed
+	// and verify like any other.
+	for _, m := range []string{provider.MethodRaw, provider.MethodQCOW2} {
+		if m == s.Method {
+			continue
+		}
+		t.Run("export with method "+m, func(t *testing.T) {
+			exportInto(ctx, t, p, s.ExportVMID, m)
+		})
+	}
 	t.Run("export refuses a directory that is not absolute or does not exist", func(t *testing.T) {
 		for _, dir := range []string{"", "relative/dir", filepath.Join(t.TempDir(), "missing"), "/tmp/../tmp/x"} {
 			_, err := p.ExportVM(ctx, provider.ExportSpec{VMID: s.ExportVMID, Method: s.Method, Dir: dir}, &Recorder{})
@@ -151,6 +167,36 @@ func Run(t *testing.T, p provider.Provider, s Suite) {
 			t.Fatal("export did not stop within a minute of cancellation")
 		}
 	})
+}
+
+// unknownSetting is a settings key no provider declares.
+const unknownSetting = "hypersdk_conformance_no_such_key"
+
+// exportInto exports vmID with method into a fresh job directory and checks the export: some
+// progress, some artifacts, each verifying against what the provider reported, and nothing
+// written beside the directory.
+func exportInto(ctx context.Context, t *testing.T, p provider.Provider, vmID, method string) {
+	t.Helper()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "job")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var events int
+	res, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "conformance", VMID: vmID, Method: method, Dir: dir}, &Recorder{OnProgress: func(provider.Progress) { events++ }})
+	if err != nil {
+		t.Fatalf("ExportVM(%s, method %s): %v", vmID, method, err)
+	}
+	if len(res.Artifacts) == 0 || events == 0 {
+		t.Fatalf("export (method %s) produced %d artifacts and %d progress events; want some of each", method, len(res.Artifacts), events)
+	}
+	for _, a := range res.Artifacts {
+		checkArtifact(t, dir, a)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Errorf("export (method %s) wrote beside its directory: %v", method, entries)
+	}
 }
 
 // checkArtifact verifies an artifact lies inside dir and matches its size and its checksum or,
