@@ -163,13 +163,13 @@ func TestKilledDaemonLeavesNoCloudResources(t *testing.T) {
 	}
 }
 
-// Cancelling running cloud exports (POST /jobs/cancel/{id}) ends them cancelled, and the host
+// Cancelling eight running cloud exports (POST /jobs/cancel/{id}) ends them cancelled, and the host
 // releases the snapshots and grants the provider left.
 func TestCancelledCloudExportsLeaveNoCloudResources(t *testing.T) {
 	t.Parallel()
 	d, state := cloudDaemon(t, "    chunk_delay: 100ms")
-	ids := submitCloudExports(t, d, 4)
-	waitCloud(t, state, 4, 30*time.Second)
+	ids := submitCloudExports(t, d, 8)
+	waitCloud(t, state, 8, 30*time.Second)
 	for _, id := range ids {
 		code, job, _ := d.do("POST", "/jobs/cancel/"+id, "")
 		if code != 200 || job["status"] != "cancelled" {
