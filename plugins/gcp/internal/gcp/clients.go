@@ -64,7 +64,10 @@ func newClients(ctx context.Context, s Settings) (*clients, error) {
 			c.build, e = cloudbuild.NewRESTClient(ctx, withEndpoint(auth, s.CloudBuildEndpoint)...)
 			return e
 		},
-		func() (e error) { c.storage, e = storage.NewClient(ctx, withEndpoint(auth, s.StorageEndpoint)...); return e },
+		func() (e error) {
+			c.storage, e = storage.NewClient(ctx, withEndpoint(auth, s.StorageEndpoint)...)
+			return e
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
