@@ -2,12 +2,12 @@ package gcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
 
-	compute "cloud.google.com/go/compute/apiv1"
 	"cloud.google.com/go/compute/apiv1/computepb"
 	"google.golang.org/api/iterator"
 
@@ -36,23 +36,28 @@ func (p *Provider) ListVMPages(ctx context.Context, f provider.Filter, page func
 	}
 	types := newMachineTypes(c, s.Project)
 	it := c.instances.AggregatedList(ctx, &computepb.AggregatedListInstancesRequest{Project: s.Project, MaxResults: ptr(uint32(listPageSize))})
-	pager := iterator.NewPager(it, listPageSize, "")
 	var vms []provider.VM
+	flush := func() error {
+		if len(vms) == 0 {
+			return nil
+		}
+		err := page(vms)
+		vms = vms[:0]
+		return err
+	}
 	for {
-		var pairs []compute.InstancesScopedListPair
-		next, err := pager.NextPage(&pairs)
+		pair, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return flush()
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("list instances of %s: %w", s.Project, ctx.Err())
 			}
 			return apiError(err, "list instances of project %s", s.Project)
 		}
-		vms = vms[:0]
-		for _, pair := range pairs {
-			zone := path.Base(pair.Key) // "zones/us-central1-a"
-			if !strings.HasPrefix(pair.Key, "zones/") || !s.inScope(zone) {
-				continue
-			}
+		zone := path.Base(pair.Key) // "zones/us-central1-a"
+		if strings.HasPrefix(pair.Key, "zones/") && s.inScope(zone) {
 			for _, inst := range pair.Value.GetInstances() {
 				vm, err := instanceVM(ctx, types, zone, inst)
 				if err != nil {
@@ -63,13 +68,12 @@ func (p *Provider) ListVMPages(ctx context.Context, f provider.Filter, page func
 				}
 			}
 		}
-		if len(vms) > 0 {
-			if err := page(vms); err != nil {
+		// The last item of an API page: the VMs of that page go to the host while the
+		// iterator fetches the next.
+		if it.PageInfo().Remaining() == 0 {
+			if err := flush(); err != nil {
 				return err
 			}
-		}
-		if next == "" {
-			return nil
 		}
 	}
 }

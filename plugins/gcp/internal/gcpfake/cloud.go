@@ -65,6 +65,8 @@ type Cloud struct {
 	BuildOutcome string
 	DenyBuild    bool
 	ImageError   string
+	// PageSize, when set, caps the instances of one aggregated-list page.
+	PageSize int
 	// SkipObject makes a successful build write no object (a builder that lied).
 	SkipObject bool
 }

@@ -105,6 +105,9 @@ func (c *Cloud) aggregatedInstances(w http.ResponseWriter, r *http.Request) {
 	if err != nil || size <= 0 || size > 500 {
 		size = 500
 	}
+	if c.PageSize > 0 {
+		size = min(size, c.PageSize)
+	}
 	end := min(start+size, len(keys))
 	items := map[string]any{}
 	for _, k := range keys[min(start, len(keys)):end] {
@@ -118,7 +121,7 @@ func (c *Cloud) aggregatedInstances(w http.ResponseWriter, r *http.Request) {
 		list["instances"] = append(list["instances"].([]any), c.instanceJSON(inst))
 	}
 	// A zone without instances answers with a warning, as the API does.
-	items["zones/europe-west1-b"] = map[string]any{"warning": map[string]any{"code": "NO_RESULTS_ON_PAGE", "message": "There are no results for scope 'zones/europe-west1-b' on this page."}}
+	items["zones/asia-east1-a"] = map[string]any{"warning": map[string]any{"code": "NO_RESULTS_ON_PAGE", "message": "There are no results for scope 'zones/asia-east1-a' on this page."}}
 	resp := map[string]any{"kind": "compute#instanceAggregatedList", "id": "projects/" + c.Project + "/aggregated/instances", "items": items}
 	if end < len(keys) {
 		resp["nextPageToken"] = strconv.Itoa(end)
