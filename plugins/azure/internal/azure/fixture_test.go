@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/hypersdk/hypersdk/plugins/azure/internal/armstandin"
@@ -79,12 +80,28 @@ func pattern(size int64, seed uint64) map[int64][]byte {
 		}
 		return b
 	}
-	return map[int64][]byte{
+	runs := map[int64][]byte{
 		0:                fill(64 << 10),
 		(1 << 20) - 4096: fill(3*4096 + 1000),
 		size / 2:         make([]byte, 8192),
 		size - 32768:     fill(32768),
 	}
+	// On a small disk the runs may overlap: keep each to the room before the next one.
+	offs := make([]int64, 0, len(runs))
+	for off := range runs {
+		offs = append(offs, off)
+	}
+	slices.Sort(offs)
+	for i, off := range offs {
+		end := size
+		if i+1 < len(offs) {
+			end = offs[i+1]
+		}
+		if int64(len(runs[off])) > end-off {
+			runs[off] = runs[off][:end-off]
+		}
+	}
+	return runs
 }
 
 // image is what a disk's raw file must hold.
