@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hypersdk/hypersdk/sdk/provider"
@@ -132,7 +133,7 @@ func TestConfigSchema(t *testing.T) {
 	} {
 		cfg, _ := provider.NewConfig(tc.settings)
 		err := New().Configure(context.Background(), cfg)
-		if !errors.Is(err, provider.ErrInvalidArgument) || !contains(err.Error(), tc.key) {
+		if !errors.Is(err, provider.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("Configure(%v) = %v; want ErrInvalidArgument naming %s", tc.settings, err, tc.key)
 		}
 	}
@@ -142,15 +143,4 @@ func TestConfigSchema(t *testing.T) {
 			t.Errorf("key %s: schema default %q, defaultSettings %q", k.Name, k.Default, defaults[k.Name])
 		}
 	}
-}
-
-func contains(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

@@ -179,10 +179,13 @@ func TestExportFailures(t *testing.T) {
 func TestExportShutdownVMStopsAndStarts(t *testing.T) {
 	c := startCloud(t)
 	p := configured(t, c, nil)
+	var mu sync.Mutex
 	var states []string
 	r := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
 		if pr.Phase == provider.PhaseSnapshotting || pr.Phase == provider.PhaseDownloading {
+			mu.Lock()
 			states = append(states, pr.Phase+":"+c.Status(zoneA, "web-1"))
+			mu.Unlock()
 		}
 	}}
 	spec := exportSpec(t, provider.MethodRaw)
@@ -190,7 +193,9 @@ func TestExportShutdownVMStopsAndStarts(t *testing.T) {
 	if _, err := p.ExportVM(context.Background(), spec, r); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
 	joined := strings.Join(states, " ")
+	mu.Unlock()
 	if !strings.Contains(joined, "snapshotting:TERMINATED") || strings.Contains(joined, "downloading:TERMINATED") || c.Status(zoneA, "web-1") != "RUNNING" {
 		t.Errorf("instance states %s, now %s; want stopped while snapshotting, running before the download", joined, c.Status(zoneA, "web-1"))
 	}
