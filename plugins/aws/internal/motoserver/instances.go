@@ -29,9 +29,11 @@ type Made struct {
 func (s *Server) Run(t testing.TB, specs ...Instance) []Made {
 	t.Helper()
 	ctx := Context(t)
-	imgs, err := s.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{})
-	if err != nil || len(imgs.Images) == 0 {
-		t.Fatalf("moto has no image to run instances from: %v", err)
+	img, err := s.EC2.RegisterImage(ctx, &ec2.RegisterImageInput{Name: aws.String("hypersdk-test"), RootDeviceName: aws.String("/dev/xvda"),
+		Architecture: types.ArchitectureValuesX8664, BootMode: types.BootModeValuesUefi,
+		BlockDeviceMappings: []types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &types.EbsBlockDevice{VolumeSize: aws.Int32(1)}}}})
+	if err != nil {
+		t.Fatalf("register an image in moto: %v", err)
 	}
 	var out []Made
 	for _, sp := range specs {
@@ -57,7 +59,7 @@ func (s *Server) Run(t testing.TB, specs ...Instance) []Made {
 			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 		}
 		run, err := s.EC2.RunInstances(ctx, &ec2.RunInstancesInput{
-			ImageId: imgs.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			ImageId: img.ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 			InstanceType: types.InstanceType(sp.Type), BlockDeviceMappings: maps,
 			Placement:         &types.Placement{AvailabilityZone: aws.String(sp.Zone)},
 			TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeInstance, Tags: tags}},

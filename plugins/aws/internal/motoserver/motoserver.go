@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,21 +37,60 @@ type Server struct {
 // fails under CI and is skipped elsewhere.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, stop := start(t)
+	t.Cleanup(stop)
+	return s
+}
+
+var shared struct {
+	sync.Mutex
+	s    *Server
+	stop func()
+}
+
+// Shared is one moto_server for all the tests of a package that call it, started by the first;
+// the package's TestMain calls StopShared. Its first EC2 call costs moto seconds, so tests
+// that need no empty account share it and tell their instances apart by id.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.s == nil {
+		shared.s, shared.stop = start(t)
+	}
+	return shared.s
+}
+
+// StopShared stops the shared server, if one was started.
+func StopShared() {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.stop != nil {
+		shared.stop()
+		shared.s, shared.stop = nil, nil
+	}
+}
+
+func start(t testing.TB) (*Server, func()) {
+	t.Helper()
 	bin := providertest.NeedTool(t, "moto_server", "pip install 'moto[server]'; deploy/install-deps.sh --test checks it")
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	// Without its 1,000-odd default AMIs (and their snapshots) moto answers in milliseconds;
+	// Run registers the one image it needs.
+	cmd.Env = append(os.Environ(), "MOTO_EC2_LOAD_DEFAULT_AMIS=false")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start moto_server: %v", err)
 	}
-	t.Cleanup(func() {
+	stop := func() {
 		// moto_server (werkzeug) may fork a reloader child: stop its process group.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		_ = cmd.Wait()
-	})
+	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -59,11 +100,12 @@ func Start(t testing.TB) *Server {
 			break
 		}
 		if time.Now().After(deadline) {
+			stop()
 			t.Fatalf("moto_server did not answer on %s within 20s: %v", url, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &Server{URL: url, EC2: NewEC2(url)}
+	return &Server{URL: url, EC2: NewEC2(url)}, stop
 }
 
 // NewEC2 is an EC2 client of the test account for the emulator at url.
