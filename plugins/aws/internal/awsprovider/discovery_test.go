@@ -10,7 +10,7 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
-func configured(t *testing.T, settings map[string]any) *Provider {
+func configured(t testing.TB, settings map[string]any) *Provider {
 	t.Helper()
 	p := New()
 	cfg, err := provider.NewConfig(settings)

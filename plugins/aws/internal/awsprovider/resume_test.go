@@ -158,4 +158,3 @@ func (r *rig) instanceState(t *testing.T) string {
 	}
 	return string(out.Reservations[0].Instances[0].State.Name)
 }
-
