@@ -91,6 +91,17 @@ func (s *Server) Gets(snapshot string, index int32) (one, all int) {
 	return s.gets[snapshot+"/"+strconv.Itoa(int(index))], s.getAll
 }
 
+// AllGets is how many GetSnapshotBlock requests asked for each block ("snapshot/index").
+func (s *Server) AllGets() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.gets))
+	for k, v := range s.gets {
+		out[k] = v
+	}
+	return out
+}
+
 // Lists is how many ListSnapshotBlocks requests were served.
 func (s *Server) Lists() int {
 	s.mu.Lock()

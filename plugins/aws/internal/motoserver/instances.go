@@ -1,6 +1,7 @@
 package motoserver
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -25,15 +26,23 @@ type Made struct {
 	Volumes []string
 }
 
-// Run makes the instances (one RunInstances each) and returns them in order.
+// Run makes the instances (RunInstances) and fails the test if it cannot.
 func (s *Server) Run(t testing.TB, specs ...Instance) []Made {
 	t.Helper()
-	ctx := Context(t)
+	made, err := s.RunInstances(Context(t), specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return made
+}
+
+// RunInstances makes the instances (one RunInstances each) and returns them in order.
+func (s *Server) RunInstances(ctx context.Context, specs ...Instance) ([]Made, error) {
 	img, err := s.EC2.RegisterImage(ctx, &ec2.RegisterImageInput{Name: aws.String("hypersdk-test"), RootDeviceName: aws.String("/dev/xvda"),
 		Architecture: types.ArchitectureValuesX8664, BootMode: types.BootModeValuesUefi,
 		BlockDeviceMappings: []types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &types.EbsBlockDevice{VolumeSize: aws.Int32(1)}}}})
 	if err != nil {
-		t.Fatalf("register an image in moto: %v", err)
+		return nil, fmt.Errorf("register an image in moto: %w", err)
 	}
 	var out []Made
 	for _, sp := range specs {
@@ -65,7 +74,7 @@ func (s *Server) Run(t testing.TB, specs ...Instance) []Made {
 			TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeInstance, Tags: tags}},
 		})
 		if err != nil {
-			t.Fatalf("run instance %s: %v", sp.Name, err)
+			return nil, fmt.Errorf("run instance %s: %w", sp.Name, err)
 		}
 		in := run.Instances[0]
 		m := Made{ID: aws.ToString(in.InstanceId)}
@@ -80,10 +89,10 @@ func (s *Server) Run(t testing.TB, specs ...Instance) []Made {
 		}
 		if sp.Stopped {
 			if _, err := s.EC2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{m.ID}}); err != nil {
-				t.Fatalf("stop instance %s: %v", sp.Name, err)
+				return nil, fmt.Errorf("stop instance %s: %w", sp.Name, err)
 			}
 		}
 		out = append(out, m)
 	}
-	return out
+	return out, nil
 }

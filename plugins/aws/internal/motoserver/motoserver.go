@@ -74,9 +74,19 @@ func StopShared() {
 func start(t testing.TB) (*Server, func()) {
 	t.Helper()
 	bin := providertest.NeedTool(t, "moto_server", "pip install 'moto[server]'; deploy/install-deps.sh --test checks it")
-	port, err := freePort()
+	s, stop, err := Launch(bin)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return s, stop
+}
+
+// Launch runs the moto_server at bin on a free loopback port and waits until it answers; stop
+// ends it. Tests call Start or Shared; Launch is for programs (the stand-in binary).
+func Launch(bin string) (s *Server, stop func(), err error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	// Without its 1,000-odd default AMIs (and their snapshots) moto answers in milliseconds;
@@ -84,9 +94,9 @@ func start(t testing.TB) (*Server, func()) {
 	cmd.Env = append(os.Environ(), "MOTO_EC2_LOAD_DEFAULT_AMIS=false")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
+		return nil, nil, fmt.Errorf("start moto_server: %w", err)
 	}
-	stop := func() {
+	stop = func() {
 		// moto_server (werkzeug) may fork a reloader child: stop its process group.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		_ = cmd.Wait()
@@ -101,11 +111,11 @@ func start(t testing.TB) (*Server, func()) {
 		}
 		if time.Now().After(deadline) {
 			stop()
-			t.Fatalf("moto_server did not answer on %s within 20s: %v", url, err)
+			return nil, nil, fmt.Errorf("moto_server did not answer on %s within 20s: %w", url, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &Server{URL: url, EC2: NewEC2(url)}, stop
+	return &Server{URL: url, EC2: NewEC2(url)}, stop, nil
 }
 
 // NewEC2 is an EC2 client of the test account for the emulator at url.

@@ -1,0 +1,122 @@
+// Command hypersdk-aws-standin is an "EC2 instance" for tests outside the aws module (the
+// daemon's end-to-end tests): it starts moto_server for EC2, makes one instance there with a
+// 1 GiB root volume whose blocks it writes into a disk image, and serves that image through
+// the EBS direct test server (package ebsdirect) for the instance's snapshots. It prints one
+// JSON line on stdout — the endpoints, the instance, the image — and serves the EBS direct
+// request counts at counts_url. It stops (and stops moto) on SIGTERM, SIGINT or when its
+// stdin closes.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hypersdk/hypersdk/plugins/aws/internal/ebsdirect"
+	"github.com/hypersdk/hypersdk/plugins/aws/internal/motoserver"
+)
+
+// endpoints is what the stand-in prints once it is ready.
+type endpoints struct {
+	Region      string `json:"region"`
+	EC2Endpoint string `json:"ec2_endpoint"`
+	EBSEndpoint string `json:"ebs_endpoint"`
+	CountsURL   string `json:"counts_url"`
+	InstanceID  string `json:"instance_id"`
+	VolumeID    string `json:"volume_id"`
+	Image       string `json:"image"`
+	Blocks      int    `json:"blocks"`
+}
+
+// counts is what counts_url serves: GetSnapshotBlock requests per "snapshot/index", in all,
+// and ListSnapshotBlocks requests.
+type counts struct {
+	Gets  map[string]int `json:"gets"`
+	All   int            `json:"all"`
+	Lists int            `json:"lists"`
+}
+
+func main() {
+	name := flag.String("name", "standin-1", "the instance's Name tag")
+	blocks := flag.Int("blocks", 64, "blocks of 512 KiB holding data in the 1 GiB root volume, spread over it (2-2048)")
+	latency := flag.Duration("latency", 0, "added to every EBS direct request")
+	dir := flag.String("dir", "", "where the disk image is written (default: a temporary directory, removed at exit)")
+	moto := flag.String("moto", "moto_server", "the moto_server command")
+	flag.Parse()
+	if err := run(*name, *blocks, *latency, *dir, *moto); err != nil {
+		fmt.Fprintln(os.Stderr, "hypersdk-aws-standin:", err)
+		os.Exit(1)
+	}
+}
+
+func run(name string, nblocks int, latency time.Duration, dir, moto string) error {
+	const perGiB = 1 << 30 / ebsdirect.BlockSize
+	if nblocks < 2 || nblocks > perGiB {
+		return fmt.Errorf("-blocks %d: want 2-%d", nblocks, perGiB)
+	}
+	bin, err := exec.LookPath(moto)
+	if err != nil {
+		return fmt.Errorf("moto_server (pip install 'moto[server]'): %w", err)
+	}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "hypersdk-aws-standin-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	srv, stopMoto, err := motoserver.Launch(bin)
+	if err != nil {
+		return err
+	}
+	defer stopMoto()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	made, err := srv.RunInstances(ctx, motoserver.Instance{Name: name, VolumesGiB: []int32{1}})
+	cancel()
+	if err != nil {
+		return err
+	}
+	idx := make([]int32, nblocks)
+	for i := range idx {
+		idx[i] = int32(i * (perGiB - 1) / (nblocks - 1))
+	}
+	img, err := ebsdirect.MakeVolume(dir, made[0].Volumes[0]+".img", 1, idx, 1)
+	if err != nil {
+		return fmt.Errorf("write the disk image: %w", err)
+	}
+	vols := &ebsdirect.Volumes{EC2: srv.EC2}
+	vols.Add(made[0].Volumes[0], img)
+	ebs := ebsdirect.New(vols.Resolve)
+	defer ebs.Close()
+	ebs.SetFaults(ebsdirect.Faults{Latency: latency})
+	countsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, all := ebs.Gets("", 0)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(counts{Gets: ebs.AllGets(), All: all, Lists: ebs.Lists()})
+	}))
+	defer countsSrv.Close()
+	out, err := json.Marshal(endpoints{Region: motoserver.Region, EC2Endpoint: srv.URL, EBSEndpoint: ebs.URL, CountsURL: countsSrv.URL,
+		InstanceID: made[0].ID, VolumeID: made[0].Volumes[0], Image: img.Path, Blocks: nblocks})
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(out))
+
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(done) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-sig:
+	case <-done:
+	}
+	return nil
+}
