@@ -2,8 +2,8 @@
 // daemon's end-to-end tests): it starts moto_server for EC2, makes one instance there with a
 // 1 GiB root volume whose blocks it writes into a disk image, and serves that image through
 // the EBS direct test server (package ebsdirect) for the instance's snapshots. It prints one
-// JSON line on stdout — the endpoints, the instance, the image — and serves the EBS direct
-// request counts at counts_url. It stops (and stops moto) on SIGTERM, SIGINT or when its
+// JSON line on stdout — the endpoints, the instance, the image — and serves, at counts_url,
+// /counts (the EBS direct requests) and /snapshots (the ids of the snapshots of the instance's volume; moto keeps its image's own). It stops (and stops moto) on SIGTERM, SIGINT or when its
 // stdin closes.
 package main
 
@@ -21,6 +21,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/hypersdk/hypersdk/plugins/aws/internal/ebsdirect"
 	"github.com/hypersdk/hypersdk/plugins/aws/internal/motoserver"
 )
@@ -30,11 +34,16 @@ type endpoints struct {
 	Region      string `json:"region"`
 	EC2Endpoint string `json:"ec2_endpoint"`
 	EBSEndpoint string `json:"ebs_endpoint"`
-	CountsURL   string `json:"counts_url"`
+	CountsURL   string `json:"counts_url"` // serves /counts and /snapshots
 	InstanceID  string `json:"instance_id"`
 	VolumeID    string `json:"volume_id"`
 	Image       string `json:"image"`
 	Blocks      int    `json:"blocks"`
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // counts is what counts_url serves: GetSnapshotBlock requests per "snapshot/index", in all,
@@ -97,11 +106,25 @@ func run(name string, nblocks int, latency time.Duration, dir, moto string) erro
 	ebs := ebsdirect.New(vols.Resolve)
 	defer ebs.Close()
 	ebs.SetFaults(ebsdirect.Faults{Latency: latency})
-	countsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /counts", func(w http.ResponseWriter, _ *http.Request) {
 		_, all := ebs.Gets("", 0)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(counts{Gets: ebs.AllGets(), All: all, Lists: ebs.Lists()})
-	}))
+		writeJSON(w, counts{Gets: ebs.AllGets(), All: all, Lists: ebs.Lists()})
+	})
+	mux.HandleFunc("GET /snapshots", func(w http.ResponseWriter, r *http.Request) {
+		out, err := srv.EC2.DescribeSnapshots(r.Context(), &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"},
+			Filters: []types.Filter{{Name: aws.String("volume-id"), Values: made[0].Volumes}}})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		ids := []string{}
+		for _, s := range out.Snapshots {
+			ids = append(ids, aws.ToString(s.SnapshotId))
+		}
+		writeJSON(w, ids)
+	})
+	countsSrv := httptest.NewServer(mux)
 	defer countsSrv.Close()
 	out, err := json.Marshal(endpoints{Region: motoserver.Region, EC2Endpoint: srv.URL, EBSEndpoint: ebs.URL, CountsURL: countsSrv.URL,
 		InstanceID: made[0].ID, VolumeID: made[0].Volumes[0], Image: img.Path, Blocks: nblocks})

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hypersdk/hypersdk/sdk/providertest"
+)
+
+// awsBuilt holds the AWS provider plugin, alone in its own plugins directory (other tests'
+// daemons do not load it), and the stand-in "EC2 instance", built once for the tests that use
+// them.
+var awsBuilt struct {
+	once              sync.Once
+	pluginsDir, stand string
+	err               error
+}
+
+// awsTools builds hypersdk-provider-aws and hypersdk-aws-standin (plugins/aws) next to the
+// daemon binary, once.
+func awsTools(t *testing.T) (plugins, standin string) {
+	t.Helper()
+	providertest.NeedTool(t, "moto_server", "pip install 'moto[server]'; deploy/install-deps.sh --test checks it")
+	b := &awsBuilt
+	b.once.Do(func() {
+		root := filepath.Join(filepath.Dir(daemonBin), "aws")
+		b.pluginsDir, b.stand = filepath.Join(root, "plugins.d"), filepath.Join(root, "hypersdk-aws-standin")
+		for out, pkg := range map[string]string{filepath.Join(b.pluginsDir, "hypersdk-provider-aws"): ".", b.stand: "./cmd/hypersdk-aws-standin"} {
+			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd.Dir = "../../plugins/aws"
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				b.err = fmt.Errorf("build %s: %w %s", pkg, err, msg)
+				return
+			}
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.pluginsDir, b.stand
+}
+
+// awsStandin is a running hypersdk-aws-standin: an EC2 instance in moto whose root volume's
+// snapshots are served, block by block, by the EBS direct test server.
+type awsStandin struct {
+	Region      string `json:"region"`
+	EC2Endpoint string `json:"ec2_endpoint"`
+	EBSEndpoint string `json:"ebs_endpoint"`
+	CountsURL   string `json:"counts_url"`
+	InstanceID  string `json:"instance_id"`
+	VolumeID    string `json:"volume_id"`
+	Image       string `json:"image"`
+	Blocks      int    `json:"blocks"`
+}
+
+// ebsCounts is the stand-in's count of EBS direct requests.
+type ebsCounts struct {
+	Gets  map[string]int `json:"gets"` // "snapshot/index" → GetSnapshotBlock requests
+	All   int            `json:"all"`
+	Lists int            `json:"lists"`
+}
+
+// startAWSStandin runs the stand-in with args until the test ends (SIGTERM: it stops moto).
+func startAWSStandin(t *testing.T, bin string, args ...string) *awsStandin {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-dir", t.TempDir()}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe() // closed when the test binary dies: the stand-in stops too
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		stdin.Close()
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	var s awsStandin
+	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &s) != nil || s.InstanceID == "" {
+		t.Fatalf("hypersdk-aws-standin %v did not start: %s", args, stderr.String())
+	}
+	return &s
+}
+
+// getJSON decodes what the stand-in serves at path.
+func (s *awsStandin) getJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(s.CountsURL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || json.Unmarshal(body, v) != nil {
+		t.Fatalf("stand-in %s = %d %s", path, resp.StatusCode, body)
+	}
+}
+
+func (s *awsStandin) counts(t *testing.T) ebsCounts {
+	t.Helper()
+	var c ebsCounts
+	s.getJSON(t, "/counts", &c)
+	return c
+}
+
+// snapshots lists the ids of the snapshots of the instance's volume.
+func (s *awsStandin) snapshots(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	s.getJSON(t, "/snapshots", &ids)
+	return ids
+}
+
+// waitGets waits until the EBS direct server has served at least n block reads.
+func (s *awsStandin) waitGets(t *testing.T, n int, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if s.counts(t).All >= n {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d blocks read within %s", n, within)
+}
+
+// awsDaemon starts a daemon whose only provider is aws, pointed at the stand-in, with extra
+// YAML under providers.aws.
+func awsDaemon(t *testing.T, plugins string, s *awsStandin, extra string) *daemon {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
+daemon:
+  address: 127.0.0.1:0
+  log_format: json
+  plugins_dir: %s
+providers:
+  aws:
+    region: %s
+    ec2_endpoint: %s
+    ebs_endpoint: %s
+    access_key_id: AKIDTEST
+    secret_access_key: SECRETTEST
+    snapshot_poll_interval: 50ms
+    retry_max_backoff: 100ms
+%s
+export:
+  base_path: %s
+  max_retries: 2
+database:
+  path: %s
+`, plugins, s.Region, s.EC2Endpoint, s.EBSEndpoint, extra, filepath.Join(dir, "exports"), filepath.Join(dir, "hypersdk.db"))), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startDaemonWithConfig(t, cfg)
+}
+
+// sameFile fails unless the two files hold the same bytes.
+func sameFile(t *testing.T, got, want string) {
+	t.Helper()
+	a, err := os.Open(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := os.Open(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	bufA, bufB := make([]byte, 4<<20), make([]byte, 4<<20)
+	for off := int64(0); ; off += int64(len(bufA)) {
+		na, errA := io.ReadFull(a, bufA)
+		nb, errB := io.ReadFull(b, bufB)
+		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
+			t.Fatalf("%s differs from %s in the 4 MiB from offset %d", got, want, off)
+		}
+		if errA != nil || errB != nil {
+			return
+		}
+	}
+}
