@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -164,5 +167,50 @@ func TestAWSKilledDaemonDeletesItsSnapshotsAndCompletes(t *testing.T) {
 	}
 	if len(holdsOf(job)) < 2 {
 		t.Errorf("job shows holds %v, want the interrupted attempt's and the next one's", holdsOf(job))
+	}
+}
+
+// The seed's Pattern 1 from an EC2 instance: one job snapshots its volume, reads the blocks
+// through EBS direct, converts the raw disk and defines the domain in libvirt, whose disk holds
+// the volume's bytes; the snapshot is deleted.
+func TestAWSPatternOneToLibvirt(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	plugins, standin := awsTools(t)
+	name := fmt.Sprintf("hs%d-aws-%d", os.Getpid(), vmPrefixes.Add(1))
+	undefineLater(t, name)
+	s := startAWSStandin(t, standin, "-blocks", "64", "-name", name)
+	out := t.TempDir()
+	d := awsDaemon(t, plugins, s, fmt.Sprintf(`hyper2kvm:
+  output_dir: %s
+  watch_dir: %s
+libvirt:
+  domain_type: qemu
+  nvram_dir: %s`, out, t.TempDir(), filepath.Join(out, "nvram")))
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+s.InstanceID+`", "provider": "aws", "export_method": "raw", "export_path": "p1",
+		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
+		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	job := d.waitJob(body["job_id"].(string))
+	if dom, _ := job["result"].(map[string]any)["libvirt_domain"].(string); dom != "" && dom != name {
+		undefineLater(t, dom)
+	}
+	checkAWSExport(t, d, s, job)
+	res := job["result"].(map[string]any)
+	converted, _ := res["converted"].([]any)
+	if res["libvirt_domain"] != name || len(converted) != 1 {
+		t.Fatalf("result = %v, want domain %s on one converted disk", res, name)
+	}
+	disk := converted[0].(string)
+	format, _ := imageInfo(t, disk)
+	if msg, err := exec.Command("qemu-img", "compare", "-f", "raw", "-F", format, s.Image, disk).CombinedOutput(); err != nil {
+		t.Fatalf("the domain's disk differs from the EBS volume: %v %s", err, msg)
+	}
+	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
+	if err != nil || !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
+		t.Errorf("defined domain (%v) does not use %s on %s:\n%s", err, disk, testNetwork, xml)
 	}
 }
