@@ -54,6 +54,14 @@ type fault struct {
 // Start starts a stand-in for the test; it stops in t.Cleanup.
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
+	s := New(o)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a stand-in; Close stops it. It is Start for programs that are not tests
+// (cmd/hypersdk-azure-standin).
+func New(o Options) *Server {
 	if o.Subscription == "" {
 		o.Subscription = "00000000-0000-0000-0000-000000000001"
 	}
@@ -66,9 +74,11 @@ func Start(t testing.TB, o Options) *Server {
 	s := &Server{opts: o, vms: map[string]*VM{}, disks: map[string]*Disk{}, snapshots: map[string]*snapshot{},
 		ops: map[string]*operation{}, faults: map[string][]fault{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the stand-in.
+func (s *Server) Close() { s.srv.Close() }
 
 // URL is the stand-in's endpoint, what armcompute takes as the Resource Manager endpoint.
 func (s *Server) URL() string { return s.srv.URL }

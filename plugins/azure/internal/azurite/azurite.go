@@ -66,22 +66,35 @@ func Start(t testing.TB) *Azurite {
 	t.Helper()
 	bin := Binary()
 	providertest.NeedPeer(t, bin != "", "azurite-blob not found (deploy/install-deps.sh --test installs it: npm install --prefix bin/tools/azurite azurite@3.37.0)")
-	port, err := freePort()
+	dir := t.TempDir()
+	a, stop, err := Launch(bin, dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return a
+}
+
+// Launch runs the azurite-blob at bin, in memory, with dir as its working directory, on a
+// free loopback port, and returns once it listens; stop ends it. It is Start for programs
+// that are not tests (cmd/hypersdk-azure-standin).
+func Launch(bin, dir string) (a *Azurite, stop func(), err error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
 	}
 	// --skipApiVersionCheck: azblob sends an API version newer than Azurite knows.
 	// --disableTelemetry: otherwise it dials a metadata address and ignores SIGTERM.
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port),
 		"--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent")
-	cmd.Dir = t.TempDir()
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start azurite: %v", err)
+		return nil, nil, fmt.Errorf("start azurite: %w", err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
+	stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -89,7 +102,7 @@ func Start(t testing.TB) *Azurite {
 			_ = cmd.Process.Kill()
 			<-exited
 		}
-	})
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -100,14 +113,15 @@ func Start(t testing.TB) *Azurite {
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("azurite exited before it listened: %v", err)
+			return nil, nil, fmt.Errorf("azurite exited before it listened: %v", err)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("azurite did not listen on %s within 20s", addr)
+			stop()
+			return nil, nil, fmt.Errorf("azurite did not listen on %s within 20s", addr)
 		}
 	}
-	return &Azurite{URL: "http://" + addr + "/" + Account}
+	return &Azurite{URL: "http://" + addr + "/" + Account}, stop, nil
 }
 
 // Credential is the shared key of the development account.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// submitAzureExport submits an export of the stand-in's VM (raw, plus extra JSON fields) and
+// returns the job's id.
+func submitAzureExport(t *testing.T, d *daemon, s *azureStandin, path, extra string) string {
+	t.Helper()
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"`+s.VMID+`","provider":"azure","export_method":"raw","export_path":"`+path+`"`+extra+`}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	return body["job_id"].(string)
+}
+
+// azureRaw is the raw disk a completed job exported.
+func azureRaw(t *testing.T, d *daemon, s *azureStandin, job map[string]any) string {
+	t.Helper()
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, d.text("/jobs/logs/"+job["job_id"].(string)))
+	}
+	raws, _ := filepath.Glob(filepath.Join(job["export_dir"].(string), "*.raw"))
+	if len(raws) != 1 {
+		t.Fatalf("export directory holds raw disks %v, want the VM's one", raws)
+	}
+	return raws[0]
+}
+
+// The daemon killed -9 mid-download leaves the attempt's snapshot and its open grant in the
+// subscription; restarted on the same store it revokes the grant and deletes the snapshot, and
+// the job's next attempt completes with the disk's bytes and nothing left behind.
+func TestAzureKilledDaemonReleasesSnapshotAndGrant(t *testing.T) {
+	t.Parallel()
+	plugins, standin := azureTools(t)
+	// 32 allocated MiB read 1 MiB at a time, two at once, 150 ms each: about 2.4 s of download.
+	s := startAzureStandin(t, standin, "-disk-mb", "64", "-latency", "150ms")
+	d := azureDaemon(t, plugins, s, "    download_workers: 2", "")
+	id := submitAzureExport(t, d, s, "crash", "")
+	s.waitReads(t, 6, time.Minute)
+	if _, j, _ := d.do("GET", "/jobs/query?job_id="+id, ""); j["status"] != "running" {
+		t.Fatalf("job %s is %v mid-download, want running", id, j["status"])
+	}
+	kids := childPIDs(d.cmd.Process.Pid)
+	d.cmd.Process.Kill()
+	<-d.exited
+	for _, pid := range kids { // go-plugin's child outlives a SIGKILLed host only until it notices
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for deadline := time.Now().Add(15 * time.Second); anyAlive(kids) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	before := s.state(t)
+	if len(before.Snapshots) != 1 || len(before.Grants) != 1 {
+		t.Fatalf("the killed daemon's export left snapshots %v and grants %v, want its one of each", before.Snapshots, before.Grants)
+	}
+	d2 := startDaemonWithConfig(t, d.configPath)
+	job := d2.waitJob(id)
+	sameDisk(t, azureRaw(t, d2, s, job), s.Image)
+	checkReleased(t, job)
+	s.waitNothingLeft(t)
+	failures, _ := job["failures"].([]any)
+	if len(failures) == 0 || !strings.Contains(failures[0].(map[string]any)["error"].(string), "interrupted") {
+		t.Errorf("the job does not record its interrupted attempt: %v", failures)
+	}
+	kinds := map[string]int{}
+	for _, h := range holdsOf(job) {
+		kinds[fmt.Sprint(h["kind"])]++
+	}
+	if kinds["snapshot"] < 2 || kinds["grant"] < 2 {
+		t.Errorf("job shows holds %v, want a snapshot and a grant of the interrupted attempt and of the next one", kinds)
+	}
+}
+
+// The seed's Pattern 1 from Azure: one job exports the VM's managed disk (snapshot, grant,
+// allocated ranges), converts it and defines the VM in libvirt; the domain's disk holds the
+// managed disk's bytes, and the snapshot and grant are gone.
+func TestAzurePatternOne(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	plugins, standin := azureTools(t)
+	name := fmt.Sprintf("az%d-%d", os.Getpid(), vmPrefixes.Add(1))
+	s := startAzureStandin(t, standin, "-name", name, "-disk-mb", "16")
+	d := azureDaemon(t, plugins, s, "", "libvirt:\n  domain_type: qemu\n  nvram_dir: "+filepath.Join(t.TempDir(), "nvram")+"\n")
+	undefineLater(t, name)
+	id := submitAzureExport(t, d, s, "p1", `, "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
+		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}`)
+	job := d.waitJob(id)
+	sameDisk(t, azureRaw(t, d, s, job), s.Image)
+	res := job["result"].(map[string]any)
+	converted, _ := res["converted"].([]any)
+	if res["libvirt_domain"] != name || len(converted) != 1 {
+		t.Fatalf("result = %v", res)
+	}
+	disk := converted[0].(string)
+	format, _ := imageInfo(t, disk)
+	if out, err := exec.Command("qemu-img", "compare", "-f", "raw", "-F", format, s.Image, disk).CombinedOutput(); err != nil {
+		t.Fatalf("the domain's %s disk differs from the managed disk: %v %s", format, err, out)
+	}
+	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
+	if err != nil || !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
+		t.Errorf("virsh dumpxml %s: %v\n%s", name, err, xml)
+	}
+	checkReleased(t, job)
+	s.waitNothingLeft(t)
+}
