@@ -75,20 +75,34 @@ type Cloud struct {
 // test ends.
 func Start(t testing.TB, project, bucket string) *Cloud {
 	t.Helper()
+	c, err := New(project, bucket, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// New starts the stand-in and fake-gcs-server with the staging bucket, outside a test (the
+// hypersdk-gcp-standin command); tmp is where the fake builder writes its files. Close stops
+// both.
+func New(project, bucket, tmp string) (*Cloud, error) {
 	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", PublicHost: "127.0.0.1", NoListener: false})
 	if err != nil {
-		t.Fatalf("start fake-gcs-server: %v", err)
+		return nil, fmt.Errorf("start fake-gcs-server: %w", err)
 	}
 	gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: bucket})
 	c := &Cloud{Project: project, Bucket: bucket, GCS: gcs, instances: map[string]*Instance{}, disks: map[string][]byte{},
 		snapshots: map[string]string{}, images: map[string]string{}, ops: map[string]*operation{}, builds: map[string]*build{},
-		OpPolls: 1, BuildPolls: 3, tmp: t.TempDir()}
+		OpPolls: 1, BuildPolls: 3, tmp: tmp}
 	c.srv = httptest.NewServer(http.HandlerFunc(c.serve))
-	t.Cleanup(func() {
-		c.srv.Close()
-		gcs.Stop()
-	})
-	return c
+	return c, nil
+}
+
+// Close stops the stand-in and fake-gcs-server.
+func (c *Cloud) Close() {
+	c.srv.Close()
+	c.GCS.Stop()
 }
 
 // URL is the Compute Engine and Cloud Build endpoint.
@@ -195,4 +209,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Builds says how many builds were made.
+func (c *Cloud) Builds() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.builds)
 }

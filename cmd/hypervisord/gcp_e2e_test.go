@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// checkGCPExport checks the completed job's disk against the stand-in's disk byte for byte,
+// its holds released, and no snapshot, image, running build or object left in the project.
+func checkGCPExport(t *testing.T, d *daemon, s *gcpStandin, job map[string]any) {
+	t.Helper()
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, d.text("/jobs/logs/"+job["job_id"].(string)))
+	}
+	sameFile(t, filepath.Join(job["export_dir"].(string), "disk-0.raw"), s.Image)
+	checkReleased(t, job)
+	s.waitState(t, "left with nothing", 30*time.Second, func(st gcpState) bool {
+		return st.Snapshots == 0 && st.Images == 0 && st.RunningBuilds == 0 && len(st.Objects) == 0
+	})
+}
+
+// The daemon and its plugin killed -9 while the image-export build runs: restarted on the same store, it
+// releases the interrupted attempt's holds — the build cancelled, its image and snapshot
+// deleted — before the job runs again; the next attempt makes its own and completes with the
+// disk's bytes, nothing left in the project.
+func TestGCPKilledDaemonReleasesBuildImageSnapshot(t *testing.T) {
+	t.Parallel()
+	plugins, standin := gcpTools(t)
+	// 100 polls of 50 ms: the build runs about 5 s while the daemon polls it.
+	s := startGCPStandin(t, standin, "-mib", "8", "-build-polls", "100")
+	d := gcpDaemon(t, plugins, s, "")
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"`+s.VMID+`","provider":"gcp","export_method":"raw","export_path":"gce"}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	id := body["job_id"].(string)
+	s.waitState(t, "building", time.Minute, func(st gcpState) bool { return st.RunningBuilds == 1 })
+	if _, j, _ := d.do("GET", "/jobs/query?job_id="+id, ""); j["status"] != "running" {
+		t.Fatalf("job %s is %v mid-build, want running", id, j["status"])
+	}
+	// The plugin too, as when the host dies: left alone, a plugin whose daemon is gone
+	// cancels its build on the way out, and the restart would find no build to cancel.
+	kids := childPIDs(d.cmd.Process.Pid)
+	for _, pid := range kids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	d.cmd.Process.Kill()
+	<-d.exited
+	for deadline := time.Now().Add(15 * time.Second); anyAlive(kids) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := s.state(t); st.Snapshots != 1 || st.Images != 1 || st.RunningBuilds != 1 {
+		t.Fatalf("the killed daemon's export left %+v, want its snapshot, image and running build", st)
+	}
+	d2 := startDaemonWithConfig(t, d.configPath)
+	job := d2.waitJob(id)
+	checkGCPExport(t, d2, s, job)
+	if st := s.state(t); st.Builds != 2 {
+		t.Errorf("%d builds made, want the interrupted attempt's and the next one's", st.Builds)
+	}
+	failures, _ := job["failures"].([]any)
+	if len(failures) == 0 || !strings.Contains(failures[0].(map[string]any)["error"].(string), "interrupted") {
+		t.Errorf("the job does not record its interrupted attempt: %v", failures)
+	}
+	kinds := map[string]int{}
+	for _, h := range holdsOf(job) {
+		kinds[fmt.Sprint(h["kind"])]++
+	}
+	for _, k := range []string{"snapshot", "image", "build", "object"} {
+		if kinds[k] < 2 {
+			t.Errorf("job shows %d %s holds, want the interrupted attempt's and the next one's: %v", kinds[k], k, holdsOf(job))
+		}
+	}
+}
+
+// The seed's Pattern 1 from a Compute Engine instance: one job snapshots its disk, images it,
+// runs the export build, downloads the object, converts the raw disk and defines the domain
+// in libvirt, whose disk holds the instance disk's bytes; nothing is left in the project.
+func TestGCPPatternOneToLibvirt(t *testing.T) {
+	t.Parallel()
+	needQemuImg(t)
+	needLibvirt(t)
+	plugins, standin := gcpTools(t)
+	name := fmt.Sprintf("hs%d-gcp-%d", os.Getpid(), vmPrefixes.Add(1))
+	undefineLater(t, name)
+	s := startGCPStandin(t, standin, "-mib", "8", "-name", name)
+	out := t.TempDir()
+	d := gcpDaemon(t, plugins, s, fmt.Sprintf(`hyper2kvm:
+  output_dir: %s
+  watch_dir: %s
+libvirt:
+  domain_type: qemu
+  nvram_dir: %s`, out, t.TempDir(), filepath.Join(out, "nvram")))
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+s.VMID+`", "provider": "gcp", "export_method": "raw", "export_path": "p1",
+		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
+		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	job := d.waitJob(body["job_id"].(string))
+	if dom, _ := job["result"].(map[string]any)["libvirt_domain"].(string); dom != "" && dom != name {
+		undefineLater(t, dom)
+	}
+	checkGCPExport(t, d, s, job)
+	res := job["result"].(map[string]any)
+	converted, _ := res["converted"].([]any)
+	if res["libvirt_domain"] != name || len(converted) != 1 {
+		t.Fatalf("result = %v, want domain %s on one converted disk", res, name)
+	}
+	qcow := converted[0].(string)
+	if msg, err := exec.Command("qemu-img", "compare", "-f", "raw", s.Image, qcow).CombinedOutput(); err != nil {
+		t.Fatalf("the domain's disk differs from the instance's disk: %v %s", err, msg)
+	}
+	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
+	if err != nil || !strings.Contains(string(xml), qcow) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
+		t.Errorf("defined domain (%v) does not use %s on %s:\n%s", err, qcow, testNetwork, xml)
+	}
+}

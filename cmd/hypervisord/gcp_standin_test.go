@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// gcpBuilt holds the GCP provider plugin, alone in its own plugins directory (other tests'
+// daemons do not load it), and the stand-in "Compute Engine instance", built once.
+var gcpBuilt struct {
+	once              sync.Once
+	pluginsDir, stand string
+	err               error
+}
+
+// gcpTools builds hypersdk-provider-gcp and hypersdk-gcp-standin (plugins/gcp) next to the
+// daemon binary, once.
+func gcpTools(t *testing.T) (plugins, standin string) {
+	t.Helper()
+	b := &gcpBuilt
+	b.once.Do(func() {
+		root := filepath.Join(filepath.Dir(daemonBin), "gcp")
+		b.pluginsDir, b.stand = filepath.Join(root, "plugins.d"), filepath.Join(root, "hypersdk-gcp-standin")
+		for out, pkg := range map[string]string{filepath.Join(b.pluginsDir, "hypersdk-provider-gcp"): ".", b.stand: "./cmd/hypersdk-gcp-standin"} {
+			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd.Dir = "../../plugins/gcp"
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				b.err = fmt.Errorf("build %s: %w %s", pkg, err, msg)
+				return
+			}
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.pluginsDir, b.stand
+}
+
+// gcpStandin is a running hypersdk-gcp-standin: Compute Engine and Cloud Build stand-ins and
+// fake-gcs-server serving one instance with one boot disk.
+type gcpStandin struct {
+	Project            string `json:"project"`
+	Bucket             string `json:"bucket"`
+	ComputeEndpoint    string `json:"compute_endpoint"`
+	CloudBuildEndpoint string `json:"cloudbuild_endpoint"`
+	StorageEndpoint    string `json:"storage_endpoint"`
+	StateURL           string `json:"state_url"`
+	VMID               string `json:"vm_id"`
+	Image              string `json:"image"`
+}
+
+// gcpState is what exists in the stand-in's project.
+type gcpState struct {
+	Snapshots     int      `json:"snapshots"`
+	Images        int      `json:"images"`
+	RunningBuilds int      `json:"running_builds"`
+	Builds        int      `json:"builds"`
+	Objects       []string `json:"objects"`
+}
+
+// startGCPStandin runs the stand-in with args until the test ends.
+func startGCPStandin(t *testing.T, bin string, args ...string) *gcpStandin {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-dir", t.TempDir()}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe() // closed when the test binary dies: the stand-in stops too
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		stdin.Close()
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	var s gcpStandin
+	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &s) != nil || s.VMID == "" {
+		t.Fatalf("hypersdk-gcp-standin %v did not start: %s", args, stderr.String())
+	}
+	return &s
+}
+
+// state reads what exists in the stand-in's project now.
+func (s *gcpStandin) state(t *testing.T) gcpState {
+	t.Helper()
+	resp, err := http.Get(s.StateURL + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var st gcpState
+	if resp.StatusCode != 200 || json.Unmarshal(body, &st) != nil {
+		t.Fatalf("stand-in /state = %d %s", resp.StatusCode, body)
+	}
+	return st
+}
+
+// waitState waits until ok holds for the stand-in's state.
+func (s *gcpStandin) waitState(t *testing.T, what string, within time.Duration, ok func(gcpState) bool) gcpState {
+	t.Helper()
+	var st gcpState
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if st = s.state(t); ok(st) {
+			return st
+		}
+	}
+	t.Fatalf("not %s within %s: %+v", what, within, st)
+	return st
+}
+
+// gcpDaemon starts a daemon whose only provider is gcp, pointed at the stand-in, with extra
+// YAML under providers.gcp.
+func gcpDaemon(t *testing.T, plugins string, s *gcpStandin, extra string) *daemon {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
+daemon:
+  address: 127.0.0.1:0
+  log_format: json
+  plugins_dir: %s
+providers:
+  gcp:
+    project: %s
+    staging_bucket: %s
+    anonymous: true
+    poll_interval: 50ms
+    compute_endpoint: %s
+    cloudbuild_endpoint: %s
+    storage_endpoint: %s
+%s
+export:
+  base_path: %s
+  max_retries: 2
+database:
+  path: %s
+`, plugins, s.Project, s.Bucket, s.ComputeEndpoint, s.CloudBuildEndpoint, s.StorageEndpoint, extra,
+		filepath.Join(dir, "exports"), filepath.Join(dir, "hypersdk.db"))), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startDaemonWithConfig(t, cfg)
+}
