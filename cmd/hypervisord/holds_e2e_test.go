@@ -98,6 +98,24 @@ func holdsOf(job map[string]any) []map[string]any {
 	return out
 }
 
+// waitReleased polls the job, for at most 10 s, until it shows holds and all are released (the
+// host releases them just after the job ends), and returns it as last seen.
+func waitReleased(d *daemon, id string) map[string]any {
+	var job map[string]any
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		_, job, _ = d.do("GET", "/jobs/query?job_id="+id, "")
+		holds := holdsOf(job)
+		released := len(holds) > 0
+		for _, h := range holds {
+			released = released && h["state"] == "released"
+		}
+		if released {
+			break
+		}
+	}
+	return job
+}
+
 // checkReleased fails unless the job shows holds and every one is released.
 func checkReleased(t *testing.T, job map[string]any) {
 	t.Helper()
@@ -152,7 +170,8 @@ func TestKilledDaemonLeavesNoCloudResources(t *testing.T) {
 		if len(holdsOf(job)) < 4 {
 			t.Errorf("job %s shows %d holds, want the 2 its interrupted attempt left and the 2 of the next", id, len(holdsOf(job)))
 		}
-		checkReleased(t, job)
+		// The interrupted attempt's holds stayed for the retry; the job's end releases them.
+		checkReleased(t, waitReleased(d2, id))
 	}
 	waitCloud(t, state, 0, time.Minute-time.Since(start))
 	_, caps, _ := d2.do("GET", "/capabilities", "")
@@ -178,12 +197,7 @@ func TestCancelledCloudExportsLeaveNoCloudResources(t *testing.T) {
 	}
 	waitCloud(t, state, 0, 30*time.Second)
 	for _, id := range ids {
-		var job map[string]any
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, job, _ = d.do("GET", "/jobs/query?job_id="+id, ""); len(holdsOf(job)) == 2 && holdsOf(job)[0]["state"] == "released" && holdsOf(job)[1]["state"] == "released" {
-				break
-			}
-		}
+		job := waitReleased(d, id)
 		if job["status"] != "cancelled" || len(holdsOf(job)) != 2 {
 			t.Errorf("job %s = %v with holds %v, want cancelled with its snapshot and grant", id, job["status"], holdsOf(job))
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // How a job's holds are released: when the job ends by any road — completed, failed, cancelled,
-// timed out (finish) — and at start-up for every job that still has some (releaseAtStart), the
+// timed out (finish) — and at start-up for every ended job that still has some (releaseAtStart), the
 // last recorded first (a grant before the snapshot it locks, a lease before the VM's power).
 // Between the attempts of a running job they stay: the retry may use them.
 // Each try goes through the provider instance that recorded the hold and is committed —
@@ -43,10 +43,9 @@ func releaseRetryable(err error) bool {
 	return true
 }
 
-// releaseAtStart releases the holds of the jobs Start found with some not released. Each job
-// is claimed for its first try before the workers start, so a job queued again runs only once
-// the holds of its interrupted attempt have been tried (a plugin that is not up yet is waited
-// for, up to releaseTimeout).
+// releaseAtStart releases the holds of the ended jobs Start found with some not released (a
+// daemon killed between a job's end and its releases). A job queued again keeps its holds for
+// its retry; they are released when it ends.
 func (m *Manager) releaseAtStart(ids []string) {
 	for _, id := range ids {
 		m.holdGates.pin(id)

@@ -191,8 +191,9 @@ func waitCounts(t *testing.T, m *Manager, want map[string]map[string]int) {
 }
 
 // A daemon killed mid-export left a job running with a snapshot and a grant: the next start
-// releases them before the job runs again, and releases what an ended job still held.
-func TestStartReleasesWhatACrashLeftBeforeTheJobRunsAgain(t *testing.T) {
+// keeps them for the job's retry, which may resume on them, and releases them when the job
+// ends; what an ended job still held is released at start.
+func TestStartReleasesWhatEndedJobsLeftAndKeepsTheRetrysUntilItEnds(t *testing.T) {
 	t.Parallel()
 	m, _, state := cloudManager(t, nil)
 	m.cfg.MaxRetries = 2
@@ -217,11 +218,13 @@ func TestStartReleasesWhatACrashLeftBeforeTheJobRunsAgain(t *testing.T) {
 	if j.Status != StatusCompleted || j.Attempts != 2 || len(j.Failures) != 1 || len(j.Holds) != 4 {
 		t.Fatalf("job = %s after %d attempts, failures %+v, holds %+v; want completed on its second attempt with the old holds and the new", j.Status, j.Attempts, j.Failures, j.Holds)
 	}
+	// The interrupted attempt's holds stayed for the retry (it may resume on them) and were
+	// released by the host when the job ended, after the retry recorded its own.
 	old, fresh := j.Holds[:2], j.Holds[2:]
 	for _, o := range old {
 		for _, f := range fresh {
-			if o.Attempts != 1 || o.ReleasedAt == nil || !o.ReleasedAt.Before(f.RecordedAt) {
-				t.Errorf("old hold %+v was not released before the new attempt recorded %+v", o, f)
+			if o.Attempts != 1 || o.ReleasedAt == nil || !o.ReleasedAt.After(f.RecordedAt) {
+				t.Errorf("old hold %+v was not kept until after the retry recorded %+v", o, f)
 			}
 		}
 	}

@@ -97,7 +97,8 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 }
 
 // Start puts interrupted jobs back in the queue, queues every pending job in the order it was
-// accepted, releases the holds jobs left (before they run again), and starts the workers.
+// accepted, releases the holds that ended jobs left, and starts the workers. The holds of a job
+// queued again stay for its retry and are released when it ends.
 func (m *Manager) Start(ctx context.Context) error {
 	var pending, failed []Job
 	var holders []string // jobs with holds not released
@@ -119,8 +120,14 @@ func (m *Manager) Start(ctx context.Context) error {
 			if j.Status == StatusPending {
 				pending = append(pending, j)
 			}
-			if hasUnreleased(j.Holds) {
+			switch {
+			case !hasUnreleased(j.Holds):
+			case j.Status.Terminal():
 				holders = append(holders, j.ID)
+			default:
+				// Queued again: its retry may resume on them (a snapshot its checkpoint names,
+				// a VM kept off); they are released when the job ends.
+				m.holdGates.pin(j.ID)
 			}
 			return nil
 		})
