@@ -36,8 +36,9 @@ func azureRaw(t *testing.T, d *daemon, s *azureStandin, job map[string]any) stri
 }
 
 // The daemon killed -9 mid-download leaves the attempt's snapshot and its open grant in the
-// subscription; restarted on the same store it revokes the grant and deletes the snapshot, and
-// the job's next attempt completes with the disk's bytes and nothing left behind.
+// subscription. Restarted on the same store, it queues the job again with those holds (they are
+// the retry's to resume on); the next attempt completes with the disk's bytes, and when the job
+// ends the grant is revoked and the snapshot deleted: nothing is left behind.
 func TestAzureKilledDaemonReleasesSnapshotAndGrant(t *testing.T) {
 	t.Parallel()
 	plugins, standin := azureTools(t)
@@ -75,8 +76,9 @@ func TestAzureKilledDaemonReleasesSnapshotAndGrant(t *testing.T) {
 	for _, h := range holdsOf(job) {
 		kinds[fmt.Sprint(h["kind"])]++
 	}
-	if kinds["snapshot"] < 2 || kinds["grant"] < 2 {
-		t.Errorf("job shows holds %v, want a snapshot and a grant of the interrupted attempt and of the next one", kinds)
+	// The snapshot's name comes from the job and the disk: both attempts' holds may be one record.
+	if kinds["snapshot"] == 0 || kinds["grant"] == 0 || job["attempts"] != 2.0 {
+		t.Errorf("job shows holds %v after %v attempts, want a snapshot and a grant, and 2 attempts (the interrupted one and the next)", kinds, job["attempts"])
 	}
 }
 
