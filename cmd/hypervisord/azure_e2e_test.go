@@ -42,27 +42,7 @@ func azureRaw(t *testing.T, d *daemon, s *azureStandin, job map[string]any) stri
 func TestAzureKilledDaemonReleasesSnapshotAndGrant(t *testing.T) {
 	t.Parallel()
 	plugins, standin := azureTools(t)
-	// 32 allocated MiB read 1 MiB at a time, two at once, 150 ms each: about 2.4 s of download.
-	s := startAzureStandin(t, standin, "-disk-mb", "64", "-latency", "150ms")
-	d := azureDaemon(t, plugins, s, "    download_workers: 2", "")
-	id := submitAzureExport(t, d, s, "crash", "")
-	s.waitReads(t, 6, time.Minute)
-	if _, j, _ := d.do("GET", "/jobs/query?job_id="+id, ""); j["status"] != "running" {
-		t.Fatalf("job %s is %v mid-download, want running", id, j["status"])
-	}
-	kids := childPIDs(d.cmd.Process.Pid)
-	d.cmd.Process.Kill()
-	<-d.exited
-	for _, pid := range kids { // go-plugin's child outlives a SIGKILLed host only until it notices
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-	for deadline := time.Now().Add(15 * time.Second); anyAlive(kids) && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
-	before := s.state(t)
-	if len(before.Snapshots) != 1 || len(before.Grants) != 1 {
-		t.Fatalf("the killed daemon's export left snapshots %v and grants %v, want its one of each", before.Snapshots, before.Grants)
-	}
+	s, d, id := killAzureDaemonMidDownload(t, plugins, standin, 2)
 	d2 := startDaemonWithConfig(t, d.configPath)
 	job := d2.waitJob(id)
 	sameDisk(t, azureRaw(t, d2, s, job), s.Image)
@@ -82,6 +62,54 @@ func TestAzureKilledDaemonReleasesSnapshotAndGrant(t *testing.T) {
 	}
 }
 
+// killAzureDaemonMidDownload starts a stand-in and a daemon with export.max_retries retries,
+// submits a raw export and kills the daemon (and its plugin) -9 while the disk downloads; it
+// checks the attempt's snapshot and open grant are left in the subscription.
+func killAzureDaemonMidDownload(t *testing.T, plugins, standin string, retries int) (*azureStandin, *daemon, string) {
+	t.Helper()
+	// 32 allocated MiB read 1 MiB at a time, two at once, 150 ms each: about 2.4 s of download.
+	s := startAzureStandin(t, standin, "-disk-mb", "64", "-latency", "150ms")
+	d := azureDaemon(t, plugins, s, retries, "    download_workers: 2", "")
+	id := submitAzureExport(t, d, s, "crash", "")
+	s.waitReads(t, 6, time.Minute)
+	if _, j, _ := d.do("GET", "/jobs/query?job_id="+id, ""); j["status"] != "running" {
+		t.Fatalf("job %s is %v mid-download, want running", id, j["status"])
+	}
+	kids := childPIDs(d.cmd.Process.Pid)
+	d.cmd.Process.Kill()
+	<-d.exited
+	for _, pid := range kids { // go-plugin's child outlives a SIGKILLed host only until it notices
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for deadline := time.Now().Add(15 * time.Second); anyAlive(kids) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	before := s.state(t)
+	if len(before.Snapshots) != 1 || len(before.Grants) != 1 {
+		t.Fatalf("the killed daemon's export left snapshots %v and grants %v, want its one of each", before.Snapshots, before.Grants)
+	}
+	return s, d, id
+}
+
+// The daemon killed -9 mid-download on a job with no retry left: restarted, it fails the job
+// and, at start-up, revokes the grant and deletes the snapshot the interrupted attempt left.
+func TestAzureKilledDaemonWithNoRetryLeftReleasesAtStart(t *testing.T) {
+	t.Parallel()
+	plugins, standin := azureTools(t)
+	s, d, id := killAzureDaemonMidDownload(t, plugins, standin, 0)
+	reads := s.reads(t)
+	d2 := startDaemonWithConfig(t, d.configPath)
+	job := d2.waitJob(id)
+	if job["status"] != "failed" || !strings.Contains(fmt.Sprint(job["error"]), "interrupted") {
+		t.Fatalf("job = %v %v, want failed as interrupted with no attempt left", job["status"], job["error"])
+	}
+	s.waitNothingLeft(t)
+	checkReleased(t, job)
+	if after := s.reads(t); after != reads {
+		t.Errorf("%d ranged reads after the restart, want none: the job has no attempt left", after-reads)
+	}
+}
+
 // The seed's Pattern 1 from Azure: one job exports the VM's managed disk (snapshot, grant,
 // allocated ranges), converts it and defines the VM in libvirt; the domain's disk holds the
 // managed disk's bytes, and the snapshot and grant are gone.
@@ -92,7 +120,7 @@ func TestAzurePatternOne(t *testing.T) {
 	plugins, standin := azureTools(t)
 	name := fmt.Sprintf("az%d-%d", os.Getpid(), vmPrefixes.Add(1))
 	s := startAzureStandin(t, standin, "-name", name, "-disk-mb", "16")
-	d := azureDaemon(t, plugins, s, "", "libvirt:\n  domain_type: qemu\n  nvram_dir: "+filepath.Join(t.TempDir(), "nvram")+"\n")
+	d := azureDaemon(t, plugins, s, 2, "", "libvirt:\n  domain_type: qemu\n  nvram_dir: "+filepath.Join(t.TempDir(), "nvram")+"\n")
 	undefineLater(t, name)
 	id := submitAzureExport(t, d, s, "p1", `, "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
 		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}`)

@@ -160,8 +160,8 @@ func (s *azureStandin) waitNothingLeft(t *testing.T) {
 }
 
 // azureDaemon starts a daemon whose only provider is azure, pointed at the stand-in, with
-// extra YAML under providers.azure and extra top-level sections.
-func azureDaemon(t *testing.T, plugins string, s *azureStandin, extra, sections string) *daemon {
+// export.max_retries retries, extra YAML under providers.azure and extra top-level sections.
+func azureDaemon(t *testing.T, plugins string, s *azureStandin, retries int, extra, sections string) *daemon {
 	t.Helper()
 	return startDaemon(t, fmt.Sprintf(`daemon:
   address: 127.0.0.1:0
@@ -177,8 +177,8 @@ providers:
     chunk_size_mb: 1
 %s
 export:
-  max_retries: 2
-%s`, plugins, s.SubscriptionID, s.AccessToken, s.ResourceManagerEndpoint, extra, sections))
+  max_retries: %d
+%s`, plugins, s.SubscriptionID, s.AccessToken, s.ResourceManagerEndpoint, extra, retries, sections))
 }
 
 // sameDisk fails unless the file at got holds the bytes of the raw image at want.
