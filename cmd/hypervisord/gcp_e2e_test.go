@@ -40,6 +40,32 @@ func TestGCPKilledDaemonResumesOnItsBuild(t *testing.T) {
 		t.Fatalf("submit = %d %v", code, body)
 	}
 	id := body["job_id"].(string)
+	killMidBuild(t, d, s, id)
+	d2 := startDaemonWithConfig(t, d.configPath)
+	job := d2.waitJob(id)
+	checkGCPExport(t, d2, s, job)
+	if st := s.state(t); st.Builds != 1 {
+		t.Errorf("%d builds made, want one: the retry resumes on the token's build", st.Builds)
+	}
+	failures, _ := job["failures"].([]any)
+	if len(failures) == 0 || !strings.Contains(failures[0].(map[string]any)["error"].(string), "interrupted") {
+		t.Errorf("the job does not record its interrupted attempt: %v", failures)
+	}
+	kinds := map[string]int{}
+	for _, h := range holdsOf(job) {
+		kinds[fmt.Sprint(h["kind"])]++
+	}
+	for _, k := range []string{"snapshot", "image", "build", "object"} {
+		if kinds[k] != 1 {
+			t.Errorf("job shows %d %s holds, want the one the retry resumed on: %v", kinds[k], k, holdsOf(job))
+		}
+	}
+}
+
+// killMidBuild kills -9 the daemon and its plugin once job id's build runs and its id is
+// checkpointed, and checks that the snapshot, the image and the running build are left.
+func killMidBuild(t *testing.T, d *daemon, s *gcpStandin, id string) {
+	t.Helper()
 	s.waitState(t, "building", time.Minute, func(st gcpState) bool { return st.RunningBuilds == 1 })
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		_, j, _ := d.do("GET", "/jobs/query?job_id="+id, "")
@@ -69,24 +95,50 @@ func TestGCPKilledDaemonResumesOnItsBuild(t *testing.T) {
 	if st := s.state(t); st.Snapshots != 1 || st.Images != 1 || st.RunningBuilds != 1 {
 		t.Fatalf("the killed daemon's export left %+v, want its snapshot, image and running build", st)
 	}
+}
+
+// The daemon and its plugin killed -9 mid-build, then the job cancelled after the restart: the
+// build is cancelled and its snapshot, image and (never written) object deleted.
+func TestGCPKilledThenCancelledJobCancelsItsBuild(t *testing.T) {
+	t.Parallel()
+	plugins, standin := gcpTools(t)
+	s := startGCPStandin(t, standin, "-mib", "8", "-build-polls", "100000")
+	d := gcpDaemon(t, plugins, s, "")
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"`+s.VMID+`","provider":"gcp","export_method":"raw","export_path":"gce"}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	id := body["job_id"].(string)
+	killMidBuild(t, d, s, id)
 	d2 := startDaemonWithConfig(t, d.configPath)
-	job := d2.waitJob(id)
-	checkGCPExport(t, d2, s, job)
-	if st := s.state(t); st.Builds != 1 {
-		t.Errorf("%d builds made, want one: the retry resumes on the token's build", st.Builds)
-	}
-	failures, _ := job["failures"].([]any)
-	if len(failures) == 0 || !strings.Contains(failures[0].(map[string]any)["error"].(string), "interrupted") {
-		t.Errorf("the job does not record its interrupted attempt: %v", failures)
-	}
-	kinds := map[string]int{}
-	for _, h := range holdsOf(job) {
-		kinds[fmt.Sprint(h["kind"])]++
-	}
-	for _, k := range []string{"snapshot", "image", "build", "object"} {
-		if kinds[k] != 1 {
-			t.Errorf("job shows %d %s holds, want the one the retry resumed on: %v", kinds[k], k, holdsOf(job))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, j, _ := d2.do("GET", "/jobs/query?job_id="+id, "")
+		if j["status"] == "running" && j["attempts"] == 2.0 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not run again after the restart: %v", j)
+		}
+	}
+	if code, job, _ := d2.do("POST", "/jobs/cancel/"+id, ""); code != 200 {
+		t.Fatalf("cancel = %d %v", code, job)
+	}
+	job := d2.waitJob(id)
+	if job["status"] != "cancelled" {
+		t.Fatalf("job = %v", job)
+	}
+	// The holds are released once the job has ended, newest first.
+	st := s.waitState(t, "left with nothing", 30*time.Second, func(st gcpState) bool {
+		return st.Snapshots == 0 && st.Images == 0 && st.RunningBuilds == 0 && len(st.Objects) == 0
+	})
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, job, _ = d2.do("GET", "/jobs/query?job_id="+id, ""); len(holdsOf(job)) > 0 && holdsOf(job)[0]["state"] == "released" {
+			break
+		}
+	}
+	checkReleased(t, job)
+	if st.Builds != 1 {
+		t.Errorf("%d builds made, want the one the job resumed on", st.Builds)
 	}
 }
 
