@@ -1,54 +1,22 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
-// awsBuilt holds the AWS provider plugin, alone in its own plugins directory (other tests'
-// daemons do not load it), and the stand-in "EC2 instance", built once for the tests that use
-// them.
-var awsBuilt struct {
-	once              sync.Once
-	pluginsDir, stand string
-	err               error
-}
-
-// awsTools builds hypersdk-provider-aws and hypersdk-aws-standin (plugins/aws) next to the
-// daemon binary, once.
+// awsTools builds hypersdk-provider-aws and hypersdk-aws-standin (plugins/aws), once.
 func awsTools(t *testing.T) (plugins, standin string) {
 	t.Helper()
 	providertest.NeedTool(t, "moto_server", "pip install 'moto[server]'; deploy/install-deps.sh --test checks it")
-	b := &awsBuilt
-	b.once.Do(func() {
-		root := filepath.Join(filepath.Dir(daemonBin), "aws")
-		b.pluginsDir, b.stand = filepath.Join(root, "plugins.d"), filepath.Join(root, "hypersdk-aws-standin")
-		for out, pkg := range map[string]string{filepath.Join(b.pluginsDir, "hypersdk-provider-aws"): ".", b.stand: "./cmd/hypersdk-aws-standin"} {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
-			cmd.Dir = "../../plugins/aws"
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				b.err = fmt.Errorf("build %s: %w %s", pkg, err, msg)
-				return
-			}
-		}
-	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.pluginsDir, b.stand
+	return cloudTools(t, "aws")
 }
 
 // awsStandin is a running hypersdk-aws-standin: an EC2 instance in moto whose root volume's
@@ -74,29 +42,9 @@ type ebsCounts struct {
 // startAWSStandin runs the stand-in with args until the test ends (SIGTERM: it stops moto).
 func startAWSStandin(t *testing.T, bin string, args ...string) *awsStandin {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-dir", t.TempDir()}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe() // closed when the test binary dies: the stand-in stops too
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		stdin.Close()
-		cmd.Wait()
-	})
-	sc := bufio.NewScanner(stdout)
 	var s awsStandin
-	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &s) != nil || s.InstanceID == "" {
-		t.Fatalf("hypersdk-aws-standin %v did not start: %s", args, stderr.String())
+	if ok, stderr := runCloudStandin(t, bin, &s, args...); !ok || s.InstanceID == "" {
+		t.Fatalf("hypersdk-aws-standin %v did not start: %s", args, stderr)
 	}
 	return &s
 }
@@ -104,15 +52,7 @@ func startAWSStandin(t *testing.T, bin string, args ...string) *awsStandin {
 // getJSON decodes what the stand-in serves at path.
 func (s *awsStandin) getJSON(t *testing.T, path string, v any) {
 	t.Helper()
-	resp, err := http.Get(s.CountsURL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || json.Unmarshal(body, v) != nil {
-		t.Fatalf("stand-in %s = %d %s", path, resp.StatusCode, body)
-	}
+	getStandinJSON(t, s.CountsURL+path, v)
 }
 
 func (s *awsStandin) counts(t *testing.T) ebsCounts {

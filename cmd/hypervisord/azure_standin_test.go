@@ -1,53 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
-// azureBuilt holds the Azure provider plugin, alone in its own plugins directory (other
-// tests' daemons do not load it), and the stand-in "Azure VM", built once for the tests that
-// use them.
-var azureBuilt struct {
-	once              sync.Once
-	pluginsDir, stand string
-	err               error
-}
-
-// azureTools builds hypersdk-provider-azure and hypersdk-azure-standin (plugins/azure) next to
-// the daemon binary, once.
+// azureTools builds hypersdk-provider-azure and hypersdk-azure-standin (plugins/azure), once.
 func azureTools(t *testing.T) (plugins, standin string) {
 	t.Helper()
-	b := &azureBuilt
-	b.once.Do(func() {
-		root := filepath.Join(filepath.Dir(daemonBin), "azure")
-		b.pluginsDir, b.stand = filepath.Join(root, "plugins.d"), filepath.Join(root, "hypersdk-azure-standin")
-		for out, pkg := range map[string]string{filepath.Join(b.pluginsDir, "hypersdk-provider-azure"): ".", b.stand: "./cmd/hypersdk-azure-standin"} {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
-			cmd.Dir = "../../plugins/azure"
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				b.err = fmt.Errorf("build %s: %w %s", pkg, err, msg)
-				return
-			}
-		}
-	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.pluginsDir, b.stand
+	return cloudTools(t, "azure")
 }
 
 // azureStandin is a running hypersdk-azure-standin: the ARM stand-in over Azurite with one
@@ -75,32 +42,11 @@ type azureState struct {
 // elsewhere.
 func startAzureStandin(t *testing.T, bin string, args ...string) *azureStandin {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-dir", t.TempDir()}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe() // closed when the test binary dies: the stand-in stops too
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		stdin.Close()
-		cmd.Wait()
-	})
-	sc := bufio.NewScanner(stdout)
 	var s azureStandin
-	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &s) != nil || s.VMID == "" {
-		cmd.Wait()
-		providertest.NeedPeer(t, !bytes.Contains(stderr.Bytes(), []byte("azurite-blob not found")),
+	if ok, stderr := runCloudStandin(t, bin, &s, args...); !ok || s.VMID == "" {
+		providertest.NeedPeer(t, !strings.Contains(stderr, "azurite-blob not found"),
 			"azurite-blob not found (deploy/install-deps.sh --test installs it under bin/tools/azurite)")
-		t.Fatalf("hypersdk-azure-standin %v did not start: %s", args, stderr.String())
+		t.Fatalf("hypersdk-azure-standin %v did not start: %s", args, stderr)
 	}
 	return &s
 }
@@ -108,15 +54,7 @@ func startAzureStandin(t *testing.T, bin string, args ...string) *azureStandin {
 // getJSON decodes what the stand-in's control server serves at path.
 func (s *azureStandin) getJSON(t *testing.T, path string, v any) {
 	t.Helper()
-	resp, err := http.Get(s.ControlURL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || json.Unmarshal(body, v) != nil {
-		t.Fatalf("stand-in %s = %d %s", path, resp.StatusCode, body)
-	}
+	getStandinJSON(t, s.ControlURL+path, v)
 }
 
 func (s *azureStandin) state(t *testing.T) azureState {

@@ -1,50 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// gcpBuilt holds the GCP provider plugin, alone in its own plugins directory (other tests'
-// daemons do not load it), and the stand-in "Compute Engine instance", built once.
-var gcpBuilt struct {
-	once              sync.Once
-	pluginsDir, stand string
-	err               error
-}
-
-// gcpTools builds hypersdk-provider-gcp and hypersdk-gcp-standin (plugins/gcp) next to the
-// daemon binary, once.
+// gcpTools builds hypersdk-provider-gcp and hypersdk-gcp-standin (plugins/gcp), once.
 func gcpTools(t *testing.T) (plugins, standin string) {
 	t.Helper()
-	b := &gcpBuilt
-	b.once.Do(func() {
-		root := filepath.Join(filepath.Dir(daemonBin), "gcp")
-		b.pluginsDir, b.stand = filepath.Join(root, "plugins.d"), filepath.Join(root, "hypersdk-gcp-standin")
-		for out, pkg := range map[string]string{filepath.Join(b.pluginsDir, "hypersdk-provider-gcp"): ".", b.stand: "./cmd/hypersdk-gcp-standin"} {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
-			cmd.Dir = "../../plugins/gcp"
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				b.err = fmt.Errorf("build %s: %w %s", pkg, err, msg)
-				return
-			}
-		}
-	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.pluginsDir, b.stand
+	return cloudTools(t, "gcp")
 }
 
 // gcpStandin is a running hypersdk-gcp-standin: Compute Engine and Cloud Build stand-ins and
@@ -72,29 +39,9 @@ type gcpState struct {
 // startGCPStandin runs the stand-in with args until the test ends.
 func startGCPStandin(t *testing.T, bin string, args ...string) *gcpStandin {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-dir", t.TempDir()}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe() // closed when the test binary dies: the stand-in stops too
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		stdin.Close()
-		cmd.Wait()
-	})
-	sc := bufio.NewScanner(stdout)
 	var s gcpStandin
-	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &s) != nil || s.VMID == "" {
-		t.Fatalf("hypersdk-gcp-standin %v did not start: %s", args, stderr.String())
+	if ok, stderr := runCloudStandin(t, bin, &s, args...); !ok || s.VMID == "" {
+		t.Fatalf("hypersdk-gcp-standin %v did not start: %s", args, stderr)
 	}
 	return &s
 }
@@ -102,16 +49,8 @@ func startGCPStandin(t *testing.T, bin string, args ...string) *gcpStandin {
 // state reads what exists in the stand-in's project now.
 func (s *gcpStandin) state(t *testing.T) gcpState {
 	t.Helper()
-	resp, err := http.Get(s.StateURL + "/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
 	var st gcpState
-	if resp.StatusCode != 200 || json.Unmarshal(body, &st) != nil {
-		t.Fatalf("stand-in /state = %d %s", resp.StatusCode, body)
-	}
+	getStandinJSON(t, s.StateURL+"/state", &st)
 	return st
 }
 

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// A cloud provider's end-to-end tests run its plugin, alone in a plugins directory of its own
+// (other tests' daemons do not load it), against its stand-in binary (plugins/<name>/cmd/
+// hypersdk-<name>-standin): the platform's control plane as a test server, over the emulators
+// that run here, printing its endpoints as one JSON line.
+
+// cloudBuild is one provider's plugin and stand-in, built once per test process.
+type cloudBuild struct {
+	once                sync.Once
+	pluginsDir, standin string
+	err                 error
+}
+
+var cloudBuilds sync.Map // provider name → *cloudBuild
+
+// cloudTools builds hypersdk-provider-<name> and hypersdk-<name>-standin from plugins/<name>
+// next to the daemon binary, once.
+func cloudTools(t *testing.T, name string) (plugins, standin string) {
+	t.Helper()
+	v, _ := cloudBuilds.LoadOrStore(name, &cloudBuild{})
+	b := v.(*cloudBuild)
+	b.once.Do(func() {
+		root := filepath.Join(filepath.Dir(daemonBin), name)
+		b.pluginsDir, b.standin = filepath.Join(root, "plugins.d"), filepath.Join(root, "hypersdk-"+name+"-standin")
+		for out, pkg := range map[string]string{filepath.Join(b.pluginsDir, "hypersdk-provider-"+name): ".", b.standin: "./cmd/hypersdk-" + name + "-standin"} {
+			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd.Dir = filepath.Join("../../plugins", name)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				b.err = fmt.Errorf("build %s of plugins/%s: %w %s", pkg, name, err, msg)
+				return
+			}
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.pluginsDir, b.standin
+}
+
+// runCloudStandin runs a stand-in with -dir (a folder of the test's) and args until the test ends —
+// SIGTERM, and its stdin closed, so it stops with the test binary too — and decodes the JSON
+// line it prints into v. When no such line comes it reports false and what the stand-in wrote
+// to stderr before it exited.
+func runCloudStandin(t *testing.T, bin string, v any, args ...string) (ok bool, stderr string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-dir", t.TempDir()}, args...)...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var wait sync.Once
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		stdin.Close()
+		wait.Do(func() { cmd.Wait() })
+	})
+	sc := bufio.NewScanner(stdout)
+	if sc.Scan() && json.Unmarshal(sc.Bytes(), v) == nil {
+		return true, ""
+	}
+	wait.Do(func() { cmd.Wait() })
+	return false, errOut.String()
+}
+
+// getStandinJSON decodes what a stand-in's control server serves at url.
+func getStandinJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || json.Unmarshal(body, v) != nil {
+		t.Fatalf("stand-in %s = %d %s", url, resp.StatusCode, body)
+	}
+}
