@@ -101,7 +101,7 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 // queued again stay for its retry and are released when it ends.
 func (m *Manager) Start(ctx context.Context) error {
 	var pending, failed []Job
-	var holders []string // jobs with holds not released
+	var holders []string // ended jobs with holds not released
 	err := m.store.Update(func(tx *bolt.Tx) error {
 		err := tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
 			j, err := getJob(tx, string(k))
