@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -196,18 +195,5 @@ libvirt:
 		undefineLater(t, dom)
 	}
 	checkAWSExport(t, d, s, job)
-	res := job["result"].(map[string]any)
-	converted, _ := res["converted"].([]any)
-	if res["libvirt_domain"] != name || len(converted) != 1 {
-		t.Fatalf("result = %v, want domain %s on one converted disk", res, name)
-	}
-	disk := converted[0].(string)
-	format, _ := imageInfo(t, disk)
-	if msg, err := exec.Command("qemu-img", "compare", "-f", "raw", "-F", format, s.Image, disk).CombinedOutput(); err != nil {
-		t.Fatalf("the domain's disk differs from the EBS volume: %v %s", err, msg)
-	}
-	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
-	if err != nil || !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
-		t.Errorf("defined domain (%v) does not use %s on %s:\n%s", err, disk, testNetwork, xml)
-	}
+	checkImportedDomain(t, job, name, s.Image)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -126,20 +125,7 @@ func TestAzurePatternOne(t *testing.T) {
 		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}`)
 	job := d.waitJob(id)
 	sameDisk(t, azureRaw(t, d, s, job), s.Image)
-	res := job["result"].(map[string]any)
-	converted, _ := res["converted"].([]any)
-	if res["libvirt_domain"] != name || len(converted) != 1 {
-		t.Fatalf("result = %v", res)
-	}
-	disk := converted[0].(string)
-	format, _ := imageInfo(t, disk)
-	if out, err := exec.Command("qemu-img", "compare", "-f", "raw", "-F", format, s.Image, disk).CombinedOutput(); err != nil {
-		t.Fatalf("the domain's %s disk differs from the managed disk: %v %s", format, err, out)
-	}
-	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
-	if err != nil || !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
-		t.Errorf("virsh dumpxml %s: %v\n%s", name, err, xml)
-	}
+	checkImportedDomain(t, job, name, s.Image)
 	checkReleased(t, job)
 	s.waitNothingLeft(t)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,5 +98,26 @@ func getStandinJSON(t *testing.T, url string, v any) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || json.Unmarshal(body, v) != nil {
 		t.Fatalf("stand-in %s = %d %s", url, resp.StatusCode, body)
+	}
+}
+
+// checkImportedDomain checks the end of a cloud provider's Pattern 1 job: its result names the
+// domain on one converted disk, that disk holds the bytes of image (the platform's disk, raw),
+// and the domain libvirt defined uses it on the test network.
+func checkImportedDomain(t *testing.T, job map[string]any, name, image string) {
+	t.Helper()
+	res := job["result"].(map[string]any)
+	converted, _ := res["converted"].([]any)
+	if res["libvirt_domain"] != name || len(converted) != 1 {
+		t.Fatalf("result = %v, want domain %s on one converted disk", res, name)
+	}
+	disk := converted[0].(string)
+	format, _ := imageInfo(t, disk)
+	if msg, err := exec.Command("qemu-img", "compare", "-f", "raw", "-F", format, image, disk).CombinedOutput(); err != nil {
+		t.Fatalf("the domain's %s disk differs from the platform's disk: %v %s", format, err, msg)
+	}
+	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
+	if err != nil || !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
+		t.Errorf("defined domain (%v) does not use %s on %s:\n%s", err, disk, testNetwork, xml)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -171,17 +170,5 @@ libvirt:
 		undefineLater(t, dom)
 	}
 	checkGCPExport(t, d, s, job)
-	res := job["result"].(map[string]any)
-	converted, _ := res["converted"].([]any)
-	if res["libvirt_domain"] != name || len(converted) != 1 {
-		t.Fatalf("result = %v, want domain %s on one converted disk", res, name)
-	}
-	qcow := converted[0].(string)
-	if msg, err := exec.Command("qemu-img", "compare", "-f", "raw", s.Image, qcow).CombinedOutput(); err != nil {
-		t.Fatalf("the domain's disk differs from the instance's disk: %v %s", err, msg)
-	}
-	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
-	if err != nil || !strings.Contains(string(xml), qcow) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
-		t.Errorf("defined domain (%v) does not use %s on %s:\n%s", err, qcow, testNetwork, xml)
-	}
+	checkImportedDomain(t, job, name, s.Image)
 }
