@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -14,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/hypersdk/hypersdk/plugins/aws/internal/ebsdirect"
 	"github.com/hypersdk/hypersdk/plugins/aws/internal/motoserver"
@@ -78,14 +75,8 @@ func buildPlugin(t *testing.T) string {
 // a crash with snapshots made.
 func killedAfterSnapshots(t *testing.T, bin string) provider.Provider {
 	t.Helper()
-	cmd := exec.Command(bin)
-	client := goplugin.NewClient(plugin.ClientConfig(cmd, hclog.NewNullLogger()))
-	t.Cleanup(client.Kill)
-	p, err := plugin.Dispense(client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &crashing{Provider: p, kill: func() { _ = cmd.Process.Signal(os.Kill) }}
+	p, kill := plugin.LaunchKillable(t, bin)
+	return &crashing{Provider: p, kill: kill}
 }
 
 type crashing struct {

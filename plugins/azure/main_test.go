@@ -7,9 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
-
 	"github.com/hypersdk/hypersdk/plugins/azure/internal/armstandin"
 	"github.com/hypersdk/hypersdk/plugins/azure/internal/azurite"
 	"github.com/hypersdk/hypersdk/sdk/plugin"
@@ -83,13 +80,7 @@ func buildPlugin(t *testing.T) string {
 // launch starts the plugin binary, configured with settings, and returns a kill -9 of it.
 func launch(t *testing.T, bin string, settings map[string]any) (provider.Provider, func()) {
 	t.Helper()
-	cmd := exec.Command(bin)
-	client := goplugin.NewClient(plugin.ClientConfig(cmd, hclog.NewNullLogger()))
-	t.Cleanup(client.Kill)
-	p, err := plugin.Dispense(client)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, kill := plugin.LaunchKillable(t, bin)
 	cfg, err := provider.NewConfig(settings)
 	if err != nil {
 		t.Fatal(err)
@@ -97,9 +88,5 @@ func launch(t *testing.T, bin string, settings map[string]any) (provider.Provide
 	if err := p.Configure(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	return p, func() {
-		if err := cmd.Process.Kill(); err != nil {
-			t.Errorf("kill the plugin: %v", err)
-		}
-	}
+	return p, kill
 }

@@ -4,13 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
-
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/hypersdk/hypersdk/plugins/gcp/internal/gcpfake"
 	"github.com/hypersdk/hypersdk/sdk/plugin"
@@ -22,17 +17,10 @@ import (
 // a running build left behind.
 func killedMidBuild(t *testing.T, bin string, c *gcpfake.Cloud) *crashing {
 	t.Helper()
-	cmd := exec.Command(bin)
-	client := goplugin.NewClient(plugin.ClientConfig(cmd, hclog.NewNullLogger()))
-	t.Cleanup(client.Kill)
-	p, err := plugin.Dispense(client)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, kill := plugin.LaunchKillable(t, bin)
 	cr := &crashing{Provider: p}
 	cr.kill = func() {
-		_ = cmd.Process.Signal(os.Kill)
-		_, _ = cmd.Process.Wait()
+		kill()
 		cr.mu.Lock()
 		defer cr.mu.Unlock()
 		cr.left[0], cr.left[1], cr.left[2] = c.Counts()

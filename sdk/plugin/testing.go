@@ -27,14 +27,26 @@ func ConnectInProcess(t testing.TB, impl provider.Provider) provider.Provider {
 // the process is killed when the test ends.
 func Launch(t testing.TB, binary string) provider.Provider {
 	t.Helper()
+	p, _ := LaunchKillable(t, binary)
+	return p
+}
+
+// LaunchKillable is Launch for crash tests: it also returns a kill -9 of the plugin process,
+// which returns once the process is gone — a provider dying in the middle of a call.
+func LaunchKillable(t testing.TB, binary string) (provider.Provider, func()) {
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: testWriter{t}, Level: hclog.Warn})
-	client := goplugin.NewClient(ClientConfig(exec.Command(binary), logger))
+	cmd := exec.Command(binary)
+	client := goplugin.NewClient(ClientConfig(cmd, logger))
 	t.Cleanup(client.Kill)
 	p, err := Dispense(client)
 	if err != nil {
 		t.Fatalf("launch %s: %v", binary, err)
 	}
-	return p
+	return p, func() {
+		_ = cmd.Process.Kill()    // already gone is as good
+		_, _ = cmd.Process.Wait() // go-plugin may reap it first: then this returns at once
+	}
 }
 
 type testWriter struct{ t testing.TB }
