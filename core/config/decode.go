@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypersdk/hypersdk/sdk/provider"
 	"gopkg.in/yaml.v3"
 )
 
@@ -266,34 +267,12 @@ func join(path, key string) string {
 
 // suggest names the known key closest to a misspelt one, when one is close enough to be meant.
 func suggest(key string, fields map[string]int) string {
-	best, bestDist := "", 3
+	names := make([]string, 0, len(fields))
 	for name := range fields {
-		if dist := editDistance(key, name); dist < bestDist || (dist == bestDist && name < best) {
-			best, bestDist = name, dist
-		}
+		names = append(names, name)
 	}
-	if best == "" {
-		return ""
+	if best := provider.ClosestName(key, names); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }

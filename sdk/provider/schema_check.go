@@ -209,37 +209,13 @@ func describe(k ConfigKey, v any) string {
 
 // suggestKey names the declared key closest to a misspelt one, or lists them all.
 func suggestKey(name string, keys []ConfigKey) string {
-	best, bestDist := "", 3
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = k.Name
-		if d := editDistance(name, k.Name); d < bestDist || (d == bestDist && k.Name < best) {
-			best, bestDist = k.Name, d
-		}
 	}
-	if best != "" {
+	if best := ClosestName(name, names); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	sort.Strings(names)
 	return " (this provider's keys: " + strings.Join(names, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
