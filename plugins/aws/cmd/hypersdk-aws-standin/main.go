@@ -9,16 +9,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +23,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/plugins/aws/internal/ebsdirect"
 	"github.com/hypersdk/hypersdk/plugins/aws/internal/motoserver"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 // endpoints is what the stand-in prints once it is ready.
@@ -39,11 +36,6 @@ type endpoints struct {
 	VolumeID    string `json:"volume_id"`
 	Image       string `json:"image"`
 	Blocks      int    `json:"blocks"`
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // counts is what counts_url serves: GetSnapshotBlock requests per "snapshot/index", in all,
@@ -109,7 +101,7 @@ func run(name string, nblocks int, latency time.Duration, dir, moto string) erro
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /counts", func(w http.ResponseWriter, _ *http.Request) {
 		_, all := ebs.Gets("", 0)
-		writeJSON(w, counts{Gets: ebs.AllGets(), All: all, Lists: ebs.Lists()})
+		providertest.WriteJSON(w, counts{Gets: ebs.AllGets(), All: all, Lists: ebs.Lists()})
 	})
 	mux.HandleFunc("GET /snapshots", func(w http.ResponseWriter, r *http.Request) {
 		out, err := srv.EC2.DescribeSnapshots(r.Context(), &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"},
@@ -122,24 +114,10 @@ func run(name string, nblocks int, latency time.Duration, dir, moto string) erro
 		for _, s := range out.Snapshots {
 			ids = append(ids, aws.ToString(s.SnapshotId))
 		}
-		writeJSON(w, ids)
+		providertest.WriteJSON(w, ids)
 	})
 	countsSrv := httptest.NewServer(mux)
 	defer countsSrv.Close()
-	out, err := json.Marshal(endpoints{Region: motoserver.Region, EC2Endpoint: srv.URL, EBSEndpoint: ebs.URL, CountsURL: countsSrv.URL,
+	return providertest.ServeStandin(endpoints{Region: motoserver.Region, EC2Endpoint: srv.URL, EBSEndpoint: ebs.URL, CountsURL: countsSrv.URL,
 		InstanceID: made[0].ID, VolumeID: made[0].Volumes[0], Image: img.Path, Blocks: nblocks})
-	if err != nil {
-		return err
-	}
-	fmt.Println(string(out))
-
-	done := make(chan struct{})
-	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(done) }()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	select {
-	case <-sig:
-	case <-done:
-	}
-	return nil
 }

@@ -9,25 +9,22 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hypersdk/hypersdk/plugins/azure/internal/armstandin"
 	"github.com/hypersdk/hypersdk/plugins/azure/internal/azurite"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 // Token is the bearer token the ARM stand-in takes.
@@ -121,29 +118,15 @@ func run(name string, diskMB int, latency time.Duration, dir, bin string) error 
 				st.Grants = append(st.Grants, sn)
 			}
 		}
-		writeJSON(w, st)
+		providertest.WriteJSON(w, st)
 	})
 	mux.HandleFunc("GET /reads", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, reads{Gets: counted.gets.Load(), Bytes: counted.bytes.Load()})
+		providertest.WriteJSON(w, reads{Gets: counted.gets.Load(), Bytes: counted.bytes.Load()})
 	})
 	control := httptest.NewServer(mux)
 	defer control.Close()
-	out, err := json.Marshal(endpoints{SubscriptionID: arm.Subscription(), ResourceManagerEndpoint: arm.URL(), AccessToken: Token,
+	return providertest.ServeStandin(endpoints{SubscriptionID: arm.Subscription(), ResourceManagerEndpoint: arm.URL(), AccessToken: Token,
 		ControlURL: control.URL, VMID: rg + "/" + name, VMName: name, Disk: disk, Image: image, SizeBytes: size})
-	if err != nil {
-		return err
-	}
-	fmt.Println(string(out))
-
-	done := make(chan struct{})
-	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(done) }()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	select {
-	case <-sig:
-	case <-done:
-	}
-	return nil
 }
 
 // counter counts ranged reads.
@@ -212,9 +195,4 @@ func writeImage(path string, size int64, data map[int64][]byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -8,21 +8,18 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/hypersdk/hypersdk/plugins/gcp/internal/gcpfake"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 // endpoints is what the stand-in prints once it is ready.
@@ -117,25 +114,10 @@ func run(name, zone string, mib, buildPolls int, dir string) error {
 		for _, o := range objs {
 			s.Objects = append(s.Objects, o.Name)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(s)
+		providertest.WriteJSON(w, s)
 	})
 	stateSrv := httptest.NewServer(mux)
 	defer stateSrv.Close()
-	out, err := json.Marshal(endpoints{Project: c.Project, Bucket: c.Bucket, ComputeEndpoint: c.URL(), CloudBuildEndpoint: c.URL(),
+	return providertest.ServeStandin(endpoints{Project: c.Project, Bucket: c.Bucket, ComputeEndpoint: c.URL(), CloudBuildEndpoint: c.URL(),
 		StorageEndpoint: c.StorageURL(), StateURL: stateSrv.URL, VMID: zone + "/" + name, Image: img})
-	if err != nil {
-		return err
-	}
-	fmt.Println(string(out))
-
-	done := make(chan struct{})
-	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(done) }()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	select {
-	case <-sig:
-	case <-done:
-	}
-	return nil
 }
