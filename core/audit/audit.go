@@ -4,10 +4,9 @@
 package audit
 
 import (
+	"context"
 	"encoding/json"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/store"
 )
@@ -26,46 +25,26 @@ type Entry struct {
 }
 
 // Log appends entries to the store.
-type Log struct{ store *store.Store }
+type Log struct{ store store.AuditStore }
 
-// New returns the audit log of s.
-func New(s *store.Store) *Log { return &Log{store: s} }
+// New returns the audit log kept in s.
+func New(s store.AuditStore) *Log { return &Log{store: s} }
 
 // Append records one entry.
 func (l *Log) Append(e Entry) error {
-	return l.store.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketAudit)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
+	return l.store.AppendAudit(context.Background(), func(seq uint64) ([]byte, error) {
 		e.Seq = seq
-		raw, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return b.Put(store.SeqKey(seq), raw)
+		return json.Marshal(e)
 	})
 }
 
 // List returns entries newest first, skipping offset and returning at most limit, and the total.
 func (l *Log) List(limit, offset int) ([]Entry, int, error) {
 	var out []Entry
-	total := 0
-	err := l.store.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketAudit)
-		total = b.Stats().KeyN
-		c := b.Cursor()
-		skipped := 0
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-			if skipped < offset {
-				skipped++
-				continue
-			}
-			var e Entry
-			if err := json.Unmarshal(v, &e); err == nil {
-				out = append(out, e)
-			}
+	total, err := l.store.AuditPage(context.Background(), offset, max(limit, 1), func(raw []byte) error {
+		var e Entry
+		if err := json.Unmarshal(raw, &e); err == nil && limit > 0 { // limit 0 asks for the total alone
+			out = append(out, e)
 		}
 		return nil
 	})

@@ -1,10 +1,9 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/store"
 )
@@ -13,10 +12,10 @@ import (
 // job: two live jobs writing into one directory would overwrite each other's disks, and a
 // cancel would remove the other's partial files. A finished job's directory may be exported
 // into again (the user names it on purpose).
-func liveExportDirs(tx *bolt.Tx) (map[string]string, error) {
+func liveExportDirs(ctx context.Context, s store.JobStore) (map[string]string, error) {
 	dirs := map[string]string{}
-	for _, s := range []Status{StatusPending, StatusRunning} {
-		_, err := store.JobPage(tx, string(s), 0, 0, func(raw []byte) error {
+	for _, status := range []Status{StatusPending, StatusRunning} {
+		_, err := s.JobPage(ctx, string(status), 0, 0, func(raw []byte) error {
 			var j Job
 			if err := json.Unmarshal(raw, &j); err != nil {
 				return fmt.Errorf("decode job: %w", err)
@@ -35,8 +34,8 @@ func liveExportDirs(tx *bolt.Tx) (map[string]string, error) {
 
 // seedExportDirs fills the manager's map of live export directories from the store, once, at
 // start (jobs accepted later enter it as they are submitted).
-func (m *Manager) seedExportDirs(tx *bolt.Tx) error {
-	dirs, err := liveExportDirs(tx)
+func (m *Manager) seedExportDirs(ctx context.Context) error {
+	dirs, err := liveExportDirs(ctx, m.store)
 	if err != nil {
 		return err
 	}
@@ -49,8 +48,9 @@ func (m *Manager) seedExportDirs(tx *bolt.Tx) error {
 // claimExportDirs refuses, as a conflict naming export_path, any new export job whose directory
 // a live job (or another job of the same batch) writes into. The manager's map names the job
 // that last took each directory; the store says whether it still lives, so a submit reads one
-// record per directory, not every live job.
-func (m *Manager) claimExportDirs(tx *bolt.Tx, jobs []Job) error {
+// record per directory, not every live job. The caller holds m.submitMu until the jobs are
+// stored, so two submits cannot both find a directory free.
+func (m *Manager) claimExportDirs(jobs []Job) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	batch := map[string]string{}
@@ -60,7 +60,7 @@ func (m *Manager) claimExportDirs(tx *bolt.Tx, jobs []Job) error {
 		}
 		owner, taken := batch[j.ExportDir]
 		if !taken {
-			owner, taken = m.liveOwner(tx, j.ExportDir)
+			owner, taken = m.liveOwner(j.ExportDir)
 		}
 		if taken {
 			field := "export_path"
@@ -71,7 +71,7 @@ func (m *Manager) claimExportDirs(tx *bolt.Tx, jobs []Job) error {
 		}
 		batch[j.ExportDir] = j.ID
 	}
-	// Should the transaction not commit, these name jobs the store lacks: liveOwner drops them.
+	// Should the jobs not be stored, these name jobs the store lacks: liveOwner drops them.
 	for dir, id := range batch {
 		m.exportDirs[dir] = id
 	}
@@ -79,12 +79,12 @@ func (m *Manager) claimExportDirs(tx *bolt.Tx, jobs []Job) error {
 }
 
 // liveOwner is the pending or running job that writes into dir, if any; m.mu is held.
-func (m *Manager) liveOwner(tx *bolt.Tx, dir string) (string, bool) {
+func (m *Manager) liveOwner(dir string) (string, bool) {
 	id, ok := m.exportDirs[dir]
 	if !ok {
 		return "", false
 	}
-	if j, err := getJob(tx, id); err == nil && !j.Status.Terminal() {
+	if j, err := m.getJob(id); err == nil && !j.Status.Terminal() {
 		return id, true
 	}
 	delete(m.exportDirs, dir)

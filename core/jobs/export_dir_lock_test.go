@@ -4,8 +4,6 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Two live exports never share a directory; a finished job's directory may be used again.
@@ -19,7 +17,7 @@ func TestClaimExportDirs(t *testing.T) {
 		Job{ID: "job-done", Kind: KindExport, Status: StatusCompleted, ExportDir: "/exports/done", CreatedAt: now, FinishedAt: &now},
 		Job{ID: "job-convert", Kind: KindConvert, Status: StatusRunning, ExportDir: "/exports/source", CreatedAt: now},
 	)
-	if err := m.store.View(m.seedExportDirs); err != nil {
+	if err := m.seedExportDirs(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	export := func(dir string) Job { return Job{Kind: KindExport, ExportDir: dir} }
@@ -36,7 +34,7 @@ func TestClaimExportDirs(t *testing.T) {
 		{name: "one directory twice in a batch", batch: []Job{export("/exports/a"), export("/exports/a")}, wantField: "jobs[1].export_path"},
 	}
 	for _, c := range cases {
-		err := m.store.View(func(tx *bolt.Tx) error { return m.claimExportDirs(tx, c.batch) })
+		err := m.claimExportDirs(c.batch)
 		var fe *FieldError
 		switch {
 		case c.wantField == "" && err != nil:
@@ -47,7 +45,7 @@ func TestClaimExportDirs(t *testing.T) {
 	}
 	// The map is only a hint: once its job has ended, the directory is free again.
 	storeJobs(t, db, Job{ID: "job-queued", Kind: KindExport, Status: StatusCancelled, ExportDir: "/exports/queued", CreatedAt: now, FinishedAt: &now})
-	if err := m.store.View(func(tx *bolt.Tx) error { return m.claimExportDirs(tx, []Job{export("/exports/queued")}) }); err != nil {
+	if err := m.claimExportDirs([]Job{export("/exports/queued")}); err != nil {
 		t.Errorf("the directory of a job that ended is still refused: %v", err)
 	}
 }

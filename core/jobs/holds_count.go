@@ -1,10 +1,6 @@
 package jobs
 
-import (
-	"errors"
-
-	bolt "go.etcd.io/bbolt"
-)
+import "errors"
 
 // UnreleasedHolds counts the holds not released yet — held by an export that runs, or waiting
 // for a release to succeed — by provider instance and kind, for /capabilities and /metrics. It
@@ -12,9 +8,9 @@ import (
 func (m *Manager) UnreleasedHolds() map[string]map[string]int {
 	ids := m.holdGates.pinnedJobs()
 	out := map[string]map[string]int{}
-	err := m.store.View(func(tx *bolt.Tx) error {
+	err := func() error {
 		for _, id := range ids {
-			j, err := getJob(tx, id)
+			j, err := m.getJob(id)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
@@ -32,7 +28,7 @@ func (m *Manager) UnreleasedHolds() map[string]map[string]int {
 			}
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		m.log.Error("cannot count the holds not released", "error", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/examples/testprovider/fake"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
@@ -203,7 +204,7 @@ func TestStartReleasesWhatEndedJobsLeftAndKeepsTheRetrysUntilItEnds(t *testing.T
 	}
 	writeCloud(t, state, []string{"snap-a", "snap-b"}, []string{"grant-a"})
 	dir := filepath.Join(m.cfg.BasePath, "vm-001")
-	storeJobs(t, m.store,
+	storeJobs(t, m.store.(*store.Store),
 		Job{ID: "job-crashed", Kind: KindExport, Status: StatusRunning, Stage: StageExporting, Attempts: 1, CreatedAt: recorded, ExportDir: dir,
 			Spec:  Spec{VMIdentifier: "vm-001", Provider: "testprovider", ExportMethod: "raw"},
 			Holds: []Hold{held("snapshot", "snap-a"), held("grant", "grant-a")}},
@@ -282,7 +283,7 @@ func TestAHoldNoProviderCanReleaseFailsOnce(t *testing.T) {
 			m.providers = byName{"testprovider": p, "plain": struct{ provider.Provider }{p}}
 			m.env.Providers = m.providers
 			now := time.Now().UTC()
-			storeJobs(t, m.store, Job{ID: "job-x", Kind: KindExport, Status: StatusCompleted, CreatedAt: now, FinishedAt: &now,
+			storeJobs(t, m.store.(*store.Store), Job{ID: "job-x", Kind: KindExport, Status: StatusCompleted, CreatedAt: now, FinishedAt: &now,
 				Holds: []Hold{{Hold: provider.Hold{Kind: "snapshot", ID: "snap-x"}, Provider: c.provider, State: HoldHeld, RecordedAt: now}}})
 			if err := m.Start(context.Background()); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/store"
 )
@@ -53,7 +53,7 @@ type pendingLine struct {
 // Lines that cannot be kept (logged faster than the store commits, or a failed commit) are
 // counted per job, and the job's log says how many were lost at the next commit.
 type LogSink struct {
-	store   *store.Store
+	store   store.JobLogStore
 	lines   chan pendingLine
 	done    chan struct{}
 	onError func(error) // hears of a commit that failed
@@ -64,7 +64,7 @@ type LogSink struct {
 
 // NewLogSink starts the batch writer; register the sink on the root logger. onError (may be
 // nil) hears of each commit that failed: log it without a job_id, or it comes back here.
-func NewLogSink(s *store.Store, onError func(error)) *LogSink {
+func NewLogSink(s store.JobLogStore, onError func(error)) *LogSink {
 	ls := newLogSink(s, 4096)
 	ls.onError = onError
 	go ls.write()
@@ -72,7 +72,7 @@ func NewLogSink(s *store.Store, onError func(error)) *LogSink {
 }
 
 // newLogSink is a sink whose writer is not started yet.
-func newLogSink(s *store.Store, buffer int) *LogSink {
+func newLogSink(s store.JobLogStore, buffer int) *LogSink {
 	return &LogSink{store: s, lines: make(chan pendingLine, buffer), done: make(chan struct{}), lost: map[string]int{}}
 }
 
@@ -128,37 +128,21 @@ func (s *LogSink) write() {
 			}
 		}
 		batch = append(batch, s.takeLost()...)
-		err := s.store.Update(func(tx *bolt.Tx) error {
-			for _, p := range batch {
-				if p.synced != nil {
-					continue
-				}
-				logs := tx.Bucket(store.BucketJobLogs)
-				b := logs.Bucket([]byte(p.jobID))
-				if b == nil {
-					if tx.Bucket(store.BucketJobs).Get([]byte(p.jobID)) == nil {
-						continue // a line about a job retention just deleted: no log to revive
-					}
-					var err error
-					if b, err = logs.CreateBucket([]byte(p.jobID)); err != nil {
-						return err
-					}
-				}
-				seq, err := b.NextSequence()
-				if err != nil {
-					return err
-				}
-				p.line.Seq = seq
-				raw, err := json.Marshal(p.line)
-				if err != nil {
-					return fmt.Errorf("encode a log line of job %s: %w", p.jobID, err)
-				}
-				if err := b.Put(store.SeqKey(seq), raw); err != nil {
-					return err
-				}
+		lines := make([]store.LogAppend, 0, len(batch))
+		for _, p := range batch {
+			if p.synced != nil {
+				continue
 			}
-			return nil
-		})
+			line := p.line
+			lines = append(lines, store.LogAppend{JobID: p.jobID, Encode: func(seq uint64) ([]byte, error) {
+				line.Seq = seq
+				return json.Marshal(line)
+			}})
+		}
+		var err error
+		if len(lines) > 0 {
+			err = s.store.AppendJobLogs(context.Background(), lines)
+		}
 		if err != nil {
 			for _, p := range batch {
 				if p.synced == nil {
@@ -232,17 +216,10 @@ func (m *Manager) Logs(id string, after uint64) ([]LogLine, error) {
 		return nil, err
 	}
 	var lines []LogLine
-	err := m.store.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketJobLogs).Bucket([]byte(id))
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Seek(store.SeqKey(after + 1)); k != nil; k, v = c.Next() {
-			var l LogLine
-			if err := json.Unmarshal(v, &l); err == nil {
-				lines = append(lines, l)
-			}
+	err := m.store.JobLogs(context.Background(), id, after, func(_ uint64, raw []byte) error {
+		var l LogLine
+		if err := json.Unmarshal(raw, &l); err == nil {
+			lines = append(lines, l)
 		}
 		return nil
 	})

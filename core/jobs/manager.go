@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/pipeline"
@@ -46,7 +45,7 @@ type Config struct {
 // Manager owns the queue and the workers.
 type Manager struct {
 	cfg       Config
-	store     *store.Store
+	store     store.Backend
 	bus       *events.Bus
 	providers Providers
 	log       hclog.Logger
@@ -59,6 +58,7 @@ type Manager struct {
 	wake        chan struct{}
 	live        map[string]*run
 	exportDirs  map[string]string // export directory -> the job that last took it (claimExportDirs)
+	submitMu    sync.Mutex        // held from the export-directory check until the jobs are stored
 	stop        context.CancelFunc
 	runCtx      context.Context // lives until Close; hand-off followers use it
 	wg          sync.WaitGroup
@@ -80,7 +80,7 @@ var (
 )
 
 // NewManager returns a manager; Start recovers persisted jobs and starts the workers.
-func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers, kvmCfg KVMConfig, log hclog.Logger) *Manager {
+func NewManager(cfg Config, s store.Backend, bus *events.Bus, providers Providers, kvmCfg KVMConfig, log hclog.Logger) *Manager {
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = 2 * time.Second
 	}
@@ -102,40 +102,44 @@ func NewManager(cfg Config, s *store.Store, bus *events.Bus, providers Providers
 func (m *Manager) Start(ctx context.Context) error {
 	var pending, failed []Job
 	var holders []string // ended jobs with holds not released
-	err := m.store.Update(func(tx *bolt.Tx) error {
-		err := tx.Bucket(store.BucketJobs).ForEach(func(k, raw []byte) error {
-			j, err := getJob(tx, string(k))
-			if err != nil {
-				return err
-			}
-			if j.Status == StatusRunning {
-				m.recoverInterrupted(&j)
-				if err := putJob(tx, &j); err != nil {
-					return err
-				}
-				if j.Status == StatusFailed {
-					failed = append(failed, j)
-				}
-			}
-			if j.Status == StatusPending {
-				pending = append(pending, j)
-			}
-			switch {
-			case !hasUnreleased(j.Holds):
-			case j.Status.Terminal():
-				holders = append(holders, j.ID)
-			default:
-				// Queued again: its retry may resume on them (a snapshot its checkpoint names,
-				// a VM kept off); they are released when the job ends.
-				m.holdGates.pin(j.ID)
-			}
-			return nil
-		})
+	var all []Job
+	err := m.store.ForEachJob(ctx, func(id string, raw []byte) error {
+		j, err := decodeJob(id, raw)
 		if err != nil {
 			return err
 		}
-		return m.seedExportDirs(tx)
+		all = append(all, j)
+		return nil
 	})
+	for i := 0; err == nil && i < len(all); i++ {
+		j := all[i]
+		if j.Status == StatusRunning {
+			// Each job is rewritten on its own: a crash half-way leaves the rest running, for
+			// the next start to find.
+			m.recoverInterrupted(&j)
+			if err = m.save(&j); err != nil {
+				break
+			}
+			if j.Status == StatusFailed {
+				failed = append(failed, j)
+			}
+		}
+		if j.Status == StatusPending {
+			pending = append(pending, j)
+		}
+		switch {
+		case !hasUnreleased(j.Holds):
+		case j.Status.Terminal():
+			holders = append(holders, j.ID)
+		default:
+			// Queued again: its retry may resume on them (a snapshot its checkpoint names,
+			// a VM kept off); they are released when the job ends.
+			m.holdGates.pin(j.ID)
+		}
+	}
+	if err == nil {
+		err = m.seedExportDirs(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("recover jobs: %w", err)
 	}

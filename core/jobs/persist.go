@@ -1,11 +1,10 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/store"
 )
@@ -13,13 +12,18 @@ import (
 // ErrNotFound means no job has that id.
 var ErrNotFound = errors.New("job not found")
 
-func putJob(tx *bolt.Tx, j *Job) error {
+// jobWrite is j as the store keeps it: its JSON record and its index entry, fenced by the
+// claim this node holds on it (0 without one).
+func (m *Manager) jobWrite(j *Job) (store.JobWrite, error) {
 	raw, err := json.Marshal(j)
 	if err != nil {
-		return fmt.Errorf("encode job %s: %w", j.ID, err)
+		return store.JobWrite{}, fmt.Errorf("encode job %s: %w", j.ID, err)
 	}
-	return store.PutJob(tx, indexEntry(j), raw)
+	return store.JobWrite{Entry: indexEntry(j), Record: raw, Fence: m.fence(j.ID)}, nil
 }
+
+// fence is the token of this node's claim on a job, checked by every write of it (0: none).
+func (m *Manager) fence(string) int64 { return 0 }
 
 // indexEntry is what the store's job index keeps of j; an ended job can expire from then on.
 func indexEntry(j *Job) store.JobEntry {
@@ -30,11 +34,7 @@ func indexEntry(j *Job) store.JobEntry {
 	return e
 }
 
-func getJob(tx *bolt.Tx, id string) (Job, error) {
-	raw := tx.Bucket(store.BucketJobs).Get([]byte(id))
-	if raw == nil {
-		return Job{}, fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
+func decodeJob(id string, raw []byte) (Job, error) {
 	var j Job
 	if err := json.Unmarshal(raw, &j); err != nil {
 		return Job{}, fmt.Errorf("decode job %s: %w", id, err)
@@ -42,35 +42,50 @@ func getJob(tx *bolt.Tx, id string) (Job, error) {
 	return j, nil
 }
 
-// save commits a job record; every state change goes through here before it is acted on.
-func (m *Manager) save(j *Job) error {
-	return m.store.Update(func(tx *bolt.Tx) error { return putJob(tx, j) })
+// getJob reads one job as committed.
+func (m *Manager) getJob(id string) (Job, error) {
+	raw, err := m.store.GetJob(context.Background(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Job{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("read job %s: %w", id, err)
+	}
+	return decodeJob(id, raw)
 }
 
-// update reads, changes and writes one job in a single transaction.
+// save commits a job record; every state change goes through here before it is acted on.
+func (m *Manager) save(j *Job) error {
+	w, err := m.jobWrite(j)
+	if err != nil {
+		return err
+	}
+	return m.store.PutJob(context.Background(), w)
+}
+
+// update reads, changes and writes one job atomically.
 func (m *Manager) update(id string, change func(*Job) error) (Job, error) {
 	var out Job
-	err := m.store.Update(func(tx *bolt.Tx) error {
-		j, err := getJob(tx, id)
+	err := m.store.UpdateJob(context.Background(), id, func(raw []byte) (store.JobWrite, error) {
+		j, err := decodeJob(id, raw)
 		if err != nil {
-			return err
+			return store.JobWrite{}, err
 		}
 		if err := change(&j); err != nil {
-			return err
+			return store.JobWrite{}, err
 		}
 		out = j
-		return putJob(tx, &j)
+		return m.jobWrite(&j)
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return out, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
 	return out, err
 }
 
 // Get returns a job as last committed, with live progress when it is running.
 func (m *Manager) Get(id string) (Job, error) {
-	var j Job
-	err := m.store.View(func(tx *bolt.Tx) (err error) {
-		j, err = getJob(tx, id)
-		return err
-	})
+	j, err := m.getJob(id)
 	if err != nil {
 		return j, err
 	}
@@ -91,17 +106,13 @@ type ListOptions struct {
 // the page through the store's job index: only the jobs on the page are decoded.
 func (m *Manager) List(o ListOptions) ([]Job, int, error) {
 	page := []Job{}
-	var total int
-	err := m.store.View(func(tx *bolt.Tx) (err error) {
-		total, err = store.JobPage(tx, string(o.Status), o.Offset, o.Limit, func(raw []byte) error {
-			var j Job
-			if err := json.Unmarshal(raw, &j); err != nil {
-				return fmt.Errorf("decode job: %w", err)
-			}
-			page = append(page, j)
-			return nil
-		})
-		return err
+	total, err := m.store.JobPage(context.Background(), string(o.Status), o.Offset, o.Limit, func(raw []byte) error {
+		var j Job
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return fmt.Errorf("decode job: %w", err)
+		}
+		page = append(page, j)
+		return nil
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list jobs: %w", err)
@@ -116,12 +127,10 @@ func (m *Manager) CountByStatus() map[string]float64 {
 	for _, s := range []Status{StatusPending, StatusRunning, StatusCompleted, StatusFailed, StatusCancelled} {
 		out[string(s)] = 0
 	}
-	err := m.store.View(func(tx *bolt.Tx) error {
-		for s, n := range store.JobCounts(tx) {
-			out[s] = float64(n)
-		}
-		return nil
-	})
+	counts, err := m.store.JobCounts(context.Background())
+	for s, n := range counts {
+		out[s] = float64(n)
+	}
 	if err != nil {
 		m.log.Error("cannot read job counts", "error", err)
 	}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -32,7 +33,11 @@ func storeJobs(t testing.TB, db *store.Store, jobs ...Job) {
 	t.Helper()
 	err := db.Update(func(tx *bolt.Tx) error {
 		for i := range jobs {
-			if err := putJob(tx, &jobs[i]); err != nil {
+			raw, err := json.Marshal(jobs[i])
+			if err != nil {
+				return err
+			}
+			if err := store.PutJob(tx, indexEntry(&jobs[i]), raw); err != nil {
 				return err
 			}
 			logs, err := tx.Bucket(store.BucketJobLogs).CreateBucketIfNotExists([]byte(jobs[i].ID))

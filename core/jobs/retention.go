@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-
-	"github.com/hypersdk/hypersdk/core/store"
 )
 
 // pruneBatch bounds one transaction of a prune, so the first sweep over a large backlog does not
@@ -32,26 +28,22 @@ func (m *Manager) Prune(ctx context.Context, olderThan time.Duration) (int, erro
 		if err := ctx.Err(); err != nil {
 			return removed, fmt.Errorf("prune jobs ended before %s: %w", cutoff.UTC().Format(time.RFC3339), err)
 		}
-		var found, deleted int
-		err := m.store.Update(func(tx *bolt.Tx) error {
-			ids := store.FinishedBefore(tx, cutoff, pruneBatch)
-			found, deleted = len(ids), 0
-			for _, id := range ids {
-				if m.liveRun(id) != nil || m.holdGates.isPinned(id) { // ended, but its worker has not let go of it yet, or its holds are not all released
-					continue
-				}
-				ok, err := store.DeleteJob(tx, id)
-				if err != nil {
-					return err
-				}
-				if ok {
-					deleted++
-				}
-			}
-			return nil
-		})
+		ids, err := m.store.FinishedBefore(ctx, cutoff, pruneBatch)
 		if err != nil {
 			return removed, fmt.Errorf("prune jobs ended before %s: %w", cutoff.UTC().Format(time.RFC3339), err)
+		}
+		var free []string
+		for _, id := range ids {
+			if m.liveRun(id) != nil || m.holdGates.isPinned(id) { // ended, but its worker has not let go of it yet, or its holds are not all released
+				continue
+			}
+			free = append(free, id)
+		}
+		found, deleted := len(ids), 0
+		if len(free) > 0 {
+			if deleted, err = m.store.DeleteJobs(ctx, free); err != nil {
+				return removed, fmt.Errorf("prune jobs ended before %s: %w", cutoff.UTC().Format(time.RFC3339), err)
+			}
 		}
 		removed += deleted
 		if found < pruneBatch || deleted == 0 {

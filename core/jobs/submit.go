@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,11 +9,10 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pipeline"
+	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -131,17 +131,7 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		}
 		jobs[i].Steps = steps
 	}
-	err := m.store.Update(func(tx *bolt.Tx) error {
-		if err := m.claimExportDirs(tx, jobs); err != nil {
-			return err
-		}
-		for i := range jobs {
-			if err := putJob(tx, &jobs[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := m.createJobs(jobs)
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		return nil, err
@@ -155,6 +145,25 @@ func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
 		m.enqueue(j.ID)
 	}
 	return jobs, nil
+}
+
+// createJobs stores a batch of accepted jobs, all or none, once no live job writes into their
+// export directories.
+func (m *Manager) createJobs(jobs []Job) error {
+	m.submitMu.Lock()
+	defer m.submitMu.Unlock()
+	if err := m.claimExportDirs(jobs); err != nil {
+		return err
+	}
+	writes := make([]store.JobWrite, len(jobs))
+	for i := range jobs {
+		w, err := m.jobWrite(&jobs[i])
+		if err != nil {
+			return err
+		}
+		writes[i] = w
+	}
+	return m.store.CreateJobs(context.Background(), writes)
 }
 
 // ErrConflict means the job (or its output) clashes with what exists: a job already ended, a

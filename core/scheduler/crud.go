@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/provider"
@@ -49,7 +47,7 @@ func (s *Scheduler) CreateSchedule(sc Schedule) (Schedule, error) {
 		return Schedule{}, err
 	}
 	sc.ID, sc.CreatedAt = newID("sched-"), s.clock.Now().UTC()
-	if err := s.put(store.BucketSchedules, sc.ID, sc); err != nil {
+	if err := s.put(store.Schedules, sc.ID, sc); err != nil {
 		return Schedule{}, err
 	}
 	s.log.Info("schedule created", "schedule", sc.Name, "cron", sc.Cron, "next_run", sc.NextRun)
@@ -94,7 +92,7 @@ func (s *Scheduler) PauseSchedule(id string, paused bool) (Schedule, error) {
 }
 
 // DeleteSchedule removes a schedule; jobs it already submitted are not touched.
-func (s *Scheduler) DeleteSchedule(id string) error { return s.delete(store.BucketSchedules, id) }
+func (s *Scheduler) DeleteSchedule(id string) error { return s.delete(store.Schedules, id) }
 
 // RunSchedule runs a schedule now, outside its cron times, and returns the job id.
 func (s *Scheduler) RunSchedule(id string) (string, error) {
@@ -109,14 +107,8 @@ func (s *Scheduler) RunSchedule(id string) (string, error) {
 	return jobID, err
 }
 
-func (s *Scheduler) delete(bucket []byte, id string) error {
-	return s.store.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		if b.Get([]byte(id)) == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, id)
-		}
-		return b.Delete([]byte(id))
-	})
+func (s *Scheduler) delete(c store.Collection, id string) error {
+	return notFound(s.store.DeleteRecord(context.Background(), c, id), id)
 }
 
 // CreatePolicy validates and stores a backup policy.
@@ -160,7 +152,7 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	}
 	next := c.Next(s.clock.Now())
 	p.ID, p.CreatedAt, p.NextRun, p.Backups = newID("policy-"), s.clock.Now().UTC(), &next, nil
-	if err := s.put(store.BucketPolicies, p.ID, p); err != nil {
+	if err := s.put(store.Policies, p.ID, p); err != nil {
 		return Policy{}, err
 	}
 	s.log.Info("backup policy created", "policy", p.Name, "schedule", p.Schedule, "next_run", p.NextRun)
@@ -213,7 +205,7 @@ func vmFilterErr(err error) error {
 }
 
 // DeletePolicy removes a policy; its backups stay on disk.
-func (s *Scheduler) DeletePolicy(id string) error { return s.delete(store.BucketPolicies, id) }
+func (s *Scheduler) DeletePolicy(id string) error { return s.delete(store.Policies, id) }
 
 // RunPolicy runs a policy now and returns the jobs it submitted.
 func (s *Scheduler) RunPolicy(ctx context.Context, id string) ([]string, error) {

@@ -39,7 +39,7 @@ const maxWait = time.Minute
 
 // Scheduler runs schedules and policies.
 type Scheduler struct {
-	store           *store.Store
+	store           store.RecordStore
 	jobs            Jobs
 	providers       Providers
 	bus             *events.Bus
@@ -56,7 +56,7 @@ type Scheduler struct {
 
 // New returns a scheduler; defaultProvider is used by policies that name none (the only
 // configured provider, or "").
-func New(s *store.Store, j Jobs, p Providers, bus *events.Bus, basePath, defaultProvider string, clock Clock, log hclog.Logger) *Scheduler {
+func New(s store.RecordStore, j Jobs, p Providers, bus *events.Bus, basePath, defaultProvider string, clock Clock, log hclog.Logger) *Scheduler {
 	if clock == nil {
 		clock = realClock{}
 	}

@@ -158,7 +158,7 @@ func TestCronRunsOnTheFakeClockAndMissedRunsRunOnce(t *testing.T) {
 
 	// Three nights pass with the daemon down: one catch-up run, then back on the timetable.
 	clock.Advance(3 * 24 * time.Hour)
-	s.store.Close()
+	s.store.(*store.Store).Close()
 	s2, fj2 := newTestScheduler(t, clock, dbPath)
 	s2.Start(context.Background())
 	defer s2.Close()

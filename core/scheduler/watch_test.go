@@ -55,7 +55,7 @@ func newWatchedPolicy(t *testing.T, jobIDs ...string) (*Scheduler, *jobTable, *e
 		table.jobs[id] = jobs.Job{ID: id, Status: jobs.StatusRunning, ScheduleID: policyPrefix + p.ID}
 		p.Backups = append(p.Backups, Backup{JobID: id, VM: "vm-" + id, CreatedAt: time.Now(), Status: string(jobs.StatusRunning)})
 	}
-	if err := s.put(store.BucketPolicies, p.ID, p); err != nil {
+	if err := s.put(store.Policies, p.ID, p); err != nil {
 		t.Fatal(err)
 	}
 	return s, table, bus, p.ID

@@ -1,6 +1,8 @@
-// Package store is hypervisord's persistence: one bbolt file that holds everything the daemon
-// has accepted, so a restart (or a crash) loses nothing. Other core packages keep their records
-// in the buckets below through the typed helpers here; nobody else opens the file.
+// Package store is hypervisord's persistence: everything the daemon has accepted, so a restart
+// (or a crash) loses nothing. Other core packages keep their records through the typed Backend
+// interface (backend.go); nobody else opens the file or the cluster. Store is the embedded
+// default, one bbolt file; package etcdstore keeps the same in an etcd cluster that several
+// daemons share.
 //
 // Bucket layout (schema version 2):
 //

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/metrics"
@@ -48,9 +47,15 @@ type delivery struct {
 	LastErr  string          `json:"last_error,omitempty"`
 }
 
+// Store is what the dispatcher keeps: API-added hooks (the webhooks collection) and the outbox.
+type Store interface {
+	store.RecordStore
+	store.OutboxStore
+}
+
 // Dispatcher owns the hooks and the outbox.
 type Dispatcher struct {
-	store  *store.Store
+	store  Store
 	bus    *events.Bus
 	log    hclog.Logger
 	guard  Guard
@@ -68,7 +73,7 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher for the configured hooks, delivering only where guard
 // allows; Start begins delivering. A configured hook whose URL names a forbidden address is an
 // error naming it (webhooks[i].url).
-func NewDispatcher(s *store.Store, bus *events.Bus, configured []Hook, guard Guard, log hclog.Logger) (*Dispatcher, error) {
+func NewDispatcher(s Store, bus *events.Bus, configured []Hook, guard Guard, log hclog.Logger) (*Dispatcher, error) {
 	for i := range configured {
 		if err := guard.CheckURL(configured[i].URL); err != nil {
 			return nil, fmt.Errorf("webhooks[%d].url: %w", i, err)
@@ -136,22 +141,9 @@ func (d *Dispatcher) enqueue(batch []events.Event) error {
 		return nil
 	}
 	now := time.Now()
-	err = d.store.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketOutbox)
-		for _, p := range out {
-			seq, err := b.NextSequence()
-			if err != nil {
-				return err
-			}
-			raw, err := json.Marshal(delivery{Seq: seq, HookID: p.hook, Event: p.ev.Type, Body: p.body, NextAt: now})
-			if err != nil {
-				return err
-			}
-			if err := b.Put(store.SeqKey(seq), raw); err != nil {
-				return err
-			}
-		}
-		return nil
+	err = d.store.AddDeliveries(context.Background(), len(out), func(i int, seq uint64) ([]byte, error) {
+		p := out[i]
+		return json.Marshal(delivery{Seq: seq, HookID: p.hook, Event: p.ev.Type, Body: p.body, NextAt: now})
 	})
 	if err != nil {
 		return fmt.Errorf("write %d deliveries to the outbox: %w", len(out), err)
@@ -185,20 +177,18 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 	var due []delivery
 	var next time.Time
 	now := time.Now()
-	err := d.store.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketOutbox).ForEach(func(k, raw []byte) error {
-			var dl delivery
-			if err := json.Unmarshal(raw, &dl); err != nil {
-				d.log.Error("unreadable webhook delivery left in the outbox", "key", fmt.Sprintf("%x", k), "error", err)
-				return nil
-			}
-			if !dl.NextAt.After(now) {
-				due = append(due, dl)
-			} else if next.IsZero() || dl.NextAt.Before(next) {
-				next = dl.NextAt
-			}
+	err := d.store.ForEachDelivery(ctx, func(seq uint64, raw []byte) error {
+		var dl delivery
+		if err := json.Unmarshal(raw, &dl); err != nil {
+			d.log.Error("unreadable webhook delivery left in the outbox", "seq", seq, "error", err)
 			return nil
-		})
+		}
+		if !dl.NextAt.After(now) {
+			due = append(due, dl)
+		} else if next.IsZero() || dl.NextAt.Before(next) {
+			next = dl.NextAt
+		}
+		return nil
 	})
 	if err != nil {
 		d.log.Error("cannot read the webhook outbox", "error", err)
@@ -300,7 +290,7 @@ func Sign(secret string, body []byte) string {
 // remove takes a delivery out of the outbox; if that fails it will be sent again, which
 // at-least-once receivers tolerate.
 func (d *Dispatcher) remove(seq uint64) {
-	err := d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Delete(store.SeqKey(seq)) })
+	err := d.store.DeleteDelivery(context.Background(), seq)
 	if err != nil {
 		d.log.Error("cannot remove a webhook delivery from the outbox; it will be sent again", "seq", seq, "error", err)
 	}
@@ -310,7 +300,7 @@ func (d *Dispatcher) remove(seq uint64) {
 func (d *Dispatcher) put(dl delivery) {
 	raw, err := json.Marshal(dl)
 	if err == nil {
-		err = d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketOutbox).Put(store.SeqKey(dl.Seq), raw) })
+		err = d.store.PutDelivery(context.Background(), dl.Seq, raw)
 	}
 	if err != nil {
 		d.log.Error("cannot record a webhook delivery attempt", "seq", dl.Seq, "error", err)

@@ -1,11 +1,11 @@
 package webhooks
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypersdk/hypersdk/core/store"
 )
@@ -16,15 +16,13 @@ func (d *Dispatcher) List() ([]Hook, error) {
 	out := append([]Hook(nil), d.config...)
 	d.mu.Unlock()
 	var api []Hook
-	err := d.store.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketWebhooks).ForEach(func(_, raw []byte) error {
-			var h Hook
-			if err := json.Unmarshal(raw, &h); err != nil {
-				return err
-			}
-			api = append(api, h)
-			return nil
-		})
+	err := d.store.ListRecords(context.Background(), store.Webhooks, func(_ string, raw []byte) error {
+		var h Hook
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return err
+		}
+		api = append(api, h)
+		return nil
 	})
 	sort.Slice(api, func(i, j int) bool { return api[i].CreatedAt.Before(api[j].CreatedAt) })
 	return append(out, api...), err
@@ -48,7 +46,7 @@ func (d *Dispatcher) Add(h Hook) (Hook, error) {
 	if err != nil {
 		return Hook{}, fmt.Errorf("encode webhook %s: %w", h.ID, err)
 	}
-	if err := d.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(store.BucketWebhooks).Put([]byte(h.ID), raw) }); err != nil {
+	if err := d.store.PutRecord(context.Background(), store.Webhooks, h.ID, raw); err != nil {
 		return Hook{}, fmt.Errorf("store webhook %s: %w", h.ID, err)
 	}
 	return h, nil
@@ -70,11 +68,9 @@ func (d *Dispatcher) Delete(id string) error {
 		}
 	}
 	d.mu.Unlock()
-	return d.store.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketWebhooks)
-		if b.Get([]byte(id)) == nil {
-			return ErrNotFound
-		}
-		return b.Delete([]byte(id))
-	})
+	err := d.store.DeleteRecord(context.Background(), store.Webhooks, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
 }
