@@ -20,6 +20,7 @@ const identityKey = "identity"
 var routeRoles = map[string]auth.Role{
 	"POST /jobs/submit":             auth.Operator,
 	"POST /jobs/cancel/:id":         auth.Operator,
+	"POST /jobs/retry/:id":          auth.Operator,
 	"POST /convert":                 auth.Operator,
 	"POST /import-to-kvm":           auth.Operator,
 	"POST /schedules/:id/run":       auth.Operator,

@@ -123,7 +123,11 @@ func (h *handlers) listJobs(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, total, err := h.Jobs.List(jobs.ListOptions{Status: status, Limit: limit, Offset: offset})
+	opts := jobs.ListOptions{Status: status, Limit: limit, Offset: offset}
+	list, total, err := h.Jobs.List(opts)
+	if name := c.Query("provider"); name != "" {
+		list, total, err = h.listByProvider(opts, name)
+	}
 	if err != nil {
 		jobError(c, err)
 		return

@@ -53,7 +53,10 @@ var routeDocs = []routeDoc{
 	{"GET", "/vms/info", "vms", "One VM's hardware picture", []string{"identifier", "provider"}, nil, VMInfoResponse{}, 200},
 	{"POST", "/jobs/submit", "jobs", "Submit an export job (or a JSON array of them)", nil, oneOf{jobs.Spec{}, []jobs.Spec{}}, oneOf{SubmitResponse{}, BatchSubmitResponse{}}, 202},
 	{"GET", "/jobs/query", "jobs", "A job's status, stage, attempts, failures and result", []string{"job_id"}, nil, JobView{}, 200},
-	{"GET", "/jobs", "jobs", "Jobs, newest first", []string{"status", "limit", "offset"}, nil, JobList{}, 200},
+	{"GET", "/jobs", "jobs", "Jobs, newest first; ?provider= keeps one provider instance's (read by scanning, so slower on a large store)", []string{"status", "provider", "limit", "offset"}, nil, JobList{}, 200},
+	{"GET", "/jobs/summary", "jobs", "Jobs per status, current throughput, failures of the last day, unreleased holds", nil, nil, JobSummary{}, 200},
+	{"POST", "/jobs/retry/:id", "jobs", "Submit a failed or cancelled job again, as a new job", nil, nil, SubmitResponse{}, 202},
+	{"GET", "/auth/whoami", "security", "The caller's name and role, and the routes beyond a viewer's it may call", nil, nil, WhoAmI{}, 200},
 	{"GET", "/jobs/progress/:id", "jobs", "Live progress (.percentage)", nil, nil, ProgressResponse{}, 200},
 	{"GET", "/jobs/eta/:id", "jobs", "Estimated completion", nil, nil, ETAResponse{}, 200},
 	{"GET", "/jobs/logs/:id", "jobs", "The job's log: text, or JSON with ?format=json; ?follow=1 streams text or JSON lines (application/x-ndjson) until the job ends",
@@ -83,8 +86,9 @@ var routeDocs = []routeDoc{
 }
 
 // publicRoutes answer without a token even when auth is enabled: the health check, and this
-// description, which holds no data and is what a client is generated from before it has a token.
-var publicRoutes = map[string]bool{"GET /health": true, "GET /openapi.json": true}
+// description, which holds no data and is what a client is generated from before it has a token,
+// and the dashboard's page and assets, which hold no data either.
+var publicRoutes = map[string]bool{"GET /health": true, "GET /openapi.json": true, "GET " + uiRoutes[0]: true, "GET " + uiRoutes[1]: true}
 
 var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 

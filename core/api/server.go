@@ -94,6 +94,9 @@ func New(d Deps) *Handler {
 	r.POST("/jobs/submit", h.submitJobs)
 	r.GET("/jobs/query", h.queryJob)
 	r.GET("/jobs", h.listJobs)
+	r.GET("/jobs/summary", h.jobSummary)
+	r.POST("/jobs/retry/:id", h.retryJob)
+	r.GET("/auth/whoami", h.whoAmI)
 	r.GET("/jobs/progress/:id", h.jobProgress)
 	r.GET("/jobs/eta/:id", h.jobETA)
 	r.GET("/jobs/logs/:id", h.jobLogs)
@@ -122,6 +125,7 @@ func New(d Deps) *Handler {
 	r.POST("/webhooks/configure", h.configureWebhook)
 	r.GET("/webhooks", h.listWebhooks)
 	r.DELETE("/webhooks/:id", h.deleteWebhook)
+	mountUI(r, d)
 	return &Handler{Engine: r}
 }
 

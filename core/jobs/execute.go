@@ -427,6 +427,6 @@ func (r *reporter) Progress(p provider.Progress) {
 		}
 	}
 	if publish {
-		r.m.bus.Publish(events.Event{Type: events.JobProgress, JobID: r.id, Status: string(StatusRunning), Stage: StageExporting, Progress: snap.Percentage, Message: snap.Message})
+		r.m.bus.Publish(events.Event{Type: events.JobProgress, JobID: r.id, Status: string(StatusRunning), Stage: StageExporting, Progress: snap.Percentage, Message: snap.Message, Data: snap})
 	}
 }
