@@ -8,8 +8,9 @@
 #                                   conversion and import), and curl and jq for the README's
 #                                   examples; libvirtd is started if it can be (`make deps`)
 #   deploy/install-deps.sh --test   plus protoc, systemd-analyze and a C toolchain for the race
-#                                   detector, and Azurite (npm) under bin/tools/azurite; libvirtd
-#                                   must start
+#                                   detector, Samba's smbd (the Hyper-V provider's SMB3 peer; its
+#                                   tests start their own), and Azurite (npm) under
+#                                   bin/tools/azurite; libvirtd must start
 set -euo pipefail
 test_deps=
 [ "${1:-}" != "--test" ] || test_deps=1
@@ -28,6 +29,7 @@ if [ -n "$test_deps" ]; then
     [systemd-analyze]=systemd
     [gcc]=gcc
     [npm]=npm
+    [smbd]=samba
   )
 fi
 
