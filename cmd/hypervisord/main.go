@@ -28,7 +28,6 @@ import (
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/scheduler"
-	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
@@ -89,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // requests finish, stop plugins, close the store.
 func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	started := time.Now()
-	db, err := store.Open(cfg.Database.Path)
+	db, err := openStore(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}
@@ -179,7 +178,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "address", ln.Addr().String(), "tls", cfg.Daemon.TLS.CertFile != "", "auth", cfg.Auth.Enabled, "version", buildinfo.Version,
-		"database", db.Path(), "plugins_dir", cfg.Daemon.PluginsDir, "providers", cfg.EnabledProviders())
+		"database", db.Describe(), "plugins_dir", cfg.Daemon.PluginsDir, "providers", cfg.EnabledProviders())
 
 	select {
 	case err := <-serveErr:

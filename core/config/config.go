@@ -128,12 +128,36 @@ type Export struct {
 	JobTimeout Duration `yaml:"job_timeout"`
 }
 
-// Database configures the bbolt file that holds jobs, schedules and everything else accepted.
+// Database configures where jobs, schedules and everything else accepted are kept: a bbolt
+// file (the default, one daemon) or an etcd cluster that several daemons share.
 type Database struct {
-	Path string `yaml:"path"`
+	// Backend is "bbolt" (default) or "etcd".
+	Backend string `yaml:"backend"`
+	Path    string `yaml:"path"`
+	Etcd    Etcd   `yaml:"etcd"`
 	// JobRetention is how long a job that ended (completed, failed, cancelled) is kept, with its
 	// log, counted from its end; 0 keeps every job forever. Pending and running jobs always stay.
 	JobRetention Duration `yaml:"job_retention"`
+}
+
+// Etcd is database.etcd: the cluster of database.backend etcd, and this node's part in it.
+type Etcd struct {
+	Endpoints []string `yaml:"endpoints"`
+	// Prefix starts every key, so several deployments can share one cluster.
+	Prefix   string `yaml:"prefix"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// CAFile turns on TLS; CertFile and KeyFile are the client certificate, if the cluster asks.
+	CAFile         string   `yaml:"ca_file"`
+	CertFile       string   `yaml:"cert_file"`
+	KeyFile        string   `yaml:"key_file"`
+	DialTimeout    Duration `yaml:"dial_timeout"`
+	RequestTimeout Duration `yaml:"request_timeout"`
+	// NodeID names this daemon in the cluster (default: the host name); unique per node.
+	NodeID string `yaml:"node_id"`
+	// LeaseTTL is how long the node's claims on jobs outlive it: another node re-claims the
+	// jobs of a node silent this long.
+	LeaseTTL Duration `yaml:"lease_ttl"`
 }
 
 // Webhook is one endpoint notified of events.
@@ -172,7 +196,8 @@ func Default() Config {
 			ConcurrentExports: 2,
 			JobTimeout:        Duration(24 * 3600e9),
 		},
-		Database: Database{Path: "/var/lib/hypervisord/hypersdk.db", JobRetention: Duration(30 * 24 * 3600e9)},
+		Database: Database{Backend: "bbolt", Path: "/var/lib/hypervisord/hypersdk.db", JobRetention: Duration(30 * 24 * 3600e9),
+			Etcd: Etcd{Prefix: "/hypersdk/", DialTimeout: Duration(5e9), RequestTimeout: Duration(10e9), LeaseTTL: Duration(15e9)}},
 		Libvirt: Libvirt{
 			Socket: "/var/run/libvirt/libvirt-sock", URI: "qemu:///system", DomainType: "auto",
 			NVRAMDir: "/var/lib/libvirt/qemu/nvram", Network: "default",

@@ -108,8 +108,12 @@ func validate(c *Config) []Problem {
 	atLeast("export.max_retries", int64(c.Export.MaxRetries), 0)
 	atLeast("export.concurrent_exports", int64(c.Export.ConcurrentExports), 1)
 
-	if c.Database.Path == "" {
+	oneOf("database.backend", c.Database.Backend, "bbolt", "etcd")
+	if c.Database.Backend != "etcd" && c.Database.Path == "" {
 		bad("database.path", "must not be empty")
+	}
+	if c.Database.Backend == "etcd" {
+		validateEtcd(c.Database.Etcd, bad)
 	}
 	if c.Export.JobTimeout < 0 {
 		bad("export.job_timeout", "must be 0 (no bound) or a positive duration, got %s", c.Export.JobTimeout)
