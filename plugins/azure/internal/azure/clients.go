@@ -42,7 +42,7 @@ func newClients(s Settings, t tuned) (*clients, error) {
 	cfg := clouds[s.Cloud]
 	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
 		Cloud:     cfg,
-		Retry:     policy.RetryOptions{MaxRetries: int32(s.MaxRetries), MaxRetryDelay: 2 * time.Minute},
+		Retry:     retryOptions(s.MaxRetries),
 		Telemetry: policy.TelemetryOptions{ApplicationID: "hypersdk-azure/" + Version},
 	}}
 	if t.endpoint != nil {
@@ -59,7 +59,13 @@ func newClients(s Settings, t tuned) (*clients, error) {
 		// A private endpoint has no resource provider registration to do.
 		opts.DisableRPRegistration = true
 	}
-	factory, err := armcompute.NewClientFactory(s.SubscriptionID, cred, opts)
+	return clientsFor(s.SubscriptionID, cred, opts)
+}
+
+// clientsFor builds the clients on a credential and pipeline options (tests give them
+// armcompute's fake transport).
+func clientsFor(subscription string, cred azcore.TokenCredential, opts *arm.ClientOptions) (*clients, error) {
+	factory, err := armcompute.NewClientFactory(subscription, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("azure clients: %w", err)
 	}
@@ -69,6 +75,16 @@ func newClients(s Settings, t tuned) (*clients, error) {
 	}
 	return &clients{vms: factory.NewVirtualMachinesClient(), disks: factory.NewDisksClient(), snapshots: factory.NewSnapshotsClient(),
 		sizes: factory.NewVirtualMachineSizesClient(), arm: a, opts: opts}, nil
+}
+
+// retryOptions retries a throttled or failed call n times (max_retries). azcore reads 0 as its
+// default of three, and a negative count as none: max_retries 0 must mean none.
+func retryOptions(n int) policy.RetryOptions {
+	r := int32(n)
+	if r == 0 {
+		r = -1
+	}
+	return policy.RetryOptions{MaxRetries: r, MaxRetryDelay: 2 * time.Minute}
 }
 
 // credential builds the configured credential. Secrets come from the settings (the daemon

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -36,7 +35,7 @@ type blobSource struct {
 // leaves it out of dataSize: the file written is the raw disk.
 func openBlob(ctx context.Context, sasURL string, retries int, isVHD bool) (*blobSource, error) {
 	pb, err := pageblob.NewClientWithNoCredential(sasURL, &pageblob.ClientOptions{ClientOptions: policy.ClientOptions{
-		Retry: policy.RetryOptions{MaxRetries: int32(retries), MaxRetryDelay: 2 * time.Minute}}})
+		Retry: retryOptions(retries)}})
 	if err != nil {
 		return nil, fmt.Errorf("open the granted blob: %w", err)
 	}

@@ -66,11 +66,16 @@ func (p *Provider) Configure(ctx context.Context, cfg provider.Config) error {
 	if err := c.check(ctx, s.SubscriptionID); err != nil {
 		return err
 	}
+	p.use(s, t, c)
+	provider.Logger(ctx).Info("configured", "subscription", s.SubscriptionID, "cloud", s.Cloud, "credential", s.Credential, "resource_groups", s.ResourceGroups)
+	return nil
+}
+
+// use makes the provider work with settings and clients.
+func (p *Provider) use(s Settings, t tuned, c *clients) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.settings, p.tuned, p.c, p.sizes = s, t, c, newSizeCache(c.sizes)
-	provider.Logger(ctx).Info("configured", "subscription", s.SubscriptionID, "cloud", s.Cloud, "credential", s.Credential, "resource_groups", s.ResourceGroups)
-	return nil
 }
 
 // configured returns the clients and settings, or ErrNotConfigured.
