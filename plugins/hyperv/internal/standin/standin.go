@@ -35,6 +35,10 @@ type Options struct {
 	Fail       func(name string, params []byte) *wsmanfake.Result
 	// ReceiveWait is the WS-Management fake's wait before an OperationTimeout fault.
 	ReceiveWait time.Duration
+	// Name is the exported VM's name (default web-01).
+	Name string
+	// SMBRate, when set, limits what the share sends to this many bytes a second.
+	SMBRate int64
 }
 
 // Standin is a running host.
@@ -44,6 +48,9 @@ type Standin struct {
 	WSMan *wsmanfake.Server
 	// Disk is the local file of the exported VM's VHDX, and Raw the raw image it was made from.
 	Disk, Raw string
+	// Name is the exported VM's name.
+	Name  string
+	proxy *throttle
 }
 
 // Start starts smbd and the WS-Management fake and makes the VMs.
@@ -58,7 +65,14 @@ func Start(o Options) (*Standin, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Standin{SMB: smb}
+	if o.Name == "" {
+		o.Name = "web-01"
+	}
+	s := &Standin{SMB: smb, Name: o.Name}
+	if s.proxy, err = startThrottle(smb.Addr, o.SMBRate); err != nil {
+		smb.Stop()
+		return nil, err
+	}
 	host := hostfake.New(hostfake.Options{Root: Root, ShareDir: smb.Dir, ExportTime: o.ExportTime, Fail: o.Fail})
 	s.Host = host
 	s.WSMan = wsmanfake.New(wsmanfake.Options{User: smb.User, Password: smb.Password, Run: host.Run, ReceiveWait: o.ReceiveWait})
@@ -67,14 +81,14 @@ func Start(o Options) (*Standin, error) {
 		s.Close()
 		return nil, err
 	}
-	s.Raw, s.Disk = filepath.Join(storage, "web-01.raw"), filepath.Join(storage, "web-01.vhdx")
+	s.Raw, s.Disk = filepath.Join(storage, o.Name+".raw"), filepath.Join(storage, o.Name+".vhdx")
 	if err := makeDisk(s.Raw, s.Disk, int64(o.DiskMiB)<<20); err != nil {
 		s.Close()
 		return nil, err
 	}
-	host.AddVM(hostfake.VM{ID: VMID, Name: "web-01", State: "Running", Generation: 2, SecureBoot: true, CPUs: 2, MemoryMB: 2048, Dynamic: true,
+	host.AddVM(hostfake.VM{ID: VMID, Name: o.Name, State: "Running", Generation: 2, SecureBoot: true, CPUs: 2, MemoryMB: 2048, Dynamic: true,
 		Notes: "web front end\ntag: env=prod\ntag: tier=web",
-		Disks: []hostfake.Disk{{Path: `C:\VMs\web-01\web-01.vhdx`, File: s.Disk, ControllerType: "SCSI", SizeBytes: int64(o.DiskMiB) << 20}},
+		Disks: []hostfake.Disk{{Path: `C:\VMs\` + o.Name + `\` + o.Name + `.vhdx`, File: s.Disk, ControllerType: "SCSI", SizeBytes: int64(o.DiskMiB) << 20}},
 		NICs:  []hostfake.NIC{{Name: "Network Adapter", MAC: "00155D010203", Switch: "External", VLAN: 12}}})
 	three := 3
 	host.AddVM(hostfake.VM{ID: "0e9d8c7b-6a59-4837-2615-fedcba987654", Name: "sql-01", State: "Running", Generation: 2, CPUs: 4, MemoryMB: 8192,
@@ -119,13 +133,19 @@ func makeDisk(raw, vhdx string, size int64) error {
 func (s *Standin) Settings() map[string]any {
 	return map[string]any{"host": "127.0.0.1", "winrm_endpoint": s.WSMan.Endpoint(), "winrm_auth": "basic",
 		"username": s.SMB.User, "password": s.SMB.Password, "export_share": smbd.Share, "export_path": Root,
-		"smb_address": s.SMB.Addr, "poll_interval": "20ms", "chunk_size_mb": 1, "download_workers": 4}
+		"smb_address": s.proxy.addr(), "poll_interval": "20ms", "chunk_size_mb": 1, "download_workers": 4}
 }
+
+// SMBBytes is how many bytes the share has sent.
+func (s *Standin) SMBBytes() int64 { return s.proxy.bytes.Load() }
 
 // Close stops everything.
 func (s *Standin) Close() {
 	if s.WSMan != nil {
 		s.WSMan.Close()
+	}
+	if s.proxy != nil {
+		s.proxy.close()
 	}
 	s.SMB.Stop()
 }
