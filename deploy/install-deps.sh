@@ -8,7 +8,7 @@
 #                                   conversion and import), and curl and jq for the README's
 #                                   examples; libvirtd is started if it can be (`make deps`)
 #   deploy/install-deps.sh --test   plus protoc, systemd-analyze and a C toolchain for the race
-#                                   detector, Samba's smbd (the Hyper-V provider's SMB3 peer; its
+#                                   detector, Chromium (the dashboard's browser tests), Samba's smbd (the Hyper-V provider's SMB3 peer; its
 #                                   tests start their own), and Azurite (npm) under
 #                                   bin/tools/azurite; libvirtd must start
 set -euo pipefail
@@ -29,6 +29,7 @@ if [ -n "$test_deps" ]; then
     [systemd-analyze]=systemd
     [gcc]=gcc
     [npm]=npm
+    [chromium]=chromium
     [smbd]=samba
   )
 fi
