@@ -170,13 +170,25 @@ func (s *Server) beginGetAccess(w http.ResponseWriter, r *http.Request, sn *snap
 		writeError(w, http.StatusConflict, "OperationNotAllowed", "The network access policy of %s is DenyAll: access cannot be granted.", sn.Name)
 		return
 	}
+	format := body.FileFormat
+	if format == "" {
+		format = "VHD"
+	}
+	if format != "VHD" && format != "VHDX" {
+		writeError(w, http.StatusBadRequest, "InvalidParameter", "fileFormat must be VHD or VHDX, got %q", body.FileFormat)
+		return
+	}
+	if src := s.diskByID(sn.Source); src != nil && src.SectorSize == 4096 && format != "VHDX" {
+		writeError(w, http.StatusBadRequest, "InvalidParameter", "The disk of %s has a 4096-byte logical sector size: access can be granted with fileFormat VHDX only.", sn.Name)
+		return
+	}
 	if !sn.Ready {
 		writeError(w, http.StatusConflict, "OperationNotAllowed", "Snapshot %s is still being created.", sn.Name)
 		return
 	}
 	op := s.start("beginGetAccess", sn.Location, func() (any, *armError) {
 		if sn.Grant == "" {
-			blob, err := s.writeBlob(sn)
+			blob, err := s.writeBlob(sn, format)
 			if err != nil {
 				return nil, &armError{Code: "InternalOperationError", Message: err.Error()}
 			}
@@ -194,14 +206,28 @@ func (s *Server) beginGetAccess(w http.ResponseWriter, r *http.Request, sn *snap
 // grantBlob is the blob name Azure gives every grant's page blob.
 const grantBlob = "abcd"
 
-// writeBlob writes a snapshot as a fixed VHD page blob into a container of its own in Azurite:
-// its data pages, then the footer. It returns the container's name.
-func (s *Server) writeBlob(sn *snapshot) (string, error) {
+// writeBlob writes a snapshot as a page blob into a container of its own in Azurite: as a
+// fixed VHD, its data pages then the footer; as a VHDX, the pages of a dynamic VHDX file that
+// hold data. It returns the container's name.
+func (s *Server) writeBlob(sn *snapshot, format string) (string, error) {
 	if s.opts.Blob == nil {
 		return "", fmt.Errorf("the stand-in has no Azurite to serve grants from")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	pages, size := map[int64][]byte{}, sn.SizeBytes+vhd.FooterSize
+	if format == "VHDX" {
+		img, err := vhdxImage(ctx, sn.SizeBytes, sn.Data)
+		if err != nil {
+			return "", err
+		}
+		pages, size = nonZeroRuns(img), (int64(len(img))+511)/512*512
+	} else {
+		for off, b := range sn.Data {
+			pages[off] = b
+		}
+		pages[sn.SizeBytes] = vhd.FixedFooter(sn.SizeBytes, time.Now())
+	}
 	name := strings.ToLower(s.newID("grant-") + "-" + sn.Name)
 	if len(name) > 63 {
 		name = name[:63]
@@ -212,12 +238,12 @@ func (s *Server) writeBlob(sn *snapshot) (string, error) {
 		return "", err
 	}
 	pb := c.NewPageBlobClient(grantBlob)
-	if _, err := pb.Create(ctx, sn.SizeBytes+vhd.FooterSize, nil); err != nil {
+	if _, err := pb.Create(ctx, size, nil); err != nil {
 		return "", fmt.Errorf("create page blob: %w", err)
 	}
 	const maxPut = 4 << 20 // Azure's limit for one Put Page
-	for _, off := range offsets(sn.Data) {
-		b := sn.Data[off]
+	for _, off := range offsets(pages) {
+		b := pages[off]
 		if pad := len(b) % 512; pad != 0 {
 			b = append(append([]byte(nil), b...), make([]byte, 512-pad)...)
 		}
@@ -228,10 +254,6 @@ func (s *Server) writeBlob(sn *snapshot) (string, error) {
 				return "", fmt.Errorf("upload pages at %d: %w", off+int64(at), err)
 			}
 		}
-	}
-	footer := vhd.FixedFooter(sn.SizeBytes, time.Now())
-	if _, err := pb.UploadPages(ctx, streaming.NopCloser(bytes.NewReader(footer)), pageRange(sn.SizeBytes, vhd.FooterSize), nil); err != nil {
-		return "", fmt.Errorf("upload the VHD footer: %w", err)
 	}
 	return name, nil
 }

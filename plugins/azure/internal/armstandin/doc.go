@@ -15,6 +15,7 @@
 //     429 with Retry-After), and a bearer token required on every call.
 //
 // What a SAS grant serves is real: the stand-in writes the snapshot as a page blob (the disk's
-// data pages only, then a fixed VHD footer) into a real Azurite and answers with a service SAS
+// data pages only, then a fixed VHD footer; for fileFormat VHDX, a dynamic VHDX file qemu-img
+// writes, which a disk of 4096-byte sectors must be granted as) into a real Azurite and answers with a service SAS
 // for it, valid for the grant's duration; revoking the grant deletes the blob.
 package armstandin

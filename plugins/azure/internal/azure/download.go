@@ -32,7 +32,8 @@ type blobSource struct {
 }
 
 // openBlob opens the grant's page blob and, for a VHD, checks the footer that ends it and
-// leaves it out of dataSize: the file written is the raw disk.
+// leaves it out of dataSize: the file written is the raw disk. A VHDX is checked by its
+// signature and written whole.
 func openBlob(ctx context.Context, sasURL string, retries int, isVHD bool) (*blobSource, error) {
 	pb, err := pageblob.NewClientWithNoCredential(sasURL, &pageblob.ClientOptions{ClientOptions: policy.ClientOptions{
 		Retry: retryOptions(retries)}})
@@ -46,6 +47,17 @@ func openBlob(ctx context.Context, sasURL string, retries int, isVHD bool) (*blo
 	src := &blobSource{pb: pb, size: deref(props.ContentLength)}
 	src.dataSize = src.size
 	if !isVHD {
+		// A VHDX (a disk of 4096-byte sectors) is written as it is; the host converts it.
+		if src.size < int64(len(vhd.VHDXSignature)) {
+			return nil, fmt.Errorf("granted blob of %d bytes is too small to be a VHDX", src.size)
+		}
+		head, err := src.read(ctx, span{0, int64(len(vhd.VHDXSignature))}, make([]byte, len(vhd.VHDXSignature)))
+		if err != nil {
+			return nil, err
+		}
+		if !vhd.IsVHDX(head) {
+			return nil, fmt.Errorf("the granted blob does not open with the VHDX signature %q: Azure served another format than the VHDX asked for", vhd.VHDXSignature)
+		}
 		return src, nil
 	}
 	if src.size < vhd.FooterSize {

@@ -1,7 +1,8 @@
 // Package vhd reads and writes the 512-byte footer of a fixed VHD, the form in which Azure
 // serves a managed disk or snapshot through a SAS: the disk's bytes, then this footer. The Azure
 // provider checks it and leaves it out, so what it writes is the raw disk; the ARM stand-in of
-// the tests appends one to the page blobs it serves.
+// the tests appends one to the page blobs it serves. A disk of 4096-byte sectors is served as
+// a VHDX instead, which the provider knows by its signature (IsVHDX) and keeps whole.
 package vhd
 
 import (
