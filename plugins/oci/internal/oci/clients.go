@@ -27,6 +27,9 @@ type clients struct {
 	work      workrequests.WorkRequestClient
 	objects   objectstorage.ObjectStorageClient
 	configKey string // tenancy/region, what a hold's Data must match
+	// http and signer send the ranged GETs of a download themselves (object_get.go).
+	http   *http.Client
+	signer common.HTTPRequestSigner
 }
 
 // httpClient dials and waits for response headers with timeouts but never cuts a body
@@ -107,6 +110,7 @@ func newClients(s Settings) (*clients, error) {
 		return nil, fmt.Errorf("oci: object storage client: %w", err)
 	}
 	hc := httpClient()
+	c.http, c.signer = hc, common.DefaultRequestSigner(cp)
 	policy := retryPolicy()
 	for _, b := range []struct {
 		base *common.BaseClient

@@ -125,7 +125,7 @@ func TestWrongKeyIsAnAuthError(t *testing.T) {
 	if !errors.Is(err, provider.ErrAuth) || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("Configure with a wrong key = %v, want ErrAuth with the 401", err)
 	}
-	if c.Unauthorized == 0 {
+	if c.Made().Unauthorized == 0 {
 		t.Error("the stand-in refused no request")
 	}
 	if strings.Contains(err.Error(), "PRIVATE KEY") {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 
@@ -49,15 +48,7 @@ func (ex *export) download(ctx context.Context) (provider.Artifact, error) {
 	diskName := ex.d.vm.Disks[0].Label
 	d := &RangeDownload{
 		Get: func(ctx context.Context, off, n int64) (io.ReadCloser, error) {
-			rng := fmt.Sprintf("bytes=%d-%d", off, off+n-1)
-			resp, err := ex.c.objects.GetObject(ctx, objectstorage.GetObjectRequest{NamespaceName: &ns, BucketName: &bucket, ObjectName: &object, Range: &rng, IfMatch: etag})
-			if code := httpCode(err); code == http.StatusNotFound || code == http.StatusPreconditionFailed || code == http.StatusRequestedRangeNotSatisfiable {
-				return nil, fmt.Errorf("%w: %s: %v", ErrObjectChanged, uri, err)
-			}
-			if err != nil {
-				return nil, apiError(err, "GET %s %s", uri, rng)
-			}
-			return resp.Content, nil
+			return ex.c.getRange(ctx, ns, bucket, object, deref(etag), off, n)
 		},
 		Path: local, Size: size, Chunk: chunk, Workers: ex.s.DownloadWorkers, Retries: max(ex.spec.MaxRetries, 3),
 		Progress: func(done int64) {

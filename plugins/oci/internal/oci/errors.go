@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -14,8 +15,20 @@ func httpCode(err error) int {
 	if se, ok := common.IsServiceError(err); ok {
 		return se.GetHTTPStatusCode()
 	}
+	var st *statusError
+	if errors.As(err, &st) {
+		return st.code
+	}
 	return 0
 }
+
+// statusError is a failed response to a request the provider sent itself (object_get.go).
+type statusError struct {
+	code int
+	body string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.code, e.body) }
 
 // isNotFound says whether err is the service's 404 (NotAuthorizedOrNotFound, ObjectNotFound…).
 func isNotFound(err error) bool { return httpCode(err) == http.StatusNotFound }

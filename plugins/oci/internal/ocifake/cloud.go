@@ -95,8 +95,17 @@ type Cloud struct {
 	StallAt     float32
 	// PageSize caps the instances of one ListInstances page (default 100).
 	PageSize int
-	// Counters of what the provider asked for.
-	ImagesCreated, Exports, RangedGets, Unauthorized int
+	made Made
+}
+
+// Made counts what the provider asked for.
+type Made struct{ ImagesCreated, Exports, RangedGets, Unauthorized int }
+
+// Made says what the provider asked for so far.
+func (c *Cloud) Made() Made {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.made
 }
 
 type compartment struct{ ID, Name string }

@@ -45,7 +45,7 @@ func (c *Cloud) createImage(w http.ResponseWriter, r *http.Request) {
 	img := &image{ID: c.newID("image"), Name: body.DisplayName, Compartment: body.CompartmentId, Instance: inst.ID, State: "PROVISIONING",
 		content: append([]byte(nil), inst.Boot...), refusal: inst.ExportRefusal}
 	c.images[img.ID] = img
-	c.ImagesCreated++
+	c.made.ImagesCreated++
 	wr := c.startWork("CreateImage", body.CompartmentId, img.ID, c.ImageTime, func(ok bool) {
 		if ok {
 			img.State = "AVAILABLE"
@@ -149,7 +149,7 @@ func (c *Cloud) exportImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	img.State = "EXPORTING"
-	c.Exports++
+	c.made.Exports++
 	content, format := img.content, strings.ToUpper(body.ExportFormat)
 	wr := c.startWork("ExportImage", img.Compartment, img.ID, c.ExportTime, func(ok bool) {
 		img.State = "AVAILABLE"

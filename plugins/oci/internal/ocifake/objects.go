@@ -88,7 +88,7 @@ func (c *Cloud) getObject(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	o := c.lookup(w, r)
 	if o != nil && r.Header.Get("Range") != "" {
-		c.RangedGets++
+		c.made.RangedGets++
 	}
 	c.mu.Unlock()
 	if o == nil {

@@ -38,7 +38,7 @@ func (c *Cloud) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if why := c.verify(r); why != "" {
 			c.mu.Lock()
-			c.Unauthorized++
+			c.made.Unauthorized++
 			c.mu.Unlock()
 			apiErr(w, http.StatusUnauthorized, "NotAuthenticated", "The required information to complete authentication was not provided or was incorrect: "+why)
 			return
