@@ -95,7 +95,7 @@ type Cloud struct {
 	StallAt     float32
 	// PageSize caps the instances of one ListInstances page (default 100).
 	PageSize int
-	made Made
+	made     Made
 }
 
 // Made counts what the provider asked for.
