@@ -34,15 +34,15 @@ func TestHypervPatternOne(t *testing.T) {
 	s.waitNothingLeft(t)
 }
 
-// The daemon killed -9 while the VHDX is read over SMB, on a job with no retry left: restarted
-// on the same store, it fails the job and at start-up releases what the interrupted attempt
-// left on the host — the removal script for the checkpoint is sent and the export folder goes.
-func TestHypervKilledDaemonRemovesCheckpointAndFolder(t *testing.T) {
-	t.Parallel()
+// killHypervDaemonMidCopy starts a stand-in and a daemon with export.max_retries retries,
+// submits a raw export and kills the daemon (and its plugin) -9 while the VHDX is read over
+// SMB; it checks the attempt's checkpoint and export folder are left on the host.
+func killHypervDaemonMidCopy(t *testing.T, retries int) (*hypervStandin, *daemon, string) {
+	t.Helper()
 	plugins, standin := hypervTools(t)
 	// 64 MiB at 16 MiB/s through the share: about 4 s of copy.
 	s := startHypervStandin(t, standin, "-disk-mb", "64", "-smb-rate", fmt.Sprint(16<<20))
-	d := hypervDaemon(t, plugins, s, 0, "", "")
+	d := hypervDaemon(t, plugins, s, retries, "", "")
 	id := submitHypervExport(t, d, s, "crash", "")
 	s.waitSMBBytes(t, 8<<20, time.Minute)
 	if _, j, _ := d.do("GET", "/jobs/query?job_id="+id, ""); j["status"] != "running" {
@@ -61,6 +61,15 @@ func TestHypervKilledDaemonRemovesCheckpointAndFolder(t *testing.T) {
 	if len(before.Checkpoints) != 1 || len(before.Folders) != 1 || strings.Contains(strings.Join(before.Scripts, ","), "remove_") {
 		t.Fatalf("the killed daemon's export left checkpoints %v and folders %v after scripts %v; want its one of each, nothing removed yet", before.Checkpoints, before.Folders, before.Scripts)
 	}
+	return s, d, id
+}
+
+// The daemon killed -9 while the VHDX is read over SMB, on a job with no retry left: restarted
+// on the same store, it fails the job and at start-up releases what the interrupted attempt
+// left on the host — the removal script for the checkpoint is sent and the export folder goes.
+func TestHypervKilledDaemonRemovesCheckpointAndFolder(t *testing.T) {
+	t.Parallel()
+	s, d, id := killHypervDaemonMidCopy(t, 0)
 	d2 := startDaemonWithConfig(t, d.configPath)
 	job := d2.waitJob(id)
 	if job["status"] != "failed" || !strings.Contains(fmt.Sprint(job["error"]), "interrupted") {
@@ -68,4 +77,28 @@ func TestHypervKilledDaemonRemovesCheckpointAndFolder(t *testing.T) {
 	}
 	s.waitNothingLeft(t)
 	checkReleased(t, job)
+}
+
+// The daemon killed -9 mid-copy with retries left: restarted, it runs the job again with the
+// interrupted attempt's holds, and the retry resumes on its checkpoint and its export job (the
+// host makes no second of either); the job completes with the VM's disk bytes and nothing is
+// left on the host.
+func TestHypervKilledDaemonResumesOnItsCheckpoint(t *testing.T) {
+	t.Parallel()
+	s, d, id := killHypervDaemonMidCopy(t, 2)
+	d2 := startDaemonWithConfig(t, d.configPath)
+	job := d2.waitJob(id)
+	if job["status"] != "completed" {
+		t.Fatalf("job = %v\nlogs:\n%s", job, d2.text("/jobs/logs/"+id))
+	}
+	disks, _ := filepath.Glob(filepath.Join(job["export_dir"].(string), "*.raw"))
+	if len(disks) != 1 {
+		t.Fatalf("export directory holds raw disks %v, want the VM's one", disks)
+	}
+	sameDisk(t, disks[0], s.Image)
+	s.waitNothingLeft(t)
+	checkReleased(t, job)
+	if made := s.state(t).Made; made["checkpoint"] != 1 || made["export"] != 1 {
+		t.Errorf("the host made %v; want one checkpoint and one export job, resumed on by the retry", made)
+	}
 }

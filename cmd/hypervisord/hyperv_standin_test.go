@@ -32,11 +32,12 @@ type hypervStandin struct {
 
 // hypervState is what exists on the stand-in host, and what it was asked to run.
 type hypervState struct {
-	Checkpoints []string `json:"checkpoints"`
-	Folders     []string `json:"folders"`
-	Scripts     []string `json:"scripts"`
-	SMBBytes    int64    `json:"smb_bytes"`
-	Problems    []string `json:"problems"`
+	Checkpoints []string       `json:"checkpoints"`
+	Folders     []string       `json:"folders"`
+	Scripts     []string       `json:"scripts"`
+	Made        map[string]int `json:"made"` // checkpoints and export jobs made anew
+	SMBBytes    int64          `json:"smb_bytes"`
+	Problems    []string       `json:"problems"`
 }
 
 // startHypervStandin runs the stand-in with args until the test ends. Without smbd, root or

@@ -4,8 +4,8 @@
 // model, and a running generation 2 VM whose one disk is a VHDX made by qemu-img from a raw
 // image written into -dir. It prints one JSON line on stdout — the settings for the plugin, the
 // VM, the image — and serves, at control_url, /state (checkpoints, export folders, scripts the
-// host ran, SMB bytes sent, problems). It stops (and stops smbd) on SIGTERM, SIGINT or when its
-// stdin closes. It needs root, smbd and qemu-img.
+// host ran, checkpoints and export jobs made, SMB bytes sent, problems). It stops (and stops
+// smbd) on SIGTERM, SIGINT or when its stdin closes. It needs root, smbd and qemu-img.
 package main
 
 import (
@@ -31,11 +31,12 @@ type endpoints struct {
 
 // state is what /state serves.
 type state struct {
-	Checkpoints []string `json:"checkpoints"`
-	Folders     []string `json:"folders"`
-	Scripts     []string `json:"scripts"`
-	SMBBytes    int64    `json:"smb_bytes"`
-	Problems    []string `json:"problems"`
+	Checkpoints []string       `json:"checkpoints"`
+	Folders     []string       `json:"folders"`
+	Scripts     []string       `json:"scripts"`
+	Made        map[string]int `json:"made"` // checkpoints and export jobs made anew
+	SMBBytes    int64          `json:"smb_bytes"`
+	Problems    []string       `json:"problems"`
 }
 
 func main() {
@@ -68,7 +69,7 @@ func run(name string, diskMB int, rate int64, dir string) error {
 	defer s.Close()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /state", func(w http.ResponseWriter, _ *http.Request) {
-		st := state{Checkpoints: s.Host.Checkpoints(standin.VMID), Folders: s.Host.Folders(), Scripts: s.Host.Ran(), SMBBytes: s.SMBBytes(),
+		st := state{Checkpoints: s.Host.Checkpoints(standin.VMID), Folders: s.Host.Folders(), Scripts: s.Host.Ran(), Made: s.Host.Made(), SMBBytes: s.SMBBytes(),
 			Problems: append(s.Host.Problems(), s.WSMan.Problems()...)}
 		providertest.WriteJSON(w, st)
 	})

@@ -104,6 +104,7 @@ func (h *Host) startExport(_ context.Context, params []byte) wsmanfake.Result {
 	job := &exportJob{id: id, folder: in.Folder, started: time.Now(), cancel: cancel, state: "running"}
 	h.mu.Lock()
 	h.jobs[id] = job
+	h.made["export"]++
 	h.mu.Unlock()
 	go h.runExport(ctx, job, snapshot, dir)
 	return ok(map[string]string{"job": id})

@@ -75,6 +75,7 @@ type Host struct {
 	jobs        map[string]*exportJob
 	staged      map[string]string // file -> text
 	ran         []string
+	made        map[string]int // checkpoints and export jobs made (not found again)
 	problems    []string
 	seq         int
 }
@@ -84,7 +85,7 @@ func New(o Options) *Host {
 	if o.Root == "" {
 		o.Root = `D:\HyperSDK\Export`
 	}
-	return &Host{o: o, vms: map[string]*VM{}, checkpoints: map[string]map[string]bool{}, jobs: map[string]*exportJob{}, staged: map[string]string{}}
+	return &Host{o: o, made: map[string]int{}, vms: map[string]*VM{}, checkpoints: map[string]map[string]bool{}, jobs: map[string]*exportJob{}, staged: map[string]string{}}
 }
 
 // AddVM adds (or replaces) a VM.
@@ -118,6 +119,14 @@ func (h *Host) Checkpoints(vmID string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Made counts what the host made anew: "checkpoint" and "export" (an export job started); a
+// script that found its checkpoint or export job from an earlier call made nothing.
+func (h *Host) Made() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return map[string]int{"checkpoint": h.made["checkpoint"], "export": h.made["export"]}
 }
 
 // Ran lists the scripts run, by name, in order (a staged script once, by its own name).

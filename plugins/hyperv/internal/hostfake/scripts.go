@@ -118,6 +118,9 @@ func (h *Host) createCheckpoint(_ context.Context, params []byte) wsmanfake.Resu
 	if h.checkpoints[in.VM] == nil {
 		h.checkpoints[in.VM] = map[string]bool{}
 	}
+	if !h.checkpoints[in.VM][in.Name] {
+		h.made["checkpoint"]++
+	}
 	h.checkpoints[in.VM][in.Name] = true
 	return ok(map[string]string{"id": in.VM + "/" + in.Name, "name": in.Name, "type": "Recovery"})
 }

@@ -1,0 +1,95 @@
+package hyperv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/hypersdk/hypersdk/plugins/hyperv/internal/psscript"
+	"github.com/hypersdk/hypersdk/plugins/hyperv/internal/standin"
+	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
+)
+
+// With shutdown_vm the VM is off while its disk is read and running again after; the power
+// hold, the checkpoint and the export folder are all undone and reported released, and the disk
+// written is the VM's VHDX byte for byte.
+func TestExportShutsDownAndRestoresPower(t *testing.T) {
+	s := standin.StartT(t, standin.Options{})
+	p := configured(t, s, nil)
+	var offWhileReading bool
+	rec := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
+		if pr.Phase == provider.PhaseDownloading {
+			vm, _ := s.Host.VM(standin.VMID)
+			offWhileReading = vm.State == "Off"
+		}
+	}}
+	dir := t.TempDir()
+	res, err := p.ExportVM(context.Background(), provider.ExportSpec{JobID: "job-1", VMID: standin.VMID, Method: provider.MethodRaw, Dir: dir,
+		Options: provider.ExportOptions{ShutdownVM: true}}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, _ := s.Host.VM(standin.VMID)
+	if !offWhileReading || vm.State != "Running" {
+		t.Errorf("VM off while read: %v; state after: %s; want off, then running", offWhileReading, vm.State)
+	}
+	if left := rec.Holds(); len(left) != 0 || len(s.Host.Checkpoints(standin.VMID)) != 0 || len(s.Host.Folders()) != 0 {
+		t.Errorf("left: holds %v, checkpoints %v, folders %v", left, s.Host.Checkpoints(standin.VMID), s.Host.Folders())
+	}
+	want := []string{psscript.ListVMs, psscript.StopVM, psscript.CreateCheckpoint, psscript.StartExport, psscript.ExportStatus,
+		psscript.RemoveExport, psscript.RemoveCheckpoint, psscript.StartVM}
+	if ran := slices.Compact(s.Host.Ran()[1:]); !slices.Equal(ran, want) { // [0] is Configure's listing
+		t.Errorf("scripts run %v, want %v", ran, want)
+	}
+	if len(res.Artifacts) != 1 || res.Artifacts[0].Format != provider.FormatVHDX || res.VM.PowerState != provider.PowerOff {
+		t.Fatalf("result %+v", res)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, res.Artifacts[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(s.Disk)
+	if err != nil || !bytes.Equal(got, src) {
+		t.Fatalf("the exported disk (%d bytes) differs from the VM's VHDX (%d bytes, %v)", len(got), len(src), err)
+	}
+}
+
+// An attempt resumed from its token finds the checkpoint and the export job of the first one:
+// the host makes no second checkpoint or export folder.
+func TestExportResumesOnItsCheckpointAndExportJob(t *testing.T) {
+	s := standin.StartT(t, standin.Options{})
+	p := configured(t, s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The first attempt is cancelled as its disk starts to be read: the export job has run.
+	first := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
+		if pr.Phase == provider.PhaseDownloading {
+			cancel()
+		}
+	}}
+	_, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "job-2", VMID: standin.VMID, Method: provider.MethodRaw, Dir: t.TempDir()}, first)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("first attempt = %v, want cancelled", err)
+	}
+	cps, folders := s.Host.Checkpoints(standin.VMID), s.Host.Folders()
+	if len(cps) != 1 || len(folders) != 1 {
+		t.Fatalf("after the first attempt: checkpoints %v, folders %v", cps, folders)
+	}
+	token := first.LastCheckpoint()
+	second := &providertest.Recorder{OnProgress: func(provider.Progress) {
+		if c, f := s.Host.Checkpoints(standin.VMID), s.Host.Folders(); len(c) > 1 || len(f) > 1 {
+			t.Errorf("the resumed attempt made more: checkpoints %v, folders %v", c, f)
+		}
+	}}
+	if _, err := p.ExportVM(context.Background(), provider.ExportSpec{JobID: "job-2", VMID: standin.VMID, Method: provider.MethodRaw, Dir: t.TempDir(), ResumeToken: token}, second); err != nil {
+		t.Fatal(err)
+	}
+	if c, f := s.Host.Checkpoints(standin.VMID), s.Host.Folders(); len(c) != 0 || len(f) != 0 {
+		t.Fatalf("left after the resumed attempt: checkpoints %v, folders %v", c, f)
+	}
+}
