@@ -2,6 +2,7 @@ package winrmexec
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -159,6 +160,23 @@ func TestRunErrors(t *testing.T) {
 				t.Fatalf("the error shows the password: %v", err)
 			}
 		})
+	}
+}
+
+// Over https the host's certificate is checked against the CA given; without it the
+// connection is refused, and insecure skips the check.
+func TestRunOverHTTPS(t *testing.T) {
+	r := start(t, wsmanfake.Options{TLS: true}, nil)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.srv.Certificate().Raw})
+	var a listAnswer
+	if err := r.client(t, Options{CACert: ca}).Run(context.Background(), psscript.ListVMs, map[string]any{"first": 1}, &a); err != nil || a.Total != 1 {
+		t.Fatalf("Run over https with the CA = %+v, %v", a, err)
+	}
+	if err := r.client(t, Options{}).Run(context.Background(), psscript.ListVMs, map[string]any{"first": 1}, nil); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("Run over https without the CA = %v, want a certificate error", err)
+	}
+	if err := r.client(t, Options{Insecure: true}).Run(context.Background(), psscript.ListVMs, map[string]any{"first": 1}, nil); err != nil {
+		t.Fatalf("Run over https, insecure = %v", err)
 	}
 }
 

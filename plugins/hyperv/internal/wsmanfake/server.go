@@ -53,6 +53,8 @@ type Options struct {
 	// Piece is the most stdout bytes sent in one Receive (default 4096): longer output comes
 	// in several Running replies before Done.
 	Piece int
+	// TLS serves https with httptest's certificate (Server.Certificate).
+	TLS bool
 	// Inject, when it returns a fault, answers the request with it (action is the last path
 	// element of the WS-Addressing action: Create, Command, Receive, Signal, Delete).
 	Inject func(action string) *Fault
@@ -86,7 +88,11 @@ func New(o Options) *Server {
 		o.Piece = 4096
 	}
 	s := &Server{o: o, shells: map[string]map[string]*command{}, counts: map[string]int{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	if o.TLS {
+		s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	} else {
+		s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	}
 	return s
 }
 
