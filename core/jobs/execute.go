@@ -44,7 +44,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 				return errStale
 			}
 			now := time.Now().UTC()
-			j.Status, j.Error = StatusRunning, ""
+			j.Status, j.Error, j.Node = StatusRunning, "", m.NodeID()
 			j.Attempts++
 			if j.StartedAt == nil {
 				j.StartedAt = &now
@@ -124,6 +124,10 @@ func (m *Manager) stoppedBy(ctx context.Context, j *Job, r *run, log hclog.Logge
 		}
 		log.Info("job cancelled")
 		m.finish(j.ID, StatusCancelled, "cancelled by request", func(rec *Job) { keepLatest(&rec.Progress, r.tracker) })
+		return true
+	case errors.Is(cause, errFenced):
+		// Not a write more: the node that holds the job now owns its record and its files.
+		log.Warn("job stopped on this node: its claim ended, another node resumes it")
 		return true
 	case errors.Is(cause, errShutdown):
 		log.Info("job interrupted by shutdown; it resumes at the next start")
@@ -335,6 +339,10 @@ func (m *Manager) runStep(ctx context.Context, j *Job, st *pipeline.State, i int
 	}
 	if !strings.HasPrefix(err.Error(), name) {
 		err = fmt.Errorf("%s: %w", name, err)
+	}
+	if errors.Is(context.Cause(ctx), errFenced) {
+		// No cleanup, no write: the node that holds the job now owns its record and its files.
+		return -1, err
 	}
 	j.Steps[i].State, j.Steps[i].Error = StepFailed, err.Error()
 	switch cause := context.Cause(ctx); {

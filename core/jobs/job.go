@@ -51,6 +51,7 @@ type Job struct {
 	StartedAt   *time.Time   `json:"started_at,omitempty"`
 	FinishedAt  *time.Time   `json:"finished_at,omitempty"`
 	Attempts    int          `json:"attempts"`
+	Node        string       `json:"node,omitempty"` // the cluster node that runs (or last ran) it; empty on a single daemon
 	Failures    []Failure    `json:"failures,omitempty"`
 	Error       string       `json:"error,omitempty"`
 	Progress    Progress     `json:"progress"`

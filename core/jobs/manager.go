@@ -37,6 +37,10 @@ type Config struct {
 	// job's end is recorded, so whoever sees the end also sees the whole log.
 	SyncLogs func()
 
+	// Cluster, when set, is this node's part in a store several daemons share (etcd): jobs
+	// run under its claims (cluster.go). Nil on a single daemon.
+	Cluster store.Claimer
+
 	// Retention is database.job_retention: ended jobs older than this are deleted with their
 	// logs, at start and every hour (retention.go). 0 keeps them forever.
 	Retention time.Duration
@@ -59,6 +63,7 @@ type Manager struct {
 	live        map[string]*run
 	exportDirs  map[string]string // export directory -> the job that last took it (claimExportDirs)
 	submitMu    sync.Mutex        // held from the export-directory check until the jobs are stored
+	claims      map[string]int64  // job id -> token of this node's claim on it (cluster.go)
 	stop        context.CancelFunc
 	runCtx      context.Context // lives until Close; hand-off followers use it
 	wg          sync.WaitGroup
@@ -90,6 +95,7 @@ func NewManager(cfg Config, s store.Backend, bus *events.Bus, providers Provider
 		wake:        make(chan struct{}, 1),
 		live:        map[string]*run{},
 		exportDirs:  map[string]string{},
+		claims:      map[string]int64{},
 	}
 	m.env = &pipeline.Env{Providers: providers, ExportSlots: m.exportSlots, ChunkSize: cfg.ChunkSize,
 		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg, Holds: m}
@@ -113,6 +119,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	})
 	for i := 0; err == nil && i < len(all); i++ {
 		j := all[i]
+		if j.Status == StatusRunning && m.cfg.Cluster != nil {
+			continue // another node may run it: the cluster sweep adopts it once nobody holds it
+		}
 		if j.Status == StatusRunning {
 			// Each job is rewritten on its own: a crash half-way leaves the rest running, for
 			// the next start to find.
@@ -164,6 +173,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		go m.worker(ctx)
 	}
 	m.startRetention(ctx) // retention.go
+	m.sweepCluster(ctx)   // cluster.go
 	if len(pending) > 0 {
 		m.log.Info("jobs recovered", "pending", len(pending))
 	}
@@ -241,7 +251,7 @@ func (m *Manager) worker(ctx context.Context) {
 				continue
 			}
 		}
-		m.execute(ctx, id)
+		m.runDequeued(ctx, id) // cluster.go
 	}
 }
 

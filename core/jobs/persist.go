@@ -23,7 +23,7 @@ func (m *Manager) jobWrite(j *Job) (store.JobWrite, error) {
 }
 
 // fence is the token of this node's claim on a job, checked by every write of it (0: none).
-func (m *Manager) fence(string) int64 { return 0 }
+func (m *Manager) fence(id string) int64 { return m.claimToken(id) }
 
 // indexEntry is what the store's job index keeps of j; an ended job can expire from then on.
 func indexEntry(j *Job) store.JobEntry {
@@ -60,7 +60,9 @@ func (m *Manager) save(j *Job) error {
 	if err != nil {
 		return err
 	}
-	return m.store.PutJob(context.Background(), w)
+	err = m.store.PutJob(context.Background(), w)
+	m.fencedOut(j.ID, err)
+	return err
 }
 
 // update reads, changes and writes one job atomically.
@@ -80,6 +82,7 @@ func (m *Manager) update(id string, change func(*Job) error) (Job, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return out, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
+	m.fencedOut(id, err) // cluster.go
 	return out, err
 }
 

@@ -28,6 +28,9 @@ type Claimer interface {
 	Nodes(ctx context.Context) ([]Node, error)
 	// LeaseTTL is how long a silent node keeps its claims.
 	LeaseTTL() time.Duration
+	// OnLeaseLost registers f to run when this node's lease ended while it ran: its claims
+	// are gone, and another node may run its jobs already.
+	OnLeaseLost(f func())
 }
 
 // Node is one daemon in a cluster.

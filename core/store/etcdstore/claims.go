@@ -24,8 +24,9 @@ type Node struct {
 	info store.Node
 	ttl  time.Duration
 
-	mu    sync.Mutex
-	lease clientv3.LeaseID
+	mu     sync.Mutex
+	lease  clientv3.LeaseID
+	onLost []func()
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -116,6 +117,12 @@ func (n *Node) keepAlive(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		n.mu.Lock()
+		lost := append([]func(){}, n.onLost...)
+		n.mu.Unlock()
+		for _, f := range lost {
+			f()
+		}
 		for ctx.Err() == nil {
 			if err := n.register(ctx); err == nil {
 				break
@@ -126,6 +133,15 @@ func (n *Node) keepAlive(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// OnLeaseLost registers f to run when the node's lease has ended while the node runs (the
+// cluster unreachable for longer than the TTL): every claim made under it is gone, so the
+// jobs it ran must stop here.
+func (n *Node) OnLeaseLost(f func()) {
+	n.mu.Lock()
+	n.onLost = append(n.onLost, f)
+	n.mu.Unlock()
 }
 
 // Lease is the node's current lease.

@@ -53,7 +53,7 @@ func StartCluster(t testing.TB, n int) []*Member {
 		cfg.AdvertisePeerUrls = []url.URL{all[i].peer}
 		cfg.InitialCluster = strings.Join(initial, ",")
 		cfg.InitialClusterToken = "hypersdk-test"
-		cfg.LogLevel = "error"
+		cfg.LogLevel = "fatal" // its shutdown logs "server closed" errors: noise in a test
 		cfg.LogOutputs = []string{"stderr"}
 		e, err := embed.StartEtcd(cfg)
 		if err != nil {
