@@ -41,6 +41,23 @@ func TestConformanceInProcess(t *testing.T) {
 	p := plugin.ConnectInProcess(t, hyperv.New())
 	providertest.Run(t, p, providertest.Suite{Settings: s.Settings(), ExportVMID: standin.VMID, Method: provider.MethodRaw})
 	providertest.RunHolds(t, p, providertest.HoldsSuite{Settings: s.Settings(), ExportVMID: standin.VMID, Exists: exists(s)})
+	// The password authenticates the sessions; no script (nor its base64 parameters) carries it.
+	secret := s.SMB.Password
+	for _, text := range s.Host.Texts() {
+		if strings.Contains(text, secret) || strings.Contains(decodeParams(t, text), secret) {
+			t.Fatalf("a script carries the password:\n%s", text)
+		}
+	}
+}
+
+// decodeParams is the JSON parameters of a rendered script.
+func decodeParams(t *testing.T, text string) string {
+	t.Helper()
+	_, params, err := psscript.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(params)
 }
 
 // The built plugin binary passes them too, with a second binary killed -9 mid-download whose

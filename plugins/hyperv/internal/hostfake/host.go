@@ -76,6 +76,7 @@ type Host struct {
 	staged      map[string]string // file -> text
 	ran         []string
 	made        map[string]int // checkpoints and export jobs made (not found again)
+	texts       []string       // every script text received, staged pieces included
 	problems    []string
 	seq         int
 }
@@ -136,6 +137,13 @@ func (h *Host) Ran() []string {
 	return append([]string(nil), h.ran...)
 }
 
+// Texts lists the text of every script received, in order.
+func (h *Host) Texts() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.texts...)
+}
+
 // Problems lists scripts the host did not know or could not read: a test fails on any.
 func (h *Host) Problems() []string {
 	h.mu.Lock()
@@ -145,6 +153,9 @@ func (h *Host) Problems() []string {
 
 // Run is the wsmanfake.Runner of the host.
 func (h *Host) Run(ctx context.Context, _ string, script string) wsmanfake.Result {
+	h.mu.Lock()
+	h.texts = append(h.texts, script)
+	h.mu.Unlock()
 	body, params, err := psscript.Parse(script)
 	if err != nil {
 		return h.problem("%v", err)
