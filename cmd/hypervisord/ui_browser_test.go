@@ -111,9 +111,11 @@ func (b *browser) open(hash string) {
 	b.run("open "+hash, 20*time.Second, chromedp.Navigate(b.base+"/ui/"+hash), chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
-// until waits for a JavaScript expression to be true.
+// until waits for a JavaScript expression to be true; while what it reads is not drawn yet
+// (it throws), it is false.
 func (b *browser) until(step, expr string, timeout time.Duration) {
 	b.t.Helper()
+	expr = "(() => { try { return !!(" + expr + "); } catch (e) { return false; } })()"
 	b.run(step, timeout+5*time.Second, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond))(ctx, t)
 		return err

@@ -67,8 +67,9 @@ func TestDashboardMigratesAVMFromTheInventory(t *testing.T) {
 	b.until("the bar at 100 % and the job completed", `document.querySelector('main [role=progressbar]').getAttribute('aria-valuenow') === '100'
 		&& document.querySelector('main .badge').textContent === 'completed'`, 2*time.Minute)
 	b.until("the log followed to the import", `document.querySelector('pre.log').textContent.includes('stage=importing')`, 20*time.Second)
-	b.run("scroll to the log", 5*time.Second, chromedp.ScrollIntoView(chromedp.CSS("#log")))
 	b.screenshot("job")
+	b.run("scroll to the log", 5*time.Second, chromedp.ScrollIntoView(chromedp.CSS("#log")))
+	b.screenshot("job-log")
 	jobID := eval[string](b, `location.hash.slice('#/jobs/'.length)`)
 	job := d.waitJob(jobID)
 	if job["status"] != "completed" || job["result"].(map[string]any)["libvirt_domain"] != vm {

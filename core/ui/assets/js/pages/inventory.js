@@ -14,7 +14,7 @@ export async function render(ctx) {
     field('filter.folder', 'Folder', {value: q.get('folder') || ''}),
     field('filter.status', 'Power state', {kind: 'select', value: q.get('status') || '',
       options: [['', 'any'], 'poweredOn', 'poweredOff', 'suspended']}),
-    field('filter.tags', 'Tags', {value: q.get('tags') || '', placeholder: 'env=production, test', hint: 'comma separated; key or key=value'}),
+    field('filter.tags', 'Tags (key or key=value)', {value: q.get('tags') || '', placeholder: 'production, env=test'}),
     field('filter.name_pattern', 'Name pattern', {value: q.get('name') || '', placeholder: 'web-*'}),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'List VMs')));
   const out = h('div');

@@ -38,6 +38,21 @@ export async function render(ctx) {
       {label: 'Recent failures', empty: 'No job has failed.'}));
   }
   await load();
+  // A change of state re-reads the summary; progress events only move the throughput card,
+  // summed from their data, so a running wave costs the daemon no summary reads.
   const reload = throttle(() => load().catch(() => {}), 1000);
-  ctx.live(ev => { if (ev.event.startsWith('job.') || ev.event === 'stream.resync') reload(); });
+  const rates = new Map();
+  ctx.live(ev => {
+    if (ev.event === 'job.progress') {
+      if (!ev.data) return;
+      rates.set(ev.job_id, ev.data.throughput_bps || 0);
+      const card = cards.querySelector('[data-state=throughput] .n');
+      if (card) card.textContent = fmtRate([...rates.values()].reduce((a, b) => a + b, 0));
+      return;
+    }
+    if (ev.event.startsWith('job.') || ev.event === 'stream.resync') {
+      rates.delete(ev.job_id);
+      reload();
+    }
+  });
 }
