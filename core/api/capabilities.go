@@ -21,6 +21,9 @@ type CapabilitiesResponse struct {
 	// Hyper2KVM is the hand-off: hyper2kvm's version at hyper2kvm.path and, per instance,
 	// whether hyper2kvm@<instance> is active and what waits in its workflow directory.
 	Hyper2KVM handoff.Status `json:"hyper2kvm"`
+	// NodeID names this daemon in its cluster (database.backend etcd); GET /cluster/nodes
+	// lists the cluster. Absent on a single daemon.
+	NodeID string `json:"node_id,omitempty"`
 }
 
 func (h *handlers) capabilities(c *gin.Context) {
@@ -33,5 +36,6 @@ func (h *handlers) capabilities(c *gin.Context) {
 		ConversionFormats: []string{"qcow2", "raw"},
 		Tools:             h.Tools.Tools(c),
 		Hyper2KVM:         h.Hyper2KVM.Status(c),
+		NodeID:            h.Jobs.NodeID(),
 	})
 }

@@ -20,6 +20,7 @@ type JobView struct {
 	StartedAt   *time.Time        `json:"started_at,omitempty"`
 	FinishedAt  *time.Time        `json:"finished_at,omitempty"`
 	Attempts    int               `json:"attempts"`
+	Node        string            `json:"node,omitempty"` // the cluster node that runs (or last ran) it
 	Failures    []jobs.Failure    `json:"failures,omitempty"`
 	Error       string            `json:"error,omitempty"`
 	Progress    jobs.Progress     `json:"progress"`
@@ -65,7 +66,7 @@ func holdViews(holds []jobs.Hold) []HoldView {
 func view(j jobs.Job) JobView {
 	v := JobView{
 		ID: j.ID, Status: j.Status, Stage: j.Stage, Spec: j.Spec, ExportDir: j.ExportDir,
-		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Attempts: j.Attempts,
+		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Attempts: j.Attempts, Node: j.Node,
 		Failures: j.Failures, Error: j.Error, Progress: j.Progress, Percentage: j.Progress.Percentage,
 		ScheduleID: j.ScheduleID, Kind: j.Kind, ConvertSpec: j.ConvertSpec, Packaged: j.Packaged || j.ExportDone(),
 		Steps: j.Steps, Holds: holdViews(j.Holds),

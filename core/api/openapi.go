@@ -46,6 +46,7 @@ type optional struct{ body any }
 var routeDocs = []routeDoc{
 	{"GET", "/health", "daemon", "Health check", nil, nil, HealthResponse{}, 200},
 	{"GET", "/capabilities", "daemon", "Providers and their state, export methods, host tools", nil, nil, CapabilitiesResponse{}, 200},
+	{"GET", "/cluster/nodes", "daemon", "This node's id and the cluster's live nodes with the jobs each runs (database.backend etcd; empty on a single daemon)", nil, nil, ClusterResponse{}, 200},
 	{"GET", "/metrics", "daemon", "Prometheus metrics (text exposition format)", nil, nil, media{"text/plain": plainText{}}, 200},
 	{"GET", "/openapi.json", "daemon", "This description", nil, nil, map[string]any{}, 200},
 	{"GET", "/audit", "security", "Audit log of mutating requests, newest first (admin)", []string{"limit", "offset"}, nil, AuditList{}, 200},

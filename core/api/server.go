@@ -89,6 +89,7 @@ func New(d Deps) *Handler {
 	h := &handlers{Deps: d}
 	r.GET("/health", h.health)
 	r.GET("/capabilities", h.capabilities)
+	r.GET("/cluster/nodes", h.clusterNodes)
 	r.POST("/vms/list", h.listVMs)
 	r.GET("/vms/info", h.vmInfo)
 	r.POST("/jobs/submit", h.submitJobs)

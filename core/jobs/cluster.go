@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/events"
@@ -214,4 +215,39 @@ func (m *Manager) enqueueOnce(id string) {
 	}
 	m.mu.Unlock()
 	m.enqueue(id)
+}
+
+// NodeStatus is one live node of the cluster and how many jobs it runs now.
+type NodeStatus struct {
+	store.Node
+	Running int `json:"running"`
+}
+
+// ClusterNodes lists the cluster's live nodes, each with the number of jobs it runs; nil on a
+// single daemon.
+func (m *Manager) ClusterNodes(ctx context.Context) ([]NodeStatus, error) {
+	if m.cfg.Cluster == nil {
+		return nil, nil
+	}
+	nodes, err := m.cfg.Cluster.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	running := map[string]int{}
+	_, err = m.store.JobPage(ctx, string(StatusRunning), 0, 0, func(raw []byte) error {
+		j, err := decodeJob("", raw)
+		if err != nil {
+			return err
+		}
+		running[j.Node]++
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count the jobs each node runs: %w", err)
+	}
+	out := make([]NodeStatus, len(nodes))
+	for i, n := range nodes {
+		out[i] = NodeStatus{Node: n, Running: running[n.ID]}
+	}
+	return out, nil
 }
