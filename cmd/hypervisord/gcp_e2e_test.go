@@ -65,6 +65,26 @@ func TestGCPKilledDaemonResumesOnItsBuild(t *testing.T) {
 // checkpointed, and checks that the snapshot, the image and the running build are left.
 func killMidBuild(t *testing.T, d *daemon, s *gcpStandin, id string) {
 	t.Helper()
+	waitBuildCheckpointed(t, d, s, id)
+	// The plugin too, as when the host dies: left alone, a plugin whose daemon is gone
+	// cancels its build on the way out.
+	kids := childPIDs(d.cmd.Process.Pid)
+	for _, pid := range kids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	d.cmd.Process.Kill()
+	<-d.exited
+	for deadline := time.Now().Add(15 * time.Second); anyAlive(kids) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := s.state(t); st.Snapshots != 1 || st.Images != 1 || st.RunningBuilds != 1 {
+		t.Fatalf("the killed daemon's export left %+v, want its snapshot, image and running build", st)
+	}
+}
+
+// waitBuildCheckpointed waits until job id's build runs and the daemon has stored its id.
+func waitBuildCheckpointed(t *testing.T, d *daemon, s *gcpStandin, id string) {
+	t.Helper()
 	s.waitState(t, "building", time.Minute, func(st gcpState) bool { return st.RunningBuilds == 1 })
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		_, j, _ := d.do("GET", "/jobs/query?job_id="+id, "")
@@ -80,19 +100,41 @@ func killMidBuild(t *testing.T, d *daemon, s *gcpStandin, id string) {
 			t.Fatalf("no progress of the running build: %v", j["progress"])
 		}
 	}
-	// The plugin too, as when the host dies: left alone, a plugin whose daemon is gone
-	// cancels its build on the way out.
+}
+
+// The plugin alone killed -9 mid-build, the daemon alive: the daemon restarts the plugin and
+// runs the job's next attempt on the stored token, which goes on polling the same build (no
+// second snapshot, image or build); when the job completes, its snapshot, image, build and
+// object are gone.
+func TestGCPKilledPluginResumesOnItsBuild(t *testing.T) {
+	t.Parallel()
+	plugins, standin := gcpTools(t)
+	s := startGCPStandin(t, standin, "-mib", "8", "-build-polls", "100")
+	d := gcpDaemon(t, plugins, s, "")
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier":"`+s.VMID+`","provider":"gcp","export_method":"raw","export_path":"gce"}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	id := body["job_id"].(string)
+	waitBuildCheckpointed(t, d, s, id)
 	kids := childPIDs(d.cmd.Process.Pid)
+	if len(kids) == 0 {
+		t.Fatal("the daemon runs no plugin process")
+	}
 	for _, pid := range kids {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	d.cmd.Process.Kill()
-	<-d.exited
-	for deadline := time.Now().Add(15 * time.Second); anyAlive(kids) && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
+	// Nothing polls the build while no plugin runs: the stand-in's build stays where it was.
 	if st := s.state(t); st.Snapshots != 1 || st.Images != 1 || st.RunningBuilds != 1 {
-		t.Fatalf("the killed daemon's export left %+v, want its snapshot, image and running build", st)
+		t.Fatalf("the killed plugin left %+v, want its snapshot, image and running build", st)
+	}
+	job := d.waitJob(id)
+	checkGCPExport(t, d, s, job)
+	if job["attempts"] != 2.0 {
+		t.Errorf("attempts = %v, want 2 (the killed plugin's and the resumed one)", job["attempts"])
+	}
+	if st := s.state(t); st.Builds != 1 {
+		t.Errorf("%d builds made, want one: the next attempt resumes on the token's build", st.Builds)
 	}
 }
 
