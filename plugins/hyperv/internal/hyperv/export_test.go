@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hypersdk/hypersdk/plugins/hyperv/internal/psscript"
@@ -21,11 +22,14 @@ import (
 func TestExportShutsDownAndRestoresPower(t *testing.T) {
 	s := standin.StartT(t, standin.Options{})
 	p := configured(t, s, nil)
-	var offWhileReading bool
+	var read, readWhileOn atomic.Bool // progress comes from every reader at once
 	rec := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
 		if pr.Phase == provider.PhaseDownloading {
 			vm, _ := s.Host.VM(standin.VMID)
-			offWhileReading = vm.State == "Off"
+			read.Store(true)
+			if vm.State != "Off" {
+				readWhileOn.Store(true)
+			}
 		}
 	}}
 	dir := t.TempDir()
@@ -35,8 +39,8 @@ func TestExportShutsDownAndRestoresPower(t *testing.T) {
 		t.Fatal(err)
 	}
 	vm, _ := s.Host.VM(standin.VMID)
-	if !offWhileReading || vm.State != "Running" {
-		t.Errorf("VM off while read: %v; state after: %s; want off, then running", offWhileReading, vm.State)
+	if !read.Load() || readWhileOn.Load() || vm.State != "Running" {
+		t.Errorf("disk read: %v, while the VM ran: %v; state after: %s; want read while off, then running", read.Load(), readWhileOn.Load(), vm.State)
 	}
 	if left := rec.Holds(); len(left) != 0 || len(s.Host.Checkpoints(standin.VMID)) != 0 || len(s.Host.Folders()) != 0 {
 		t.Errorf("left: holds %v, checkpoints %v, folders %v", left, s.Host.Checkpoints(standin.VMID), s.Host.Folders())
