@@ -60,15 +60,20 @@ func settingsWith(c *ocifake.Cloud, extra map[string]any) map[string]any {
 // configured is a provider configured against c, with extra settings on top.
 func configured(t *testing.T, c *ocifake.Cloud, extra map[string]any) *Provider {
 	t.Helper()
-	cfg, err := provider.NewConfig(settingsWith(c, extra))
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := New()
-	if err := p.Configure(context.Background(), cfg); err != nil {
+	if err := configure(p, settingsWith(c, extra)); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
 	return p
+}
+
+// configure configures p with settings.
+func configure(p *Provider, settings map[string]any) error {
+	cfg, err := provider.NewConfig(settings)
+	if err != nil {
+		return err
+	}
+	return p.Configure(context.Background(), cfg)
 }
 
 // exists says whether what a hold names is still there, asking the stand-in.

@@ -93,6 +93,8 @@ type Cloud struct {
 	// stop at this percentComplete forever.
 	ExportFails string
 	StallAt     float32
+	// StreamMBps, when set, caps each GET response's throughput (MB/s).
+	StreamMBps float64
 	// PageSize caps the instances of one ListInstances page (default 100).
 	PageSize int
 	made     Made

@@ -104,7 +104,7 @@ func (c *Cloud) getObject(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(o.data)))
 		w.Header().Set("Content-MD5", o.md5)
 		w.WriteHeader(http.StatusOK)
-		w.Write(o.data)
+		c.send(w, o.data)
 		return
 	}
 	var from, to int64
@@ -117,7 +117,30 @@ func (c *Cloud) getObject(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, to, len(o.data)))
 	w.Header().Set("Content-Length", strconv.FormatInt(to-from+1, 10))
 	w.WriteHeader(http.StatusPartialContent)
-	w.Write(o.data[from : to+1])
+	c.send(w, o.data[from:to+1])
+}
+
+// send writes a GET's body, at most StreamMBps per response when that is set: one
+// connection's throughput to a distant region, which parallel ranged GETs multiply.
+func (c *Cloud) send(w http.ResponseWriter, b []byte) {
+	c.mu.Lock()
+	rate := c.StreamMBps
+	c.mu.Unlock()
+	if rate <= 0 {
+		w.Write(b)
+		return
+	}
+	start := time.Now()
+	for sent := 0; sent < len(b); {
+		n := min(1<<20, len(b)-sent)
+		if _, err := w.Write(b[sent : sent+n]); err != nil {
+			return
+		}
+		sent += n
+		if ahead := time.Duration(float64(sent)/(rate*1e6)*float64(time.Second)) - time.Since(start); ahead > 0 {
+			time.Sleep(ahead)
+		}
+	}
 }
 
 func (c *Cloud) deleteObject(w http.ResponseWriter, r *http.Request) {
