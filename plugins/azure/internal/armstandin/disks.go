@@ -213,7 +213,8 @@ func (s *Server) writeBlob(sn *snapshot, format string) (string, error) {
 	if s.opts.Blob == nil {
 		return "", fmt.Errorf("the stand-in has no Azurite to serve grants from")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Generous: the benchmark's 1 GiB of pages on a loaded machine take minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	pages, size := map[int64][]byte{}, sn.SizeBytes+vhd.FooterSize
 	if format == "VHDX" {
