@@ -229,3 +229,33 @@ func TestRetryReusesTheSnapshot(t *testing.T) {
 	}
 	sameBytes(t, filepath.Join(spec.Dir, res.Artifacts[0].Path), f.disks["job-1-os"])
 }
+
+// A retry whose token names a snapshot still being made resumes its operation from the
+// poller's resume token (as after a daemon restart): no second snapshot is asked for.
+func TestRetryResumesTheSnapshotOperation(t *testing.T) {
+	f := newFixture(t, armstandin.Options{Polls: 20})
+	p := configured(t, f.settings)
+	ctx, cancel := context.WithCancel(context.Background())
+	first := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
+		if pr.Phase == provider.PhaseSnapshotting && pr.Percent > 0 && pr.Percent < 100 {
+			cancel()
+		}
+	}}
+	spec := exportSpec(t, "rg-batch/job-1")
+	if _, err := p.ExportVM(ctx, spec, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("export cancelled mid-snapshot = %v", err)
+	}
+	if tok := string(first.LastCheckpoint()); !strings.Contains(tok, `"poller":`) {
+		t.Fatalf("token %q names no poller", tok)
+	}
+	puts := countCalls(f.arm, http.MethodPut, "")
+	spec.ResumeToken = first.LastCheckpoint()
+	res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := countCalls(f.arm, http.MethodPut, ""); now != puts {
+		t.Fatalf("the retry asked for %d new snapshots, want it to resume the first's operation", now-puts)
+	}
+	sameBytes(t, filepath.Join(spec.Dir, res.Artifacts[0].Path), f.disks["job-1-os"])
+}
