@@ -123,6 +123,8 @@ func TestSeedWorkflowWithHyperctlAlone(t *testing.T) {
 	}{
 		{"health", []string{"health"}, 0, "healthy", ""},
 		{"capabilities", []string{"capabilities"}, 0, "testprovider", ""},
+		{"nodes of a single daemon", []string{"nodes", "-o", "json"}, 0, `"node_id": ""`, ""},
+		{"nodes table", []string{"nodes"}, 0, "NODE", ""},
 		{"vms list json", []string{"vms", "list", "--provider", "testprovider", "--status", "poweredOn", "-o", "json"}, 0, `"vm-001"`, ""},
 		{"vms list table", []string{"vms", "list", "--provider", "testprovider", "--tag", "fault"}, 0, "vm-panic", ""},
 		{"vms info", []string{"vms", "info", "vm-001", "--provider", "testprovider", "-o", "yaml"}, 0, "memory_mb: 2048", ""},

@@ -49,6 +49,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "migrate-store" {
+		return migrateStore(ctx, args[1:], stdout, stderr) // migrate_store.go
+	}
 	flags := flag.NewFlagSet("hypervisord", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", "", "path to the YAML configuration (empty: built-in defaults)")
@@ -93,6 +96,11 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		return err
 	}
 	defer db.Close()
+	cluster, leaveCluster, err := joinCluster(ctx, db, cfg.Database, cfg.Daemon.Address)
+	if err != nil {
+		return err
+	}
+	defer leaveCluster() // after the jobs have stopped: their claims go with the lease
 
 	jobLogs := jobs.NewLogSink(db, func(err error) { log.Error("job log lines lost", "error", err) })
 	log.RegisterSink(jobLogs)
@@ -135,7 +143,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		Workers: cfg.Daemon.Workers, ConcurrentExports: cfg.Export.ConcurrentExports, MaxRetries: cfg.Export.MaxRetries,
 		ChunkSize: cfg.Export.ChunkSize, BasePath: cfg.Export.BasePath, JobTimeout: cfg.Hyper2KVM.JobTimeout.Std(),
 		ExportTimeout: cfg.Export.JobTimeout.Std(),
-		SyncLogs:      jobLogs.Sync, Retention: cfg.Database.JobRetention.Std(),
+		SyncLogs:      jobLogs.Sync, Retention: cfg.Database.JobRetention.Std(), Cluster: cluster,
 	}, db, bus, plugins, kvmConfig(cfg), log.Named("jobs"))
 	if err := manager.Start(ctx); err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/hypersdk/hypersdk/core/config"
 	"github.com/hypersdk/hypersdk/core/store"
@@ -29,4 +30,26 @@ func etcdConfig(e config.Etcd) etcdstore.Config {
 		CAFile: e.CAFile, CertFile: e.CertFile, KeyFile: e.KeyFile,
 		DialTimeout: e.DialTimeout.Std(), RequestTimeout: e.RequestTimeout.Std(),
 	}
+}
+
+// joinCluster makes the daemon a node of the etcd cluster behind db (database.etcd.node_id,
+// default the host name; its lease lives database.etcd.lease_ttl): the jobs run under its
+// claims. It returns nil on bbolt. leave revokes the lease, so a clean stop hands the node's
+// jobs over at once.
+func joinCluster(ctx context.Context, db store.Backend, cfg config.Database, address string) (cluster store.Claimer, leave func(), err error) {
+	s, ok := db.(*etcdstore.Store)
+	if !ok {
+		return nil, func() {}, nil
+	}
+	id := cfg.Etcd.NodeID
+	if id == "" {
+		if id, err = os.Hostname(); err != nil {
+			return nil, nil, fmt.Errorf("database.etcd.node_id is not set and the host name is unknown: %w", err)
+		}
+	}
+	node, err := etcdstore.Join(ctx, s, store.Node{ID: id, Address: address}, cfg.Etcd.LeaseTTL.Std())
+	if err != nil {
+		return nil, nil, fmt.Errorf("database.etcd: %w", err)
+	}
+	return node, func() { node.Close() }, nil
 }

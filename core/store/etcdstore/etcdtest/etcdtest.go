@@ -55,6 +55,8 @@ func StartCluster(t testing.TB, n int) []*Member {
 		cfg.InitialClusterToken = "hypersdk-test"
 		cfg.LogLevel = "fatal" // its shutdown logs "server closed" errors: noise in a test
 		cfg.LogOutputs = []string{"stderr"}
+		// A test kills daemons, not etcd members' disks: no fsync keeps the tests quick.
+		cfg.UnsafeNoFsync = true
 		e, err := embed.StartEtcd(cfg)
 		if err != nil {
 			t.Fatalf("start etcd member %d: %v", i, err)
