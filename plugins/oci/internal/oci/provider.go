@@ -35,11 +35,23 @@ var _ provider.Provider = (*Provider)(nil)
 // New returns an unconfigured provider.
 func New() *Provider { return &Provider{} }
 
+// Info declares the export method written natively: qcow2 (the default export_format) or
+// vmdk; with VHD the host converts.
 func (p *Provider) Info(context.Context) (provider.Info, error) {
+	p.mu.Lock()
+	format := p.settings.ExportFormat
+	p.mu.Unlock()
+	caps := []provider.Capability{provider.CapResume, provider.CapHolds}
+	switch format {
+	case "", "QCOW2":
+		caps = append(caps, provider.CapExportQCOW2)
+	case "VMDK":
+		caps = append(caps, provider.CapExportVMDK)
+	}
 	return provider.Info{
 		Name: "oci", Version: Version,
 		Description:  "Oracle Cloud Infrastructure Compute: boot volumes exported as custom images to Object Storage (QCOW2), downloaded with parallel ranged GETs",
-		Capabilities: []provider.Capability{provider.CapExportQCOW2, provider.CapResume, provider.CapHolds},
+		Capabilities: caps,
 		Config:       configKeys,
 		Filters:      filters,
 	}, nil
