@@ -105,10 +105,16 @@ func (b *browser) location() string {
 	return loc
 }
 
-// open goes to a dashboard page ("#/jobs") and waits until its first heading is drawn.
+// open goes to a dashboard page ("#/jobs"), or reloads it when it is the page shown (a
+// navigation to the same address would change nothing), and waits until its heading is drawn.
 func (b *browser) open(hash string) {
 	b.t.Helper()
-	b.run("open "+hash, 20*time.Second, chromedp.Navigate(b.base+"/ui/"+hash), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	target := b.base + "/ui/" + hash
+	nav := chromedp.Navigate(target)
+	if b.location() == target {
+		nav = chromedp.Reload()
+	}
+	b.run("open "+hash, 20*time.Second, nav, chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
 // until waits for a JavaScript expression to be true; while what it reads is not drawn yet

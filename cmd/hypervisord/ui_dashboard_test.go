@@ -153,8 +153,25 @@ auth:
 
 	b.open("#/webhooks")
 	const wf = "New webhook"
-	b.run("add a webhook", 10*time.Second, b.fill(wf, "url", "http://127.0.0.1:9/hook"), b.fill(wf, "events", "job.failed"), b.submit(wf))
+	b.run("add a webhook", 10*time.Second, b.fill(wf, "url", "http://127.0.0.1:9/hook"), b.fill(wf, "events", "job.created"), b.submit(wf))
 	b.until("the webhook listed", `[...document.querySelectorAll('table[aria-label=Webhooks] td')].some(td => td.textContent === 'http://127.0.0.1:9/hook')`, 10*time.Second)
+	// an event for it, which nothing at 127.0.0.1:9 accepts: the page shows the failed attempt
+	if code, _ := d.as(uiAdminToken, "POST", "/jobs/submit", `{"vm_identifier":"vm-003","provider":"testprovider","export_method":"vmdk"}`); code != 202 {
+		t.Fatalf("submit = %d", code)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b.open("#/webhooks")
+		if eval[bool](b, `!!document.querySelector('tr[data-hook] .badge.failed')`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, hooks := d.as(uiAdminToken, "GET", "/webhooks", "")
+			t.Fatalf("the webhook's failed delivery is not shown: page %q, GET /webhooks %v",
+				eval[string](b, `document.querySelector('main').textContent`), hooks)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	b.screenshot("webhooks")
 	b.open("#/audit")
 	b.until("the audit log lists the pause", `document.querySelector('main table').textContent.includes('/pause')`, 10*time.Second)

@@ -23,7 +23,14 @@ type PolicyList struct {
 
 // WebhookList is GET /webhooks.
 type WebhookList struct {
-	Webhooks []webhooks.Hook `json:"webhooks"`
+	Webhooks []WebhookView `json:"webhooks"`
+}
+
+// WebhookView is a hook (secret redacted) with how the latest delivery attempt to it went since
+// the daemon started, when one was made.
+type WebhookView struct {
+	webhooks.Hook
+	LastDelivery *webhooks.LastDelivery `json:"last_delivery,omitempty"`
 }
 
 // AuditList is a page of GET /audit.

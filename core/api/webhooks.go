@@ -56,11 +56,14 @@ func (h *handlers) listWebhooks(c *gin.Context) {
 		webhookError(c, err)
 		return
 	}
-	out := make([]webhooks.Hook, len(hooks))
+	out := WebhookList{Webhooks: make([]WebhookView, len(hooks))}
 	for i, hk := range hooks {
-		out[i] = hk.Public()
+		out.Webhooks[i] = WebhookView{Hook: hk.Public()}
+		if ld, ok := h.Webhooks.LastDelivery(hk.ID); ok {
+			out.Webhooks[i].LastDelivery = &ld
+		}
 	}
-	c.JSON(http.StatusOK, gin.H{"webhooks": out})
+	c.JSON(http.StatusOK, out)
 }
 
 func (h *handlers) deleteWebhook(c *gin.Context) {

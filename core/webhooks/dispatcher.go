@@ -68,6 +68,7 @@ type Dispatcher struct {
 	stop     context.CancelFunc
 	unrecord func()
 	wg       sync.WaitGroup
+	last     lastDeliveries
 }
 
 // NewDispatcher returns a dispatcher for the configured hooks, delivering only where guard
@@ -218,6 +219,7 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 		if ctx.Err() != nil { // stopping: not the receiver's fault, try again at the next start
 			return next
 		}
+		d.last.record(h.ID, dl.Event, dl.Attempts+1, time.Now(), err)
 		if err == nil {
 			metrics.WebhookDeliveries.WithLabelValues("ok").Inc()
 			d.remove(dl.Seq)

@@ -1,7 +1,7 @@
 // Webhooks (admin): list, add, delete. The daemon shows a generated secret once, in the answer
 // to the registration; this page shows it then.
 import {del, get, post} from '../api.js';
-import {fmtTime, h, replace, table, toast} from '../dom.js';
+import {badge, fmtTime, h, replace, table, toast} from '../dom.js';
 import {field, list, submitting, values} from '../forms.js';
 
 export async function render(ctx) {
@@ -18,8 +18,9 @@ export async function render(ctx) {
   async function load() {
     const r = await get('/webhooks');
     if (ctx.stale()) return;
-    replace(out, table(['URL', 'Events', 'Source', 'Created', 'Actions'], r.webhooks.map(w => h('tr', {},
+    replace(out, table(['URL', 'Events', 'Source', 'Created', 'Last delivery', 'Actions'], r.webhooks.map(w => h('tr', {dataset: {hook: w.id}},
       h('td', {class: 'mono'}, w.url), h('td', {}, w.events.join(', ')), h('td', {}, w.source), h('td', {}, fmtTime(w.created_at)),
+      h('td', {}, lastDelivery(w.last_delivery)),
       h('td', {}, w.source === 'api' && ctx.can('DELETE /webhooks/{id}') ? h('button', {type: 'button', class: 'danger', 'aria-label': `Delete webhook ${w.url}`,
         onclick: async () => {
           if (!confirm(`Delete the webhook to ${w.url}?`)) return;
@@ -38,4 +39,11 @@ export async function render(ctx) {
     await load();
   });
   await load();
+}
+
+// lastDelivery says how the latest attempt went (kept since the daemon started).
+function lastDelivery(d) {
+  if (!d) return h('span', {class: 'muted'}, 'none since start');
+  return h('div', {}, badge(d.ok ? 'delivered' : 'failed'), ` ${d.event}, ${fmtTime(d.at)}`,
+    d.attempt > 1 ? ` (attempt ${d.attempt})` : '', d.error ? h('div', {class: 'err'}, d.error) : null);
 }
