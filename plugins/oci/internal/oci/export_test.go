@@ -155,7 +155,6 @@ func TestExportWorkRequestFailsOrStalls(t *testing.T) {
 				if err := p.Release(context.Background(), img); !errors.Is(err, provider.ErrUnavailable) {
 					t.Fatalf("Release of the image mid-export = %v, want ErrUnavailable", err)
 				}
-				c.StallAt = 0
 				c.Unstall()
 			}
 			for _, h := range rec.Holds() {

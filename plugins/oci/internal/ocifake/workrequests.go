@@ -81,10 +81,11 @@ func (c *Cloud) workRequestErrors(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// Unstall lets stalled work requests finish at once.
+// Unstall lets stalled work requests finish at once, and later ones run.
 func (c *Cloud) Unstall() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.StallAt = 0
 	for _, wr := range c.work {
 		if wr.stallAt > 0 {
 			wr.stallAt, wr.duration = 0, time.Millisecond
