@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 const (
@@ -33,8 +34,10 @@ func TestDashboardMigratesAVMFromTheInventory(t *testing.T) {
 	b.until("two VMs listed", `document.querySelectorAll('tr[data-vm]').length === 2`, 20*time.Second)
 	b.screenshot("inventory")
 
-	// the simulator tags its VMs production, test, production… in name order
-	b.run("filter by tag", 10*time.Second, b.fill("Filter VMs", "filter.tags", "production"), b.submit("Filter VMs"))
+	// the simulator tags its VMs production, test, production… in name order; typed, and sent
+	// with Enter, as from the keyboard alone
+	b.run("filter by tag", 10*time.Second, chromedp.Focus(chromedp.CSS(`form[aria-label="Filter VMs"] [data-field="filter.tags"]`)),
+		chromedp.KeyEvent("production"), chromedp.KeyEvent(kb.Enter))
 	b.until("one production VM", `location.hash.includes('tags=production') && document.querySelectorAll('tr[data-vm]').length === 1`, 20*time.Second)
 	listed := eval[string](b, `document.querySelector('tr[data-vm] a').textContent`)
 	if listed != vm {
@@ -105,6 +108,10 @@ auth:
 `)
 	b := newBrowser(t, d.url, 1280, 860)
 	login(b, uiAdminToken, "root (admin)")
+	// what the page asks of the API, checked against /openapi.json by the daemon's client
+	if code, who := d.as(uiViewerToken, "GET", "/auth/whoami", ""); code != 200 || who["role"] != "viewer" || len(who["allowed"].([]any)) != 0 {
+		t.Fatalf("GET /auth/whoami as a viewer = %d %v", code, who)
+	}
 
 	// a slow export: 16 chunks of 64 KiB, 400 ms apart
 	code, sub := d.as(uiAdminToken, "POST", "/jobs/submit", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"vmdk"}`)
@@ -121,7 +128,7 @@ auth:
 		t.Errorf("the row's bytes read %q; want done / total from the progress events", bytes)
 	}
 	b.screenshot("jobs-running")
-	b.run("cancel", 10*time.Second, click(fmt.Sprintf(`button[aria-label="Cancel %s"]`, id)))
+	b.run("cancel with the keyboard", 10*time.Second, chromedp.Focus(chromedp.CSS(fmt.Sprintf(`button[aria-label="Cancel %s"]`, id))), chromedp.KeyEvent(kb.Enter))
 	b.until("cancelled", row+` && `+row+`.querySelector('.badge').textContent === 'cancelled'`, 20*time.Second)
 	if j := waitJobAs(d, uiAdminToken, id); j["status"] != "cancelled" {
 		t.Fatalf("job after cancel = %v", j["status"])
@@ -176,6 +183,9 @@ auth:
 	b.open("#/audit")
 	b.until("the audit log lists the pause", `document.querySelector('main table').textContent.includes('/pause')`, 10*time.Second)
 	b.screenshot("audit")
+	if code, sum := d.as(uiAdminToken, "GET", "/jobs/summary", ""); code != 200 || sum["by_status"].(map[string]any)["cancelled"] != 2.0 {
+		t.Fatalf("GET /jobs/summary = %d %v", code, sum)
+	}
 	b.open("#/")
 	b.until("the overview counts the cancelled jobs", `document.querySelector('.card[data-state=cancelled] .n').textContent !== '0'`, 10*time.Second)
 	b.screenshot("overview")
