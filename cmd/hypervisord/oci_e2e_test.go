@@ -31,13 +31,14 @@ func checkOCIExport(t *testing.T, d *daemon, s *ociStandin, job map[string]any) 
 // The seed's Pattern 1 from an OCI instance: one job makes a custom image of it, exports the
 // image to the staging bucket as QCOW2, downloads the object with ranged GETs and defines the
 // domain in libvirt, whose disk holds the boot volume's bytes; nothing is left in the tenancy.
+// The job's log names the attached block volume that a custom image does not hold.
 func TestOCIPatternOneToLibvirt(t *testing.T) {
 	t.Parallel()
 	needQemuImg(t)
 	needLibvirt(t)
 	name := fmt.Sprintf("hs%d-oci-%d", os.Getpid(), vmPrefixes.Add(1))
 	undefineLater(t, name)
-	plugins, s := startOCIStandin(t, "-mib", "8", "-name", name, "-export-time", "500ms")
+	plugins, s := startOCIStandin(t, "-mib", "8", "-name", name, "-export-time", "500ms", "-volume", name+"-data")
 	out := t.TempDir()
 	d := ociDaemon(t, plugins, s, fmt.Sprintf(`hyper2kvm:
   output_dir: %s
@@ -57,6 +58,9 @@ libvirt:
 	}
 	checkOCIExport(t, d, s, job)
 	checkImportedDomain(t, job, name, s.Image)
+	if log := d.text("/jobs/logs/" + job["job_id"].(string)); !strings.Contains(log, name+"-data") || !strings.Contains(log, "not exported") {
+		t.Errorf("the job's log does not name the block volume %s-data that was not exported:\n%s", name, log)
+	}
 }
 
 // The daemon and its plugin killed -9 while the image's export work request runs, after the

@@ -50,9 +50,10 @@ func main() {
 	name := flag.String("name", "standin-1", "the instance's display name")
 	mib := flag.Int("mib", 8, "the boot volume's size in MiB (1-1024), half of it data")
 	export := flag.Duration("export-time", 2*time.Second, "how long an ExportImage work request runs")
+	volume := flag.String("volume", "", "the name of an attached block volume (not exported: a custom image holds the boot volume only)")
 	dir := flag.String("dir", "", "where files are written (default: a temporary directory, removed at exit)")
 	flag.Parse()
-	if err := run(*name, *mib, *export, *dir); err != nil {
+	if err := run(*name, *mib, *export, *volume, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "hypersdk-oci-standin:", err)
 		os.Exit(1)
 	}
@@ -73,7 +74,7 @@ func diskContent(mib int) []byte {
 	return b
 }
 
-func run(name string, mib int, export time.Duration, dir string) error {
+func run(name string, mib int, export time.Duration, volume, dir string) error {
 	if mib < 1 || mib > 1024 {
 		return fmt.Errorf("-mib %d: want 1-1024", mib)
 	}
@@ -103,8 +104,12 @@ func run(name string, mib int, export time.Duration, dir string) error {
 	if err := os.WriteFile(img, content, 0o644); err != nil {
 		return fmt.Errorf("write the disk image: %w", err)
 	}
-	vm := c.AddInstance(ocifake.Instance{Name: name, FreeformTags: map[string]string{"role": "standin"}, Boot: content, BootGB: 1,
-		VNICs: []ocifake.VNIC{{Name: "primary", MAC: "02:00:17:00:00:01", Subnet: "ocid1.subnet.oc1.iad.standin"}}})
+	inst := ocifake.Instance{Name: name, FreeformTags: map[string]string{"role": "standin"}, Boot: content, BootGB: 1,
+		VNICs: []ocifake.VNIC{{Name: "primary", MAC: "02:00:17:00:00:01", Subnet: "ocid1.subnet.oc1.iad.standin"}}}
+	if volume != "" {
+		inst.Volumes = []ocifake.Volume{{Name: volume, GB: 50}}
+	}
+	vm := c.AddInstance(inst)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /state", func(w http.ResponseWriter, _ *http.Request) {
