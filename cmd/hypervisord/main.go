@@ -137,6 +137,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	if err != nil {
 		return err
 	}
+	electedFor(cluster, hooks.LeadWith)
 	hooks.Start(ctx)
 	defer hooks.Close()
 	manager := jobs.NewManager(jobs.Config{
@@ -157,6 +158,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		defaultProvider = names[0]
 	}
 	sched := scheduler.New(db, manager, plugins, bus, cfg.Export.BasePath, defaultProvider, nil, log.Named("scheduler"))
+	electedFor(cluster, sched.LeadWith)
 	sched.Start(ctx)
 	defer sched.Close()
 

@@ -53,3 +53,11 @@ func joinCluster(ctx context.Context, db store.Backend, cfg config.Database, add
 	}
 	return node, func() { node.Close() }, nil
 }
+
+// electedFor hands the cluster's election to a duty that must run on one node at a time
+// (firing schedules, delivering webhooks); on bbolt there is none to hand.
+func electedFor(cluster store.Claimer, leadWith func(store.Elector)) {
+	if e, ok := cluster.(store.Elector); ok {
+		leadWith(e)
+	}
+}

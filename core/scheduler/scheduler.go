@@ -48,6 +48,8 @@ type Scheduler struct {
 	basePath        string
 	defaultProvider string
 
+	elector store.Elector // in a cluster, fires only on the node elected (cluster.go)
+
 	mu   sync.Mutex // serialises runs and retention
 	wake chan struct{}
 	stop context.CancelFunc
@@ -69,7 +71,7 @@ func (s *Scheduler) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
 	ends := s.bus.Follow(events.JobCompleted, events.JobFailed, events.JobCancelled)
 	s.wg.Add(2)
-	go func() { defer s.wg.Done(); s.loop(ctx) }()
+	go func() { defer s.wg.Done(); s.runLoop(ctx) }()
 	go func() { defer s.wg.Done(); defer ends.Close(); s.watchJobs(ctx, ends) }()
 }
 
@@ -91,9 +93,9 @@ func (s *Scheduler) poke() {
 func (s *Scheduler) loop(ctx context.Context) {
 	for {
 		next := s.runDue(ctx)
-		wait := maxWait
+		wait := s.maxWait()
 		if !next.IsZero() {
-			wait = min(max(next.Sub(s.clock.Now()), 0), maxWait)
+			wait = min(max(next.Sub(s.clock.Now()), 0), s.maxWait())
 		}
 		select {
 		case <-ctx.Done():

@@ -39,3 +39,11 @@ type Node struct {
 	Address   string    `json:"address,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 }
+
+// Elector elects one node of a cluster for a duty that must run once cluster-wide (firing
+// schedules, delivering webhooks).
+type Elector interface {
+	// Lead runs fn whenever this node is the one elected for duty, with a context that ends
+	// when it is no longer (its lease lost), until ctx ends. It blocks.
+	Lead(ctx context.Context, duty string, fn func(ctx context.Context))
+}

@@ -68,6 +68,7 @@ type Dispatcher struct {
 	stop     context.CancelFunc
 	unrecord func()
 	wg       sync.WaitGroup
+	elector  store.Elector // in a cluster, delivers only on the node elected (cluster.go)
 	last     lastDeliveries
 }
 
@@ -92,7 +93,7 @@ func (d *Dispatcher) Start(ctx context.Context) {
 	ctx, d.stop = context.WithCancel(context.WithoutCancel(ctx))
 	d.unrecord = d.bus.Record(d.record)
 	d.wg.Add(1)
-	go d.deliverLoop(ctx)
+	go d.runDelivery(ctx) // cluster.go
 }
 
 // Close stops recording and delivering; the outbox keeps what is left for the next start.
@@ -157,12 +158,11 @@ func (d *Dispatcher) enqueue(batch []events.Event) error {
 }
 
 func (d *Dispatcher) deliverLoop(ctx context.Context) {
-	defer d.wg.Done()
 	for {
 		next := d.deliverDue(ctx)
 		wait := time.Until(next)
-		if next.IsZero() || wait > time.Minute {
-			wait = time.Minute
+		if next.IsZero() || wait > d.maxWait() {
+			wait = d.maxWait()
 		}
 		select {
 		case <-ctx.Done():

@@ -28,8 +28,9 @@ type Node struct {
 	lease  clientv3.LeaseID
 	onLost []func()
 
-	stop context.CancelFunc
-	done chan struct{}
+	keepCtx context.Context // ends when the node stops renewing its lease (Close, Abandon)
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 var _ store.Claimer = (*Node)(nil)
@@ -63,7 +64,7 @@ func Join(ctx context.Context, s *Store, info store.Node, ttl time.Duration) (*N
 		}
 	}
 	keepCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	n.stop = stop
+	n.keepCtx, n.stop = keepCtx, stop
 	go n.keepAlive(keepCtx)
 	return n, nil
 }
