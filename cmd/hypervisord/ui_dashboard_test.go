@@ -192,6 +192,10 @@ auth:
 
 	// a viewer, in its own tab (the token lives in the tab's sessionStorage)
 	v := newBrowser(t, d.url, 390, 844)
+	v.run("open the sign-in page", 20*time.Second, chromedp.Navigate(v.base+"/ui/#/jobs"), chromedp.WaitVisible(chromedp.CSS(`form[aria-label="Sign in"]`)))
+	v.run("a wrong token", 10*time.Second, v.fill("Sign in", "token", "not-a-token"), v.submit("Sign in"))
+	v.until("the token field's error", `document.querySelector('[data-field=token]').getAttribute('aria-invalid') === 'true'
+		&& document.querySelector('.field-error:not([hidden])').textContent.includes('bearer token')`, 10*time.Second)
 	login(v, uiViewerToken, "watcher (viewer)")
 	v.open("#/jobs?status=cancelled")
 	v.until("the cancelled jobs listed", `document.querySelectorAll('tr[data-job]').length >= 1`, 10*time.Second)
