@@ -31,7 +31,7 @@ func checkOCIExport(t *testing.T, d *daemon, s *ociStandin, job map[string]any) 
 // The seed's Pattern 1 from an OCI instance: one job makes a custom image of it, exports the
 // image to the staging bucket as QCOW2, downloads the object with ranged GETs and defines the
 // domain in libvirt, whose disk holds the boot volume's bytes; nothing is left in the tenancy.
-// The job's log names the attached block volume that a custom image does not hold.
+// The job's log and result name the attached block volume that a custom image does not hold.
 func TestOCIPatternOneToLibvirt(t *testing.T) {
 	t.Parallel()
 	needQemuImg(t)
@@ -60,6 +60,10 @@ libvirt:
 	checkImportedDomain(t, job, name, s.Image)
 	if log := d.text("/jobs/logs/" + job["job_id"].(string)); !strings.Contains(log, name+"-data") || !strings.Contains(log, "not exported") {
 		t.Errorf("the job's log does not name the block volume %s-data that was not exported:\n%s", name, log)
+	}
+	left, _ := job["result"].(map[string]any)["not_exported"].([]any)
+	if len(left) != 1 || left[0].(map[string]any)["disk"].(map[string]any)["label"] != name+"-data" || left[0].(map[string]any)["reason"] == "" {
+		t.Errorf("the job's result lists as not exported %v, want the block volume %s-data with a reason", left, name)
 	}
 }
 

@@ -81,9 +81,12 @@ type ImportOptions struct {
 type Result struct {
 	Artifacts []Artifact  `json:"artifacts"`
 	VM        provider.VM `json:"vm"`
-	OVA       string      `json:"ova,omitempty"`
-	Manifest  string      `json:"manifest,omitempty"`
-	Converted []string    `json:"converted,omitempty"`
+	// NotExported are disks of the VM the provider left out on purpose, each with the reason
+	// (an OCI custom image holds the boot volume only); VM.Disks has the exported ones.
+	NotExported []provider.NotExportedDisk `json:"not_exported,omitempty"`
+	OVA         string                     `json:"ova,omitempty"`
+	Manifest    string                     `json:"manifest,omitempty"`
+	Converted   []string                   `json:"converted,omitempty"`
 	// Streamed are disks the provider converted while it downloaded them, waiting in the export
 	// directory for the conversion stage to check and adopt them.
 	Streamed  []Artifact `json:"streamed,omitempty"`

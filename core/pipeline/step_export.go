@@ -75,7 +75,10 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 		metrics.ExportThroughput.WithLabelValues(st.Spec.Provider).Set(float64(exported) / took)
 	}
 	st.Exported, st.Verified = res.Artifacts, nil
-	st.Result = &Result{VM: res.VM}
+	st.Result = &Result{VM: res.VM, NotExported: res.NotExported}
+	for _, n := range res.NotExported {
+		st.Log.Warn("a disk of the VM was not exported", "disk", n.Disk.Key, "label", n.Disk.Label, "capacity_bytes", n.Disk.CapacityBytes, "reason", n.Reason)
+	}
 	return exported, nil
 }
 

@@ -26,8 +26,7 @@ func vmToProto(v provider.VM) *pb.VM {
 		Tags: v.Tags,
 	}
 	for _, d := range v.Disks {
-		out.Disks = append(out.Disks, &pb.Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes,
-			Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source})
+		out.Disks = append(out.Disks, diskToProto(d))
 	}
 	for _, n := range v.NICs {
 		out.Nics = append(out.Nics, &pb.NIC{Label: n.Label, Mac: n.MAC, Network: n.Network, AdapterType: n.AdapterType})
@@ -36,6 +35,16 @@ func vmToProto(v provider.VM) *pb.VM {
 		out.Cdroms = append(out.Cdroms, &pb.CDROM{Label: c.Label, Iso: c.ISO, Connected: c.Connected})
 	}
 	return out
+}
+
+func diskToProto(d provider.Disk) *pb.Disk {
+	return &pb.Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes,
+		Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source}
+}
+
+func diskFromProto(d *pb.Disk) provider.Disk {
+	return provider.Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes,
+		Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source}
 }
 
 func vmFromProto(v *pb.VM) provider.VM {
@@ -48,11 +57,9 @@ func vmFromProto(v *pb.VM) provider.VM {
 		Tags: v.Tags,
 	}
 	for _, d := range v.Disks {
-		if d == nil {
-			continue
+		if d != nil {
+			out.Disks = append(out.Disks, diskFromProto(d))
 		}
-		out.Disks = append(out.Disks, provider.Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes,
-			Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source})
 	}
 	for _, n := range v.Nics {
 		if n == nil {
@@ -121,6 +128,9 @@ func resultToProto(r provider.ExportResult) *pb.ExportResult {
 		}
 		out.Artifacts = append(out.Artifacts, pa)
 	}
+	for _, n := range r.NotExported {
+		out.NotExported = append(out.NotExported, &pb.NotExportedDisk{Disk: diskToProto(n.Disk), Reason: n.Reason})
+	}
 	return out
 }
 
@@ -140,6 +150,11 @@ func resultFromProto(r *pb.ExportResult) provider.ExportResult {
 			}
 		}
 		out.Artifacts = append(out.Artifacts, pa)
+	}
+	for _, n := range r.NotExported {
+		if n != nil && n.Disk != nil {
+			out.NotExported = append(out.NotExported, provider.NotExportedDisk{Disk: diskFromProto(n.Disk), Reason: n.Reason})
+		}
 	}
 	return out
 }

@@ -40,7 +40,8 @@ func TestConvertersRoundTrip(t *testing.T) {
 			return progressFromProto(progressToProto(p)), p
 		}},
 		{"result", func() (any, any) {
-			r := provider.ExportResult{VM: fullVM, Artifacts: []provider.Artifact{{Path: "a.vmdk", Kind: provider.KindDisk, Format: "vmdk", Size: 9, SHA256: "ab", Disk: 1}}}
+			r := provider.ExportResult{VM: fullVM, Artifacts: []provider.Artifact{{Path: "a.vmdk", Kind: provider.KindDisk, Format: "vmdk", Size: 9, SHA256: "ab", Disk: 1}},
+				NotExported: []provider.NotExportedDisk{{Disk: provider.Disk{Key: "vol-1", Label: "data", CapacityBytes: 1 << 30, Unit: 1, Source: "ocid1.volume"}, Reason: "not in a custom image"}}}
 			return resultFromProto(resultToProto(r)), r
 		}},
 		{"info", func() (any, any) {
@@ -73,6 +74,7 @@ func TestConvertersAcceptNil(t *testing.T) {
 		{"info", infoFromProto(nil), provider.Info{}},
 		{"vm with nil members", vmFromProto(&pb.VM{Id: "x", Disks: []*pb.Disk{nil}, Nics: []*pb.NIC{nil}, Cdroms: []*pb.CDROM{nil}}), provider.VM{ID: "x"}},
 		{"result with nil artifact", resultFromProto(&pb.ExportResult{Artifacts: []*pb.Artifact{nil}}), provider.ExportResult{}},
+		{"result with a not-exported disk of no disk", resultFromProto(&pb.ExportResult{NotExported: []*pb.NotExportedDisk{nil, {Reason: "r"}}}), provider.ExportResult{}},
 	}
 	for _, c := range cases {
 		if !reflect.DeepEqual(c.got, c.want) {

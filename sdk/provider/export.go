@@ -159,6 +159,16 @@ type Extent struct {
 type ExportResult struct {
 	VM        VM
 	Artifacts []Artifact
+	// NotExported are disks of the VM the export left out on purpose (a cloud image that holds
+	// the boot volume only), each with the reason. They are not in VM.Disks; the daemon logs
+	// them and lists them in the job's result, so a user sees what did not come along.
+	NotExported []NotExportedDisk
+}
+
+// NotExportedDisk is a disk of the VM that an export left out, and why.
+type NotExportedDisk struct {
+	Disk   Disk   `json:"disk"`
+	Reason string `json:"reason"`
 }
 
 // Validate checks what every provider relies on before it writes a byte: a VM id, a known

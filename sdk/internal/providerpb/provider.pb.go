@@ -1717,9 +1717,11 @@ func (x *Checkpoint) GetResumeToken() []byte {
 }
 
 type ExportResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Vm            *VM                    `protobuf:"bytes,1,opt,name=vm,proto3" json:"vm,omitempty"`
-	Artifacts     []*Artifact            `protobuf:"bytes,2,rep,name=artifacts,proto3" json:"artifacts,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Vm        *VM                    `protobuf:"bytes,1,opt,name=vm,proto3" json:"vm,omitempty"`
+	Artifacts []*Artifact            `protobuf:"bytes,2,rep,name=artifacts,proto3" json:"artifacts,omitempty"`
+	// Disks of the VM the export left out on purpose; not in vm.disks.
+	NotExported   []*NotExportedDisk `protobuf:"bytes,3,rep,name=not_exported,json=notExported,proto3" json:"not_exported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1768,6 +1770,65 @@ func (x *ExportResult) GetArtifacts() []*Artifact {
 	return nil
 }
 
+func (x *ExportResult) GetNotExported() []*NotExportedDisk {
+	if x != nil {
+		return x.NotExported
+	}
+	return nil
+}
+
+type NotExportedDisk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Disk          *Disk                  `protobuf:"bytes,1,opt,name=disk,proto3" json:"disk,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotExportedDisk) Reset() {
+	*x = NotExportedDisk{}
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotExportedDisk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotExportedDisk) ProtoMessage() {}
+
+func (x *NotExportedDisk) ProtoReflect() protoreflect.Message {
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotExportedDisk.ProtoReflect.Descriptor instead.
+func (*NotExportedDisk) Descriptor() ([]byte, []int) {
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *NotExportedDisk) GetDisk() *Disk {
+	if x != nil {
+		return x.Disk
+	}
+	return nil
+}
+
+func (x *NotExportedDisk) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type Artifact struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Path   string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
@@ -1785,7 +1846,7 @@ type Artifact struct {
 
 func (x *Artifact) Reset() {
 	*x = Artifact{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1797,7 +1858,7 @@ func (x *Artifact) String() string {
 func (*Artifact) ProtoMessage() {}
 
 func (x *Artifact) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[25]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1810,7 +1871,7 @@ func (x *Artifact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Artifact.ProtoReflect.Descriptor instead.
 func (*Artifact) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{25}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Artifact) GetPath() string {
@@ -1880,7 +1941,7 @@ type Extent struct {
 
 func (x *Extent) Reset() {
 	*x = Extent{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1892,7 +1953,7 @@ func (x *Extent) String() string {
 func (*Extent) ProtoMessage() {}
 
 func (x *Extent) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[26]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1905,7 +1966,7 @@ func (x *Extent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Extent.ProtoReflect.Descriptor instead.
 func (*Extent) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{26}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Extent) GetOffset() int64 {
@@ -1939,7 +2000,7 @@ type SetPowerStateRequest struct {
 
 func (x *SetPowerStateRequest) Reset() {
 	*x = SetPowerStateRequest{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1951,7 +2012,7 @@ func (x *SetPowerStateRequest) String() string {
 func (*SetPowerStateRequest) ProtoMessage() {}
 
 func (x *SetPowerStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[27]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2025,7 @@ func (x *SetPowerStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPowerStateRequest.ProtoReflect.Descriptor instead.
 func (*SetPowerStateRequest) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{27}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SetPowerStateRequest) GetId() string {
@@ -1989,7 +2050,7 @@ type SetPowerStateResponse struct {
 
 func (x *SetPowerStateResponse) Reset() {
 	*x = SetPowerStateResponse{}
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[28]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2062,7 @@ func (x *SetPowerStateResponse) String() string {
 func (*SetPowerStateResponse) ProtoMessage() {}
 
 func (x *SetPowerStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[28]
+	mi := &file_hypersdk_provider_v2_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2075,7 @@ func (x *SetPowerStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPowerStateResponse.ProtoReflect.Descriptor instead.
 func (*SetPowerStateResponse) Descriptor() ([]byte, []int) {
-	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{28}
+	return file_hypersdk_provider_v2_provider_proto_rawDescGZIP(), []int{29}
 }
 
 var File_hypersdk_provider_v2_provider_proto protoreflect.FileDescriptor
@@ -2158,10 +2219,14 @@ const file_hypersdk_provider_v2_provider_proto_rawDesc = "" +
 	"\apercent\x18\t \x01(\x01R\apercent\"/\n" +
 	"\n" +
 	"Checkpoint\x12!\n" +
-	"\fresume_token\x18\x01 \x01(\fR\vresumeToken\"v\n" +
+	"\fresume_token\x18\x01 \x01(\fR\vresumeToken\"\xc0\x01\n" +
 	"\fExportResult\x12(\n" +
 	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v2.VMR\x02vm\x12<\n" +
-	"\tartifacts\x18\x02 \x03(\v2\x1e.hypersdk.provider.v2.ArtifactR\tartifacts\"\xe7\x01\n" +
+	"\tartifacts\x18\x02 \x03(\v2\x1e.hypersdk.provider.v2.ArtifactR\tartifacts\x12H\n" +
+	"\fnot_exported\x18\x03 \x03(\v2%.hypersdk.provider.v2.NotExportedDiskR\vnotExported\"Y\n" +
+	"\x0fNotExportedDisk\x12.\n" +
+	"\x04disk\x18\x01 \x01(\v2\x1a.hypersdk.provider.v2.DiskR\x04disk\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xe7\x01\n" +
 	"\bArtifact\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
@@ -2200,7 +2265,7 @@ func file_hypersdk_provider_v2_provider_proto_rawDescGZIP() []byte {
 	return file_hypersdk_provider_v2_provider_proto_rawDescData
 }
 
-var file_hypersdk_provider_v2_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_hypersdk_provider_v2_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_hypersdk_provider_v2_provider_proto_goTypes = []any{
 	(*InfoRequest)(nil),           // 0: hypersdk.provider.v2.InfoRequest
 	(*InfoResponse)(nil),          // 1: hypersdk.provider.v2.InfoResponse
@@ -2227,10 +2292,11 @@ var file_hypersdk_provider_v2_provider_proto_goTypes = []any{
 	(*Progress)(nil),              // 22: hypersdk.provider.v2.Progress
 	(*Checkpoint)(nil),            // 23: hypersdk.provider.v2.Checkpoint
 	(*ExportResult)(nil),          // 24: hypersdk.provider.v2.ExportResult
-	(*Artifact)(nil),              // 25: hypersdk.provider.v2.Artifact
-	(*Extent)(nil),                // 26: hypersdk.provider.v2.Extent
-	(*SetPowerStateRequest)(nil),  // 27: hypersdk.provider.v2.SetPowerStateRequest
-	(*SetPowerStateResponse)(nil), // 28: hypersdk.provider.v2.SetPowerStateResponse
+	(*NotExportedDisk)(nil),       // 25: hypersdk.provider.v2.NotExportedDisk
+	(*Artifact)(nil),              // 26: hypersdk.provider.v2.Artifact
+	(*Extent)(nil),                // 27: hypersdk.provider.v2.Extent
+	(*SetPowerStateRequest)(nil),  // 28: hypersdk.provider.v2.SetPowerStateRequest
+	(*SetPowerStateResponse)(nil), // 29: hypersdk.provider.v2.SetPowerStateResponse
 }
 var file_hypersdk_provider_v2_provider_proto_depIdxs = []int32{
 	2,  // 0: hypersdk.provider.v2.InfoResponse.config:type_name -> hypersdk.provider.v2.ConfigKey
@@ -2250,27 +2316,29 @@ var file_hypersdk_provider_v2_provider_proto_depIdxs = []int32{
 	19, // 14: hypersdk.provider.v2.ExportVMEvent.released:type_name -> hypersdk.provider.v2.Hold
 	19, // 15: hypersdk.provider.v2.ReleaseRequest.hold:type_name -> hypersdk.provider.v2.Hold
 	10, // 16: hypersdk.provider.v2.ExportResult.vm:type_name -> hypersdk.provider.v2.VM
-	25, // 17: hypersdk.provider.v2.ExportResult.artifacts:type_name -> hypersdk.provider.v2.Artifact
-	26, // 18: hypersdk.provider.v2.Artifact.extents:type_name -> hypersdk.provider.v2.Extent
-	0,  // 19: hypersdk.provider.v2.Provider.Info:input_type -> hypersdk.provider.v2.InfoRequest
-	3,  // 20: hypersdk.provider.v2.Provider.Configure:input_type -> hypersdk.provider.v2.ConfigureRequest
-	6,  // 21: hypersdk.provider.v2.Provider.ListVMs:input_type -> hypersdk.provider.v2.ListVMsRequest
-	8,  // 22: hypersdk.provider.v2.Provider.GetVM:input_type -> hypersdk.provider.v2.GetVMRequest
-	15, // 23: hypersdk.provider.v2.Provider.ExportVM:input_type -> hypersdk.provider.v2.ExportVMInput
-	27, // 24: hypersdk.provider.v2.Provider.SetPowerState:input_type -> hypersdk.provider.v2.SetPowerStateRequest
-	20, // 25: hypersdk.provider.v2.Provider.Release:input_type -> hypersdk.provider.v2.ReleaseRequest
-	1,  // 26: hypersdk.provider.v2.Provider.Info:output_type -> hypersdk.provider.v2.InfoResponse
-	4,  // 27: hypersdk.provider.v2.Provider.Configure:output_type -> hypersdk.provider.v2.ConfigureResponse
-	7,  // 28: hypersdk.provider.v2.Provider.ListVMs:output_type -> hypersdk.provider.v2.ListVMsResponse
-	9,  // 29: hypersdk.provider.v2.Provider.GetVM:output_type -> hypersdk.provider.v2.GetVMResponse
-	18, // 30: hypersdk.provider.v2.Provider.ExportVM:output_type -> hypersdk.provider.v2.ExportVMEvent
-	28, // 31: hypersdk.provider.v2.Provider.SetPowerState:output_type -> hypersdk.provider.v2.SetPowerStateResponse
-	21, // 32: hypersdk.provider.v2.Provider.Release:output_type -> hypersdk.provider.v2.ReleaseResponse
-	26, // [26:33] is the sub-list for method output_type
-	19, // [19:26] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	26, // 17: hypersdk.provider.v2.ExportResult.artifacts:type_name -> hypersdk.provider.v2.Artifact
+	25, // 18: hypersdk.provider.v2.ExportResult.not_exported:type_name -> hypersdk.provider.v2.NotExportedDisk
+	11, // 19: hypersdk.provider.v2.NotExportedDisk.disk:type_name -> hypersdk.provider.v2.Disk
+	27, // 20: hypersdk.provider.v2.Artifact.extents:type_name -> hypersdk.provider.v2.Extent
+	0,  // 21: hypersdk.provider.v2.Provider.Info:input_type -> hypersdk.provider.v2.InfoRequest
+	3,  // 22: hypersdk.provider.v2.Provider.Configure:input_type -> hypersdk.provider.v2.ConfigureRequest
+	6,  // 23: hypersdk.provider.v2.Provider.ListVMs:input_type -> hypersdk.provider.v2.ListVMsRequest
+	8,  // 24: hypersdk.provider.v2.Provider.GetVM:input_type -> hypersdk.provider.v2.GetVMRequest
+	15, // 25: hypersdk.provider.v2.Provider.ExportVM:input_type -> hypersdk.provider.v2.ExportVMInput
+	28, // 26: hypersdk.provider.v2.Provider.SetPowerState:input_type -> hypersdk.provider.v2.SetPowerStateRequest
+	20, // 27: hypersdk.provider.v2.Provider.Release:input_type -> hypersdk.provider.v2.ReleaseRequest
+	1,  // 28: hypersdk.provider.v2.Provider.Info:output_type -> hypersdk.provider.v2.InfoResponse
+	4,  // 29: hypersdk.provider.v2.Provider.Configure:output_type -> hypersdk.provider.v2.ConfigureResponse
+	7,  // 30: hypersdk.provider.v2.Provider.ListVMs:output_type -> hypersdk.provider.v2.ListVMsResponse
+	9,  // 31: hypersdk.provider.v2.Provider.GetVM:output_type -> hypersdk.provider.v2.GetVMResponse
+	18, // 32: hypersdk.provider.v2.Provider.ExportVM:output_type -> hypersdk.provider.v2.ExportVMEvent
+	29, // 33: hypersdk.provider.v2.Provider.SetPowerState:output_type -> hypersdk.provider.v2.SetPowerStateResponse
+	21, // 34: hypersdk.provider.v2.Provider.Release:output_type -> hypersdk.provider.v2.ReleaseResponse
+	28, // [28:35] is the sub-list for method output_type
+	21, // [21:28] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_hypersdk_provider_v2_provider_proto_init() }
@@ -2296,7 +2364,7 @@ func file_hypersdk_provider_v2_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hypersdk_provider_v2_provider_proto_rawDesc), len(file_hypersdk_provider_v2_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

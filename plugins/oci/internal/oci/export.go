@@ -28,8 +28,8 @@ type export struct {
 // both followed through their work requests, then the image and the PAR deleted, the object
 // read with parallel ranged GETs and deleted. Each thing is a hold recorded before it is made,
 // and each create carries an OpcRetryToken checkpointed before it is sent. Attached block
-// volumes are not in a custom image: they are named in the log and the progress, or refused
-// with require_all_disks.
+// volumes are not in a custom image: they are named in the log, the progress and the result's
+// NotExported, or refused with require_all_disks.
 func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r provider.Reporter) (provider.ExportResult, error) {
 	if err := spec.Validate(); err != nil {
 		return provider.ExportResult{}, err
@@ -66,7 +66,11 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	ex.releaseNow(ctx, ex.objectHold())
 	vm := d.vm
 	vm.Disks = vm.Disks[:1] // the boot volume: the only disk exported
-	return provider.ExportResult{VM: vm, Artifacts: []provider.Artifact{art}}, nil
+	var left []provider.NotExportedDisk
+	for _, disk := range d.vm.Disks[1:] {
+		left = append(left, provider.NotExportedDisk{Disk: disk, Reason: "an attached block volume: an OCI custom image holds the boot volume only"})
+	}
+	return provider.ExportResult{VM: vm, Artifacts: []provider.Artifact{art}, NotExported: left}, nil
 }
 
 // check refuses what cannot be exported before anything is made: an instance without a boot

@@ -52,6 +52,9 @@ func TestExportSucceeds(t *testing.T) {
 			if len(res.Artifacts) != 1 || res.Artifacts[0].Format != provider.FormatQCOW2 || len(res.VM.Disks) != 1 {
 				t.Fatalf("result = %+v", res)
 			}
+			if len(res.NotExported) != 1 || res.NotExported[0].Disk.Label != "web-1-data" || res.NotExported[0].Reason == "" {
+				t.Errorf("the result's not-exported disks = %+v, want the block volume web-1-data with a reason", res.NotExported)
+			}
 			sameDisk(t, filepath.Join(spec.Dir, res.Artifacts[0].Path), diskBytes(4, 3))
 			var percents []float64
 			named := false
