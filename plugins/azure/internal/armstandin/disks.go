@@ -24,6 +24,9 @@ func (s *Server) diskJSON(d *Disk) map[string]any {
 	props := map[string]any{"diskSizeGB": gib(d.SizeBytes), "diskSizeBytes": d.SizeBytes,
 		"creationData":        map[string]any{"createOption": "Empty", "logicalSectorSize": d.SectorSize},
 		"networkAccessPolicy": d.NetworkAccessPolicy, "diskState": "Attached", "provisioningState": "Succeeded"}
+	if d.DataAccessAuthMode != "" {
+		props["dataAccessAuthMode"] = d.DataAccessAuthMode
+	}
 	if d.HyperVGeneration != "" {
 		props["hyperVGeneration"] = d.HyperVGeneration
 	}
@@ -195,6 +198,9 @@ func (s *Server) beginGetAccess(w http.ResponseWriter, r *http.Request, sn *snap
 			sn.Grant = blob
 		}
 		sasURL, err := s.sasURL(sn.Grant, time.Duration(body.DurationInSeconds)*time.Second)
+		if src := s.diskByID(sn.Source); err == nil && src != nil && src.DataAccessAuthMode == "AzureActiveDirectory" {
+			sasURL, err = s.entraSAS(sasURL)
+		}
 		if err != nil {
 			return nil, &armError{Code: "InternalOperationError", Message: err.Error()}
 		}

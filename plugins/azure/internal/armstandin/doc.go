@@ -17,5 +17,8 @@
 // What a SAS grant serves is real: the stand-in writes the snapshot as a page blob (the disk's
 // data pages only, then a fixed VHD footer; for fileFormat VHDX, a dynamic VHDX file qemu-img
 // writes, which a disk of 4096-byte sectors must be granted as) into a real Azurite and answers with a service SAS
-// for it, valid for the grant's duration; revoking the grant deletes the blob.
+// for it, valid for the grant's duration; revoking the grant deletes the blob. The grant of a
+// disk with dataAccessAuthMode AzureActiveDirectory is read through the stand-in, which wants
+// Options.DataToken as the bearer token (the principal with the data operator role) and
+// answers 403 AuthorizationPermissionMismatch to any other.
 package armstandin

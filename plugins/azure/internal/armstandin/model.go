@@ -41,8 +41,10 @@ type Disk struct {
 	SectorSize    int32 // 512 (default) or 4096
 	// NetworkAccessPolicy is AllowAll (default), AllowPrivate or DenyAll.
 	NetworkAccessPolicy string
-	HyperVGeneration    string // V1 or V2
-	Data                map[int64][]byte
+	// DataAccessAuthMode is None (default) or AzureActiveDirectory (see Options.DataToken).
+	DataAccessAuthMode string
+	HyperVGeneration   string // V1 or V2
+	Data               map[int64][]byte
 }
 
 // snapshot is a snapshot the stand-in made: the source disk's data when it was taken.

@@ -26,6 +26,10 @@ type Options struct {
 	Polls int
 	// RetryAfter is the Retry-After header of 202s, in seconds (default 0).
 	RetryAfter int
+	// DataToken is the bearer token of a principal holding the Data Operator for Managed Disks
+	// role: the grant blob of a disk with dataAccessAuthMode AzureActiveDirectory is read with
+	// it only.
+	DataToken string
 }
 
 // Server is a running stand-in.
@@ -201,6 +205,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, entraBlobPath+"/") {
+		s.serveEntraBlob(w, r)
+		return
+	}
 	s.mu.Lock()
 	s.calls = append(s.calls, r.Method+" "+r.URL.Path)
 	throttled := s.throttle > 0

@@ -32,6 +32,8 @@ type clients struct {
 	// so the plugin does not carry the whole network module for it.
 	arm  *arm.Client
 	opts *arm.ClientOptions
+	// cred also reads the grant blobs of disks that want Entra ID data access.
+	cred azcore.TokenCredential
 }
 
 func newClients(s Settings, t tuned) (*clients, error) {
@@ -74,7 +76,7 @@ func clientsFor(subscription string, cred azcore.TokenCredential, opts *arm.Clie
 		return nil, fmt.Errorf("azure clients: %w", err)
 	}
 	return &clients{vms: factory.NewVirtualMachinesClient(), disks: factory.NewDisksClient(), snapshots: factory.NewSnapshotsClient(),
-		sizes: factory.NewVirtualMachineSizesClient(), arm: a, opts: opts}, nil
+		sizes: factory.NewVirtualMachineSizesClient(), arm: a, opts: opts, cred: cred}, nil
 }
 
 // retryOptions retries a throttled or failed call n times (max_retries). azcore reads 0 as its

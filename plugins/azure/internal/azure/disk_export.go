@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v7"
 
@@ -45,6 +46,10 @@ func (e *exportRun) download(ctx context.Context, i int, d diskDetail) (provider
 	if err := e.r.Hold(ctx, h); err != nil {
 		return provider.Artifact{}, fmt.Errorf("record the grant hold before granting access: %w", err)
 	}
+	var entra azcore.TokenCredential
+	if d.authMode == armcompute.DataAccessAuthModeAzureActiveDirectory {
+		entra = e.c.cred
+	}
 	fileFormat := armcompute.FileFormatVHD
 	if !isVHD {
 		fileFormat = armcompute.FileFormatVHDX
@@ -64,7 +69,7 @@ func (e *exportRun) download(ctx context.Context, i int, d diskDetail) (provider
 			if err != nil {
 				return false, err
 			}
-			src, err := openBlob(ctx, sas, e.s.MaxRetries, isVHD)
+			src, err := openBlob(ctx, sas, e.s.MaxRetries, isVHD, entra)
 			if err != nil {
 				return false, err
 			}

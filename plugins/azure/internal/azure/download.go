@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/pageblob"
 
 	"github.com/hypersdk/hypersdk/plugins/azure/internal/vhd"
+	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // defaultRangeSegment is how much of a blob one Get Page Ranges call covers: Azure answers a
@@ -31,16 +33,39 @@ type blobSource struct {
 	dataSize int64 // the disk's size: what is written to the file
 }
 
+// diskAudience is the audience of the bearer token that reads the SAS of a disk with Entra ID
+// data access (dataAccessAuthMode AzureActiveDirectory).
+const diskAudience = "https://disk.azure.com"
+
 // openBlob opens the grant's page blob and, for a VHD, checks the footer that ends it and
 // leaves it out of dataSize: the file written is the raw disk. A VHDX is checked by its
-// signature and written whole.
-func openBlob(ctx context.Context, sasURL string, retries int, isVHD bool) (*blobSource, error) {
-	pb, err := pageblob.NewClientWithNoCredential(sasURL, &pageblob.ClientOptions{ClientOptions: policy.ClientOptions{
-		Retry: retryOptions(retries)}})
+// signature and written whole. entra, when not nil, is the credential whose token goes with
+// every read: the disk wants Entra ID data access.
+func openBlob(ctx context.Context, sasURL string, retries int, isVHD bool, entra azcore.TokenCredential) (*blobSource, error) {
+	opts := &pageblob.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions(retries)}}
+	var pb *pageblob.Client
+	var err error
+	if entra == nil {
+		pb, err = pageblob.NewClientWithNoCredential(sasURL, opts)
+	} else {
+		u, perr := url.Parse(sasURL)
+		if perr != nil {
+			return nil, fmt.Errorf("open the granted blob: %w", perr)
+		}
+		opts.Audience = diskAudience
+		// Azure's SAS hosts are https; a stand-in's on loopback may be plain http.
+		opts.InsecureAllowCredentialWithHTTP = u.Scheme == "http" && loopback(u.Hostname())
+		pb, err = pageblob.NewClient(sasURL, entra, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open the granted blob: %w", err)
 	}
 	props, err := pb.GetProperties(ctx, nil)
+	var re *azcore.ResponseError
+	if entra != nil && errors.As(err, &re) && re.StatusCode == http.StatusForbidden {
+		return nil, fmt.Errorf("%w: read the granted blob: Azure answered 403 %s: the disk wants Entra ID data access (dataAccessAuthMode AzureActiveDirectory) and the credential's principal lacks the Data Operator for Managed Disks role on it",
+			provider.ErrAuth, re.ErrorCode)
+	}
 	if err != nil {
 		return nil, blobError("read the granted blob's properties", err)
 	}

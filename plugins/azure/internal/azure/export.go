@@ -83,15 +83,13 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	return provider.ExportResult{VM: vm, Artifacts: arts}, nil
 }
 
-// exportable refuses a disk no SAS can be read from, saying what to change.
+// exportable refuses a disk no SAS can be read from, saying what to change. A disk that wants
+// Entra ID data access is read with the credential's token (see openBlob).
 func exportable(d diskDetail) error {
 	switch {
 	case d.policy == armcompute.NetworkAccessPolicyDenyAll:
 		return fmt.Errorf("%w: disk %s has network access policy DenyAll, so Azure grants no SAS for it or its snapshots; set it to AllowAll, or AllowPrivate with a disk access this host reaches",
 			provider.ErrInvalidArgument, d.name)
-	case d.authMode == armcompute.DataAccessAuthModeAzureActiveDirectory:
-		return fmt.Errorf("%w: disk %s requires Entra ID data-access authorization (dataAccessAuthMode AzureActiveDirectory): its SAS is read with a bearer token of a principal holding the Data Operator for Managed Disks role, which this provider does not send; set the disk's dataAccessAuthMode to None for the export",
-			provider.ErrUnsupported, d.name)
 	}
 	return nil
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
-// A disk no SAS can be read from is refused before anything is made in Azure, saying what to
-// change. The fake serves no snapshot call: one would fail the test with "not implemented".
+// A disk no SAS can be granted for is refused before anything is made in Azure, saying what
+// to change. The fake serves no snapshot call: one would fail the test with "not implemented".
 func TestFakeUnexportableDisks(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -26,9 +26,6 @@ func TestFakeUnexportableDisks(t *testing.T) {
 		{"network access policy DenyAll", func(pr *armcompute.DiskProperties) {
 			pr.NetworkAccessPolicy = to.Ptr(armcompute.NetworkAccessPolicyDenyAll)
 		}, provider.ErrInvalidArgument, "DenyAll"},
-		{"Entra ID data access", func(pr *armcompute.DiskProperties) {
-			pr.DataAccessAuthMode = to.Ptr(armcompute.DataAccessAuthModeAzureActiveDirectory)
-		}, provider.ErrUnsupported, "Data Operator for Managed Disks"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
