@@ -282,3 +282,36 @@ func TestExportResumesFromCheckpoint(t *testing.T) {
 	}
 	leftInCloud(t, c)
 }
+
+// A job cancelled mid-build cancels the build at once, before any hold is released; the
+// snapshot, image and object stay held for the host to release.
+func TestCancelledExportCancelsItsBuild(t *testing.T) {
+	c := startCloud(t)
+	c.BuildPolls = 1000
+	p := configured(t, c, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var running int
+	rec := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
+		if pr.Phase == provider.PhaseExportingInCloud && strings.HasPrefix(pr.Message, "build ") && strings.Contains(pr.Message, "WORKING") && running == 0 {
+			_, _, running = c.Counts()
+			cancel()
+		}
+	}}
+	if _, err := p.ExportVM(ctx, exportSpec(t, provider.MethodRaw), rec); !errors.Is(err, context.Canceled) {
+		t.Fatalf("export cancelled mid-build = %v", err)
+	}
+	snaps, images, after := c.Counts()
+	if running == 0 || after != 0 {
+		t.Fatalf("%d builds running when cancelled, %d after; want them cancelled by the export itself", running, after)
+	}
+	if snaps == 0 || images == 0 {
+		t.Fatalf("%d snapshots, %d images after the cancel: they are the host's to release", snaps, images)
+	}
+	for _, h := range rec.Holds() {
+		if err := p.Release(context.Background(), h); err != nil {
+			t.Errorf("Release(%s %s): %v", h.Kind, h.ID, err)
+		}
+	}
+	leftInCloud(t, c)
+}
