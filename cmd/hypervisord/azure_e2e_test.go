@@ -103,7 +103,8 @@ func TestAzureKilledDaemonWithNoRetryLeftReleasesAtStart(t *testing.T) {
 		t.Fatalf("job = %v %v, want failed as interrupted with no attempt left", job["status"], job["error"])
 	}
 	s.waitNothingLeft(t)
-	checkReleased(t, job)
+	// The job's record says so once the daemon has stored the releases.
+	checkReleased(t, waitReleased(d2, id))
 	if after := s.reads(t); after != reads {
 		t.Errorf("%d ranged reads after the restart, want none: the job has no attempt left", after-reads)
 	}
