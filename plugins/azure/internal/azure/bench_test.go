@@ -73,7 +73,7 @@ func BenchmarkAllocatedRangesVsFullGet(b *testing.B) {
 			b.Fatal(err)
 		}
 		naive := time.Since(start)
-		fmt.Printf("Azure, %d GiB disk, %d MiB allocated, from Azurite: allocated ranges %.2fs, of which reading %.2fs (%d MiB written); one full GET %.2fs, of which reading %.2fs (%d MiB written) — reading %.1fx faster, %.1fx faster with the stand-in's snapshot and grant, %.1fx fewer bytes\n",
+		fmt.Printf("Azure, %d GiB disk, %d MiB allocated, from Azurite: allocated ranges %.2fs, of which reading %.2fs (%d MiB written); one full GET %.2fs, of which reading %.2fs (%d MiB written) — time ratio full GET / ours: reading %.2f, with the stand-in's snapshot and grant %.2f; %.1fx fewer bytes\n",
 			size>>30, len(data)*run>>20, ours.Seconds(), oursRead.Seconds(), written>>20, naive.Seconds(), naiveRead.Seconds(), full>>20,
 			naiveRead.Seconds()/oursRead.Seconds(), naive.Seconds()/ours.Seconds(), float64(full)/float64(written))
 		b.ReportMetric(naiveRead.Seconds()/oursRead.Seconds(), "x-read-vs-full-get")
