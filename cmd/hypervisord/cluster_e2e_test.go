@@ -11,7 +11,11 @@ import (
 
 // clusterNodeConfig is one node of a cluster on etcd: the test provider exporting slowly, the
 // export directory shared by every node (as NFS would be).
-func clusterNodeConfig(endpoint, nodeID, shared string) string {
+func clusterNodeConfig(endpoints []string, nodeID, shared string) string {
+	quoted := make([]string, len(endpoints))
+	for i, e := range endpoints {
+		quoted[i] = fmt.Sprintf("%q", e)
+	}
 	return fmt.Sprintf(`
 daemon:
   address: 127.0.0.1:0
@@ -29,11 +33,11 @@ export:
 database:
   backend: etcd
   etcd:
-    endpoints: [%q]
+    endpoints: [%s]
     prefix: /e2e/
     node_id: %s
     lease_ttl: 3s
-`, pluginsDir, shared, endpoint, nodeID)
+`, pluginsDir, shared, strings.Join(quoted, ", "), nodeID)
 }
 
 // listJobs is GET /jobs of a node, every job.
@@ -50,71 +54,128 @@ func listJobs(t *testing.T, d *daemon) []map[string]any {
 	return out
 }
 
-// Two daemons on one etcd share the queue: jobs accepted by one run on both. node-a is killed
-// -9 mid-export: once its lease expires node-b takes its jobs over, and every job completes,
-// each exactly once, the killed attempts recorded as interrupted.
-func TestClusterNodeKilledMidExportLosesNoJob(t *testing.T) {
-	t.Parallel()
-	endpoint := etcdtest.Start(t)
-	shared := t.TempDir()
-	a := startDaemon(t, clusterNodeConfig(endpoint, "node-a", shared))
-	b := startDaemon(t, clusterNodeConfig(endpoint, "node-b", shared))
-
+// submitBatch submits n raw exports of the test provider's VMs to d.
+func submitBatch(t *testing.T, d *daemon, n int) {
+	t.Helper()
 	var specs []string
-	for i := range 8 {
+	for i := range n {
 		specs = append(specs, fmt.Sprintf(`{"vm_identifier":"vm-%03d","provider":"testprovider","export_method":"raw"}`, i%4+1))
 	}
-	code, body, _ := a.do("POST", "/jobs/submit", "["+strings.Join(specs, ",")+"]")
-	if code != 202 {
+	if code, body, _ := d.do("POST", "/jobs/submit", "["+strings.Join(specs, ",")+"]"); code != 202 {
 		t.Fatalf("submit = %d %v", code, body)
 	}
+}
 
-	// Wait until node-a runs an export, then kill it.
-	var onA []string
-	for deadline := time.Now().Add(time.Minute); len(onA) == 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("node-a never ran a job: %v", listJobs(t, b))
-		}
-		for _, j := range listJobs(t, b) {
-			if j["node"] == "node-a" && j["status"] == "running" {
-				onA = append(onA, j["job_id"].(string))
+// runningOn waits until node runs a job (as d lists them) and returns the jobs it runs.
+func runningOn(t *testing.T, d *daemon, node string) []string {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var ids []string
+		for _, j := range listJobs(t, d) {
+			if j["node"] == node && j["status"] == "running" {
+				ids = append(ids, j["job_id"].(string))
 			}
 		}
+		if len(ids) > 0 {
+			return ids
+		}
 	}
+	t.Fatalf("%s never ran a job: %v", node, listJobs(t, d))
+	return nil
+}
+
+// allEnded waits until every job d lists has ended, and returns them.
+func allEnded(t *testing.T, d *daemon, want int) map[string]map[string]any {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		jobs := listJobs(t, d)
+		byID := map[string]map[string]any{}
+		for _, j := range jobs {
+			if s := j["status"]; s == "completed" || s == "failed" || s == "cancelled" {
+				byID[j["job_id"].(string)] = j
+			}
+		}
+		if len(byID) == len(jobs) && len(jobs) == want {
+			return byID
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jobs ended after 3 min: %v", len(byID), want, jobs)
+		}
+	}
+}
+
+// Three daemons on a three-member etcd cluster share the queue: jobs accepted by one run on
+// all. node-a is killed -9 mid-export: once its lease expires the others take its jobs over,
+// and every job completes, the killed attempts recorded as interrupted.
+func TestClusterNodeKilledMidExportLosesNoJob(t *testing.T) {
+	t.Parallel()
+	endpoints := etcdtest.Endpoints(etcdtest.StartCluster(t, 3))
+	shared := t.TempDir()
+	a := startDaemon(t, clusterNodeConfig(endpoints, "node-a", shared))
+	b := startDaemon(t, clusterNodeConfig(endpoints, "node-b", shared))
+	c := startDaemon(t, clusterNodeConfig(endpoints, "node-c", shared))
+	submitBatch(t, a, 12)
+	onA := runningOn(t, b, "node-a")
 	a.cmd.Process.Kill()
 	<-a.exited
 
-	var jobs []map[string]any
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		jobs = listJobs(t, b)
-		ended := 0
-		for _, j := range jobs {
-			if s := j["status"]; s == "completed" || s == "failed" || s == "cancelled" {
-				ended++
-			}
-		}
-		if ended == len(jobs) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("jobs not all ended 3 min after node-a died: %v", jobs)
-		}
-	}
-	if len(jobs) != 8 {
-		t.Fatalf("%d jobs listed, want 8", len(jobs))
-	}
-	byID := map[string]map[string]any{}
-	for _, j := range jobs {
-		byID[j["job_id"].(string)] = j
+	byID := allEnded(t, c, 12)
+	ranOn := map[any]int{}
+	for id, j := range byID {
+		ranOn[j["node"]]++
 		if j["status"] != "completed" {
-			t.Errorf("job %s = %s (%v)", j["job_id"], j["status"], j["error"])
+			t.Errorf("job %s = %s (%v)", id, j["status"], j["error"])
 		}
 	}
 	for _, id := range onA {
 		j := byID[id]
 		failures, _ := j["failures"].([]any)
-		if j["node"] != "node-b" || len(failures) != 1 || !strings.Contains(fmt.Sprint(failures[0]), "interrupted") {
-			t.Errorf("job %s that node-a ran: node %v, failures %v; want finished by node-b after one interrupted attempt", id, j["node"], failures)
+		if j["node"] == "node-a" || len(failures) != 1 || !strings.Contains(fmt.Sprint(failures[0]), "interrupted") {
+			t.Errorf("job %s that node-a ran: node %v, failures %v; want finished by another node after one interrupted attempt", id, j["node"], failures)
 		}
+	}
+	if ranOn["node-b"] == 0 || ranOn["node-c"] == 0 {
+		t.Errorf("jobs by node: %v; want node-b and node-c both to have run some", ranOn)
+	}
+	code, nodes, _ := b.do("GET", "/cluster/nodes", "")
+	if code != 200 || nodes["node_id"] != "node-b" || len(nodes["nodes"].([]any)) != 2 {
+		t.Errorf("GET /cluster/nodes = %d %v; want node-b and node-c alive", code, nodes)
+	}
+	metrics := b.text("/metrics")
+	for _, want := range []string{`hypersdk_cluster_node{node="node-b"} 1`, `hypersdk_cluster_node_running_jobs{node="node-c"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// The etcd member that leads the raft is stopped mid-run: the daemons' clients move to the
+// other members, and every job completes.
+func TestClusterSurvivesTheEtcdLeadersDeath(t *testing.T) {
+	t.Parallel()
+	members := etcdtest.StartCluster(t, 3)
+	endpoints := etcdtest.Endpoints(members)
+	shared := t.TempDir()
+	a := startDaemon(t, clusterNodeConfig(endpoints, "node-a", shared))
+	b := startDaemon(t, clusterNodeConfig(endpoints, "node-b", shared))
+	submitBatch(t, a, 6)
+	runningOn(t, b, "node-a")
+	var leader *etcdtest.Member
+	for _, m := range members {
+		if m.IsLeader() {
+			leader = m
+		}
+	}
+	if leader == nil {
+		t.Fatal("no etcd member leads")
+	}
+	leader.Stop() // the raft elects another leader among the two left
+	for id, j := range allEnded(t, b, 6) {
+		if j["status"] != "completed" {
+			t.Errorf("job %s = %s (%v)", id, j["status"], j["error"])
+		}
+	}
+	if code, _, _ := a.do("GET", "/cluster/nodes", ""); code != 200 {
+		t.Errorf("node-a after the etcd leader died: GET /cluster/nodes = %d", code)
 	}
 }

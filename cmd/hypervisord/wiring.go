@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/hypersdk/hypersdk/core/buildinfo"
 	"github.com/hypersdk/hypersdk/core/config"
@@ -80,6 +82,25 @@ func registerStateMetrics(manager *jobs.Manager, plugins *pluginhost.Host) {
 			out := map[string]float64{}
 			for _, s := range plugins.Statuses() {
 				out[s.Name] = float64(s.Restarts)
+			}
+			return out
+		}),
+		metrics.NewStateCollector("hypersdk_cluster_node", "1 for this daemon's node id (database.backend etcd; absent on a single daemon).", "node", func() map[string]float64 {
+			if id := manager.NodeID(); id != "" {
+				return map[string]float64{id: 1}
+			}
+			return nil
+		}),
+		metrics.NewStateCollector("hypersdk_cluster_node_running_jobs", "Jobs each live node of the cluster runs (database.backend etcd).", "node", func() map[string]float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			nodes, err := manager.ClusterNodes(ctx)
+			if err != nil {
+				return nil
+			}
+			out := map[string]float64{}
+			for _, n := range nodes {
+				out[n.ID] = float64(n.Running)
 			}
 			return out
 		}),

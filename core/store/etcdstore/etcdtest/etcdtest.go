@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,10 +21,23 @@ type Member struct {
 	Name      string
 	ClientURL string
 	etcd      *embed.Etcd
+	stop      sync.Once
 }
 
-// Stop stops the member (a crash, as far as the rest of the cluster can tell).
-func (m *Member) Stop() { m.etcd.Close() }
+// Stop stops the member (a crash, as far as the rest of the cluster can tell); once.
+func (m *Member) Stop() { m.stop.Do(m.etcd.Close) }
+
+// IsLeader says whether the member leads the cluster's raft now.
+func (m *Member) IsLeader() bool { return m.etcd.Server.Leader() == m.etcd.Server.MemberID() }
+
+// Endpoints are the client URLs of members.
+func Endpoints(members []*Member) []string {
+	out := make([]string, len(members))
+	for i, m := range members {
+		out[i] = m.ClientURL
+	}
+	return out
+}
 
 // Start runs a single-member cluster and returns its client endpoint.
 func Start(t testing.TB) string {
@@ -62,7 +76,7 @@ func StartCluster(t testing.TB, n int) []*Member {
 			t.Fatalf("start etcd member %d: %v", i, err)
 		}
 		members[i] = &Member{Name: cfg.Name, ClientURL: all[i].client.String(), etcd: e}
-		t.Cleanup(e.Close)
+		t.Cleanup(members[i].Stop)
 		go func() {
 			select {
 			case <-e.Server.ReadyNotify():
