@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -250,4 +252,22 @@ func (m *Manager) ClusterNodes(ctx context.Context) ([]NodeStatus, error) {
 		out[i] = NodeStatus{Node: n, Running: running[n.ID]}
 	}
 	return out, nil
+}
+
+// SubmitOnce accepts spec as the one job of key — a schedule's slot — whichever node asks and
+// however often: the job's id is derived from key, and the store refuses a second job of that
+// id, so a slot fired again (its firing node died before recording it, another node fired it
+// again) yields the job the first firing accepted. It says whether this call accepted it.
+func (m *Manager) SubmitOnce(spec Spec, scheduleID, key string) (Job, bool, error) {
+	sum := sha256.Sum256([]byte(key))
+	id := "job-" + hex.EncodeToString(sum[:6])
+	accepted, err := m.submit([]Spec{spec}, scheduleID, []string{id})
+	if errors.Is(err, store.ErrExists) {
+		j, gerr := m.Get(id)
+		return j, false, gerr
+	}
+	if err != nil {
+		return Job{}, false, err
+	}
+	return accepted[0], true, nil
 }

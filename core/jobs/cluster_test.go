@@ -177,3 +177,39 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 	t.Fatalf("waited in vain for %s", what)
 }
+
+// A schedule's slot fired on two nodes (the first died before recording it) yields one job:
+// both calls get its id, one says it accepted it.
+func TestSubmitOnceAcceptsAKeyOnceAcrossNodes(t *testing.T) {
+	t.Parallel()
+	endpoint := etcdtest.Start(t)
+	state := filepath.Join(t.TempDir(), "cloud.json")
+	a, _ := clusterNode(t, endpoint, "node-a", t.TempDir(), configuredFake(t, state, nil))
+	b, _ := clusterNode(t, endpoint, "node-b", t.TempDir(), configuredFake(t, state, nil))
+	type result struct {
+		job      Job
+		accepted bool
+		err      error
+	}
+	results := make(chan result, 2)
+	for i, m := range []*Manager{a, b} {
+		go func() {
+			spec := Spec{VMIdentifier: "vm-001", Provider: "testprovider", ExportMethod: "raw", ExportPath: fmt.Sprint("nightly/run-", i)}
+			j, accepted, err := m.SubmitOnce(spec, "sched-1", "sched-1@2026-11-25T02:00:00Z")
+			results <- result{j, accepted, err}
+		}()
+	}
+	first, second := <-results, <-results
+	if first.err != nil || second.err != nil {
+		t.Fatal(first.err, second.err)
+	}
+	if first.job.ID != second.job.ID || first.accepted == second.accepted {
+		t.Errorf("SubmitOnce twice = %s (accepted %v) and %s (accepted %v); want one job, accepted once", first.job.ID, first.accepted, second.job.ID, second.accepted)
+	}
+	if _, total, err := a.List(ListOptions{}); err != nil || total != 1 {
+		t.Errorf("jobs stored = %d, %v; want 1", total, err)
+	}
+	if j, accepted, err := a.SubmitOnce(Spec{VMIdentifier: "vm-001", Provider: "testprovider", ExportMethod: "raw"}, "sched-1", "sched-1@2026-11-26T02:00:00Z"); err != nil || !accepted || j.ID == first.job.ID {
+		t.Errorf("the next slot = %s accepted %v (%v); want a new job", j.ID, accepted, err)
+	}
+}

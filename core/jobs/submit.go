@@ -110,10 +110,18 @@ func (m *Manager) validateConvert(c *ConvertSpec) error {
 // Submit validates every spec, then accepts them all in one transaction (or none), queues them
 // and returns the accepted jobs.
 func (m *Manager) Submit(specs []Spec, scheduleID string) ([]Job, error) {
+	return m.submit(specs, scheduleID, nil)
+}
+
+// submit is Submit with the jobs' ids chosen by the caller (SubmitOnce), or new ones (nil).
+func (m *Manager) submit(specs []Spec, scheduleID string, ids []string) ([]Job, error) {
 	jobs := make([]Job, len(specs))
 	now := time.Now().UTC()
 	for i := range specs {
 		id := newJobID()
+		if ids != nil {
+			id = ids[i]
+		}
 		if err := m.Validate(&specs[i], id); err != nil {
 			var fe *FieldError
 			if len(specs) > 1 && errors.As(err, &fe) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/store"
 )
 
@@ -34,4 +35,27 @@ func (s *Scheduler) maxWait() time.Duration {
 		return clusterWait
 	}
 	return maxWait
+}
+
+// onceSubmitter accepts one job per key whichever node asks (jobs.Manager.SubmitOnce).
+type onceSubmitter interface {
+	SubmitOnce(spec jobs.Spec, scheduleID, key string) (jobs.Job, bool, error)
+}
+
+// submitSlot submits a schedule's run. In a cluster a due slot's run is keyed by the schedule
+// and the slot: should the elected node die after submitting it and before recording the slot,
+// the node elected next fires the slot again and gets the same job back, not a second run.
+func (s *Scheduler) submitSlot(spec jobs.Spec, scheduleID string, slot *time.Time) ([]jobs.Job, error) {
+	once, ok := s.jobs.(onceSubmitter)
+	if s.elector == nil || slot == nil || !ok {
+		return s.jobs.Submit([]jobs.Spec{spec}, scheduleID)
+	}
+	j, accepted, err := once.SubmitOnce(spec, scheduleID, scheduleID+"@"+slot.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return nil, err
+	}
+	if !accepted {
+		s.log.Warn("schedule slot fired again after a node died; its run exists already", "schedule_id", scheduleID, "slot", slot, "job_id", j.ID)
+	}
+	return []jobs.Job{j}, nil
 }

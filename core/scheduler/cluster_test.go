@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -74,5 +75,56 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 	advanceUntil(2)
 	if otherJobs.count() != 1 {
 		t.Errorf("the next slot fired on %s? node-a %d runs, node-b %d", other.NodeID(), fa.count(), fb.count())
+	}
+}
+
+// keyedJobs accepts one job per key, as jobs.Manager.SubmitOnce does on the shared store.
+type keyedJobs struct {
+	fakeJobs
+	keys map[string]string // key -> job id
+}
+
+func (k *keyedJobs) SubmitOnce(spec jobs.Spec, scheduleID, key string) (jobs.Job, bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if id, ok := k.keys[key]; ok {
+		return jobs.Job{ID: id, ScheduleID: scheduleID}, false, nil
+	}
+	k.submitted = append(k.submitted, spec)
+	k.keys[key] = fmt.Sprintf("job-%d", len(k.submitted))
+	return jobs.Job{ID: k.keys[key], ScheduleID: scheduleID}, true, nil
+}
+
+// In a cluster a due slot is submitted under a key of the schedule and the slot: firing the
+// same slot again (from the node elected after the firing one died) gets the first run back;
+// the next slot, and a run on request, are new runs.
+func TestClusterSlotFiredAgainIsTheSameRun(t *testing.T) {
+	t.Parallel()
+	endpoint := etcdtest.Start(t)
+	clock := &fakeClock{now: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)}
+	s, _, _ := clusterScheduler(t, endpoint, "node-a", clock)
+	kj := &keyedJobs{keys: map[string]string{}}
+	s.jobs = kj
+	sc, err := s.CreateSchedule(Schedule{Name: "nightly", Cron: "0 2 * * *", JobDefinition: jobs.Spec{VMIdentifier: "vm-1", Provider: "p"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	next := slot.Add(24 * time.Hour)
+	cases := []struct {
+		name string
+		slot *time.Time
+		want string
+	}{
+		{"slot fired", &slot, "job-1"},
+		{"same slot fired again", &slot, "job-1"},
+		{"next slot", &next, "job-2"},
+		{"run on request", nil, "job-3"},
+	}
+	for _, c := range cases {
+		id, err := s.fireSchedule(sc.ID, clock.Now(), c.slot)
+		if err != nil || id != c.want {
+			t.Errorf("%s: = %s, %v; want %s", c.name, id, err, c.want)
+		}
 	}
 }

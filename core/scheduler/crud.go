@@ -100,7 +100,7 @@ func (s *Scheduler) RunSchedule(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	jobID, err := s.fireSchedule(id, s.clock.Now())
+	jobID, err := s.fireSchedule(id, s.clock.Now(), nil)
 	if err == nil && sc.NextRun != nil { // a manual run does not move the cron timetable
 		s.updateSchedule(id, func(rec *Schedule) error { rec.NextRun = sc.NextRun; return nil })
 	}

@@ -121,7 +121,7 @@ func (s *Scheduler) runDue(ctx context.Context) time.Time {
 			continue
 		}
 		if !sc.NextRun.After(now) {
-			s.fireSchedule(sc.ID, now)
+			s.fireSchedule(sc.ID, now, sc.NextRun)
 			sc, _ = s.GetSchedule(sc.ID)
 		}
 		consider(sc.NextRun)
@@ -143,7 +143,9 @@ func (s *Scheduler) runDue(ctx context.Context) time.Time {
 func stamp(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
 
 // fireSchedule submits one run of a schedule and moves its next run on.
-func (s *Scheduler) fireSchedule(id string, now time.Time) (string, error) {
+// fireSchedule submits a schedule's run; slot is the due time it fires for (nil for a run on
+// request), which in a cluster makes the run once per slot (submitSlot).
+func (s *Scheduler) fireSchedule(id string, now time.Time, slot *time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sc, err := s.GetSchedule(id)
@@ -156,7 +158,7 @@ func (s *Scheduler) fireSchedule(id string, now time.Time) (string, error) {
 		dir = filepath.Join("schedules", provider.SafeName(sc.Name))
 	}
 	spec.ExportPath = filepath.Join(dir, stamp(now)) // every run its own folder
-	submitted, err := s.jobs.Submit([]jobs.Spec{spec}, sc.ID)
+	submitted, err := s.submitSlot(spec, sc.ID, slot) // cluster.go
 	cron, perr := parseCron(sc.Cron, sc.TimeZone)
 	update := func(rec *Schedule) {
 		t := now
