@@ -157,7 +157,7 @@ func (s *Scheduler) fireSchedule(id string, now time.Time, slot *time.Time) (str
 	if dir == "" {
 		dir = filepath.Join("schedules", provider.SafeName(sc.Name))
 	}
-	spec.ExportPath = filepath.Join(dir, stamp(now)) // every run its own folder
+	spec.ExportPath = filepath.Join(dir, stamp(now))  // every run its own folder
 	submitted, err := s.submitSlot(spec, sc.ID, slot) // cluster.go
 	cron, perr := parseCron(sc.Cron, sc.TimeZone)
 	update := func(rec *Schedule) {
