@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/hypersdk/hypersdk/core/store/etcdstore/etcdtest"
 )
@@ -52,6 +57,45 @@ func listJobs(t *testing.T, d *daemon) []map[string]any {
 		out = append(out, j.(map[string]any))
 	}
 	return out
+}
+
+// watchCompletions follows d's WebSocket and reports whether it carried a job's completion.
+func watchCompletions(t *testing.T, d *daemon) func(jobID string) bool {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ws, _, err := websocket.Dial(ctx, strings.Replace(d.url, "http", "ws", 1)+"/websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	var mu sync.Mutex
+	completed := map[string]bool{}
+	go func() {
+		for {
+			_, msg, err := ws.Read(ctx)
+			if err != nil {
+				return
+			}
+			var ev map[string]any
+			if json.Unmarshal(msg, &ev) == nil && ev["event"] == "job.completed" {
+				mu.Lock()
+				completed[fmt.Sprint(ev["job_id"])] = true
+				mu.Unlock()
+			}
+		}
+	}()
+	return func(id string) bool {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			mu.Lock()
+			ok := completed[id]
+			mu.Unlock()
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // submitBatch submits n raw exports of the test provider's VMs to d.
@@ -114,6 +158,7 @@ func TestClusterNodeKilledMidExportLosesNoJob(t *testing.T) {
 	a := startDaemon(t, clusterNodeConfig(endpoints, "node-a", shared))
 	b := startDaemon(t, clusterNodeConfig(endpoints, "node-b", shared))
 	c := startDaemon(t, clusterNodeConfig(endpoints, "node-c", shared))
+	completedSeenOnC := watchCompletions(t, c)
 	submitBatch(t, a, 12)
 	onA := runningOn(t, b, "node-a")
 	a.cmd.Process.Kill()
@@ -132,6 +177,12 @@ func TestClusterNodeKilledMidExportLosesNoJob(t *testing.T) {
 		failures, _ := j["failures"].([]any)
 		if j["node"] == "node-a" || len(failures) != 1 || !strings.Contains(fmt.Sprint(failures[0]), "interrupted") {
 			t.Errorf("job %s that node-a ran: node %v, failures %v; want finished by another node after one interrupted attempt", id, j["node"], failures)
+		}
+	}
+	// node-c's WebSocket clients see the jobs every node runs end.
+	for id, j := range byID {
+		if !completedSeenOnC(id) {
+			t.Errorf("node-c's WebSocket never saw job %s (run by %v) complete", id, j["node"])
 		}
 	}
 	if ranOn["node-b"] == 0 || ranOn["node-c"] == 0 {

@@ -129,6 +129,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		}
 	}
 	bus := events.NewBus()
+	shareEvents(ctx, cluster, bus, log.Named("cluster")) // WebSocket clients see every node's jobs
 	var configured []webhooks.Hook
 	for _, w := range cfg.Webhooks {
 		configured = append(configured, webhooks.Hook{URL: w.URL, Events: w.Events, Headers: w.Headers, Secret: w.Secret})

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/hypersdk/hypersdk/core/config"
+	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/core/store/etcdstore"
 )
@@ -59,5 +62,13 @@ func joinCluster(ctx context.Context, db store.Backend, cfg config.Database, add
 func electedFor(cluster store.Claimer, leadWith func(store.Elector)) {
 	if e, ok := cluster.(store.Elector); ok {
 		leadWith(e)
+	}
+}
+
+// shareEvents relays the events of every node's jobs to this node's WebSocket clients, and
+// this node's to theirs; nothing on bbolt.
+func shareEvents(ctx context.Context, cluster store.Claimer, bus *events.Bus, log hclog.Logger) {
+	if node, ok := cluster.(*etcdstore.Node); ok {
+		go etcdstore.ShareEvents(ctx, node, bus, log)
 	}
 }
