@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -228,5 +231,22 @@ func TestClusterSurvivesTheEtcdLeadersDeath(t *testing.T) {
 	}
 	if code, _, _ := a.do("GET", "/cluster/nodes", ""); code != 200 {
 		t.Errorf("node-a after the etcd leader died: GET /cluster/nodes = %d", code)
+	}
+}
+
+// A node whose export.base_path is not the folder the live nodes use is refused at start-up,
+// naming the key (exit 2): a job it took over would not find the disks written so far.
+func TestClusterRefusesANodeWithItsOwnExportFolder(t *testing.T) {
+	t.Parallel()
+	endpoints := []string{etcdtest.Start(t)}
+	startDaemon(t, clusterNodeConfig(endpoints, "node-a", t.TempDir()))
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte(clusterNodeConfig(endpoints, "node-b", t.TempDir())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"--config", cfg}, &stdout, &stderr)
+	if code != exitConfig || !strings.Contains(stderr.String(), "export.base_path") || !strings.Contains(stderr.String(), "node-a") {
+		t.Errorf("node-b with its own export folder: exit %d, stderr %q; want exit 2 naming export.base_path and node-a", code, stderr.String())
 	}
 }

@@ -101,6 +101,9 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		return err
 	}
 	defer leaveCluster() // after the jobs have stopped: their claims go with the lease
+	if err := checkSharedExports(ctx, cluster, cfg.Export.BasePath); err != nil {
+		return err
+	}
 
 	jobLogs := jobs.NewLogSink(db, func(err error) { log.Error("job log lines lost", "error", err) })
 	log.RegisterSink(jobLogs)
