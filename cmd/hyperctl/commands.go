@@ -154,8 +154,13 @@ func policiesCommand(a *app) *cobra.Command {
 		action{"run", []column{{"JOB_IDS", "job_ids"}}})
 }
 
+// webhookColumns are a hook and how the latest delivery attempt to it since the daemon started
+// went (all "-" before one was made).
+var webhookColumns = []column{{"ID", "id"}, {"URL", "url"}, {"EVENTS", "events"}, {"SOURCE", "source"},
+	{"LAST_EVENT", "last_delivery.event"}, {"LAST_AT", "last_delivery.at"}, {"DELIVERED", "last_delivery.ok"}, {"LAST_ERROR", "last_delivery.error"}}
+
 func webhooksCommand(a *app) *cobra.Command {
-	cmd := crud(a, "webhooks", "Webhook endpoints", "/webhooks", "webhooks", "", []column{{"ID", "id"}, {"URL", "url"}, {"EVENTS", "events"}, {"SOURCE", "source"}})
+	cmd := crud(a, "webhooks", "Webhook endpoints", "/webhooks", "webhooks", "", webhookColumns)
 	var target, secret string
 	var events, headers []string
 	add := &cobra.Command{Use: "add", Short: "Register a webhook", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {

@@ -40,6 +40,12 @@ func TestMain(m *testing.M) {
 // the test provider's section ("chunk_delay: 1s").
 func startDaemon(t *testing.T, settings ...string) string {
 	t.Helper()
+	return startDaemonWith(t, "", settings...)
+}
+
+// startDaemonWith is startDaemon with extra top-level sections of the config ("auth: …").
+func startDaemonWith(t *testing.T, extra string, settings ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`daemon:
   address: 127.0.0.1:0
@@ -55,7 +61,7 @@ export:
   max_retries: 0
 database:
   path: %s
-`, pluginsDir, providerLines(settings), filepath.Join(dir, "exports"), filepath.Join(dir, "db"))
+%s`, pluginsDir, providerLines(settings), filepath.Join(dir, "exports"), filepath.Join(dir, "db"), extra)
 	path := filepath.Join(dir, "config.yaml")
 	os.WriteFile(path, []byte(cfg), 0o600)
 	cmd := exec.Command(daemonBin, "--config", path)

@@ -20,7 +20,7 @@ type jobFailed struct{ status, reason string }
 func (j jobFailed) Error() string { return "job " + j.status + ": " + j.reason }
 
 func jobsCommand(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "jobs", Short: "Submit, follow, cancel and prune jobs"}
+	cmd := &cobra.Command{Use: "jobs", Short: "Submit, follow, cancel, retry, summarize and prune jobs"}
 	var file, vm, provider, method, path, instance string
 	var shutdown, removeCD, compress, h2k, autoConvert, daemonMode, keepExport, watch bool
 	submit := &cobra.Command{Use: "submit", Short: "Submit an export job (flags, or -f with the API's body; a list submits a batch)", Args: cobra.NoArgs,
@@ -39,19 +39,7 @@ func jobsCommand(a *app) *cobra.Command {
 					"options":               map[string]any{"shutdown_vm": shutdown, "remove_cdrom": removeCD, "compress": compress},
 					"hyper2kvm_integration": map[string]any{"enabled": h2k, "auto_convert": autoConvert, "daemon_mode": daemonMode, "instance": instance, "keep_export": keepExport}}
 			}
-			ctx, cancel := a.ctx()
-			defer cancel()
-			v, err := a.client().call(ctx, "POST", "/jobs/submit", body)
-			if err != nil {
-				return err
-			}
-			if err := render(a.out, a.output, v, "jobs", []column{{"JOB_ID", "job_id"}, {"STATUS", "status"}, {"CREATED", "created_at"}}); err != nil {
-				return err
-			}
-			if id, _ := lookup(v, "job_id").(string); watch && id != "" {
-				return a.watch(id)
-			}
-			return nil
+			return a.submitted("POST", "/jobs/submit", body, watch)
 		}}
 	fl := submit.Flags()
 	fl.StringVarP(&file, "file", "f", "", "JSON or YAML body (or a list of them), - for stdin")
@@ -69,17 +57,24 @@ func jobsCommand(a *app) *cobra.Command {
 	fl.BoolVar(&keepExport, "keep-export", true, "hyper2kvm_integration.keep_export: false keeps only the converted disks")
 	fl.BoolVarP(&watch, "watch", "w", false, "follow the job until it ends")
 
-	var status string
+	var status, byProvider string
 	var limit int
-	list := &cobra.Command{Use: "list", Short: "List jobs, newest first", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
+	list := &cobra.Command{Use: "list", Short: "List jobs, newest first", Args: cobra.NoArgs, RunE: func(c *cobra.Command, _ []string) error {
 		q := url.Values{"limit": {fmt.Sprint(limit)}}
 		if status != "" {
 			q.Set("status", status)
+		}
+		if c.Flags().Changed("provider") {
+			if byProvider == "" {
+				return usageError{fmt.Errorf("--provider must name a provider instance (hyperctl capabilities lists them)")}
+			}
+			q.Set("provider", byProvider)
 		}
 		return a.show("GET", "/jobs?"+q.Encode(), nil, "jobs", jobColumns)
 	}}
 	list.Flags().StringVar(&status, "status", "", "pending, running, completed, failed or cancelled")
 	list.Flags().IntVar(&limit, "limit", 50, "at most this many")
+	list.Flags().StringVar(&byProvider, "provider", "", "only this provider instance's jobs")
 
 	var follow bool
 	logs := &cobra.Command{Use: "logs ID", Short: "A job's log (-f follows it until the job ends)", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
@@ -101,7 +96,7 @@ func jobsCommand(a *app) *cobra.Command {
 		}}
 	prune.Flags().DurationVar(&olderThan, "older-than", 0, "delete the jobs that ended more than this long ago (\"720h\"; 0 deletes every ended job)")
 
-	cmd.AddCommand(submit, list, prune,
+	cmd.AddCommand(submit, list, prune, summaryCommand(a), retryCommand(a),
 		&cobra.Command{Use: "query ID", Short: "A job's status, stage, the platform's operation it waits on, failures and result", Args: cobra.ExactArgs(1), RunE: func(_ *cobra.Command, args []string) error {
 			return a.show("GET", "/jobs/query?job_id="+url.QueryEscape(args[0]), nil, "", queryColumns)
 		}},
@@ -118,6 +113,24 @@ func jobsCommand(a *app) *cobra.Command {
 		logs,
 	)
 	return cmd
+}
+
+// submitted sends a request that answers as /jobs/submit does (one job, or {"jobs":[…]} for a
+// batch), shows the accepted jobs and, with watch, follows the one job until it ends.
+func (a *app) submitted(method, path string, body any, watch bool) error {
+	ctx, cancel := a.ctx()
+	defer cancel()
+	v, err := a.client().call(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	if err := render(a.out, a.output, v, "jobs", []column{{"JOB_ID", "job_id"}, {"STATUS", "status"}, {"CREATED", "created_at"}}); err != nil {
+		return err
+	}
+	if id, _ := lookup(v, "job_id").(string); watch && id != "" {
+		return a.watch(id)
+	}
+	return nil
 }
 
 func (a *app) logs(id string, follow bool) error {

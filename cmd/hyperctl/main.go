@@ -82,7 +82,7 @@ Exit codes: 0 ok, 1 the API refused or a watched job failed, 2 usage error, 3 da
 		&cobra.Command{Use: "nodes", Short: "The cluster's live nodes and the jobs each runs (database.backend etcd)", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
 			return a.show("GET", "/cluster/nodes", nil, "nodes", []column{{"NODE", "id"}, {"ADDRESS", "address"}, {"RUNNING", "running"}, {"STARTED", "started_at"}})
 		}},
-		vmsCommand(a), jobsCommand(a), convertCommand(a), importCommand(a),
+		whoamiCommand(a), vmsCommand(a), jobsCommand(a), convertCommand(a), importCommand(a),
 		schedulesCommand(a), policiesCommand(a), webhooksCommand(a),
 	)
 	return root
