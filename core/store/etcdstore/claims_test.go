@@ -10,7 +10,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/store/etcdstore/etcdtest"
 )
 
-func openStore(t *testing.T, endpoint, prefix string) *etcdstore.Store {
+func openStore(t testing.TB, endpoint, prefix string) *etcdstore.Store {
 	t.Helper()
 	s, err := etcdstore.Open(t.Context(), etcdstore.Config{Endpoints: []string{endpoint}, Prefix: prefix})
 	if err != nil {

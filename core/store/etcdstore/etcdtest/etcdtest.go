@@ -45,8 +45,19 @@ func Start(t testing.TB) string {
 	return StartCluster(t, 1)[0].ClientURL
 }
 
+// StartDurable is Start with fsync on, as a real member writes: for measuring, not testing.
+func StartDurable(t testing.TB) string {
+	t.Helper()
+	return startCluster(t, 1, true)[0].ClientURL
+}
+
 // StartCluster runs a cluster of n members and returns them once they serve.
 func StartCluster(t testing.TB, n int) []*Member {
+	t.Helper()
+	return startCluster(t, n, false)
+}
+
+func startCluster(t testing.TB, n int, durable bool) []*Member {
 	t.Helper()
 	type ports struct{ client, peer url.URL }
 	all := make([]ports, n)
@@ -70,7 +81,7 @@ func StartCluster(t testing.TB, n int) []*Member {
 		cfg.LogLevel = "fatal" // its shutdown logs "server closed" errors: noise in a test
 		cfg.LogOutputs = []string{"stderr"}
 		// A test kills daemons, not etcd members' disks: no fsync keeps the tests quick.
-		cfg.UnsafeNoFsync = true
+		cfg.UnsafeNoFsync = !durable
 		e, err := embed.StartEtcd(cfg)
 		if err != nil {
 			t.Fatalf("start etcd member %d: %v", i, err)
