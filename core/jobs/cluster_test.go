@@ -213,3 +213,48 @@ func TestSubmitOnceAcceptsAKeyOnceAcrossNodes(t *testing.T) {
 		t.Errorf("the next slot = %s accepted %v (%v); want a new job", j.ID, accepted, err)
 	}
 }
+
+// A node cut off from etcd (its client's connections blocked) while it runs a job stops the
+// job once its lease is gone, without another write; the other node resumes and completes it,
+// and when the partition heals the cut-off node leaves the record as the other node wrote it.
+func TestPartitionedNodeStopsWritingOnceItsLeaseIsGone(t *testing.T) {
+	t.Parallel()
+	endpoint := etcdtest.Start(t)
+	proxy := etcdtest.StartProxy(t, endpoint)
+	basePath := t.TempDir()
+	state := filepath.Join(t.TempDir(), "cloud.json")
+	stalled := newStalling(configuredFake(t, state, nil))
+	survivor := &failsOnceAfterHolding{Provider: configuredFake(t, state, nil), exports: 1}
+	a, _ := clusterNode(t, proxy.URL, "node-a", basePath, stalled)
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	id := submitOne(t, a)
+	select {
+	case <-stalled.held:
+	case <-time.After(20 * time.Second):
+		t.Fatal("node-a never started the export")
+	}
+	b, _ := clusterNode(t, endpoint, "node-b", basePath, survivor)
+	if err := b.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	proxy.Block()
+	waitFor(t, "node-a to stop its run once its lease is gone", func() bool { return a.liveRun(id) == nil })
+	j := waitJobFor(t, b, id, "completed on node-b", func(j Job) bool { return j.Status.Terminal() && allReleased(j) })
+	if j.Status != StatusCompleted || j.Node != "node-b" || j.Attempts != 2 {
+		t.Fatalf("job = %s on %q after %d attempts (%q); want completed by node-b on the second", j.Status, j.Node, j.Attempts, j.Error)
+	}
+	proxy.Unblock()
+	time.Sleep(2 * time.Second) // node-a reconnects, joins again, sweeps
+	after, err := b.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != StatusCompleted || after.Node != "node-b" || after.Attempts != 2 || len(after.Failures) != 1 {
+		t.Errorf("after the partition healed: %s on %q, %d attempts, %d failures; want node-b's record untouched", after.Status, after.Node, after.Attempts, len(after.Failures))
+	}
+}
