@@ -49,7 +49,7 @@ database:
 }
 
 // listJobs is GET /jobs of a node, every job.
-func listJobs(t *testing.T, d *daemon) []map[string]any {
+func listJobs(t testing.TB, d *daemon) []map[string]any {
 	t.Helper()
 	code, body, _ := d.do("GET", "/jobs?limit=1000", "")
 	if code != 200 {
@@ -102,7 +102,7 @@ func watchCompletions(t *testing.T, d *daemon) func(jobID string) bool {
 }
 
 // submitBatch submits n raw exports of the test provider's VMs to d.
-func submitBatch(t *testing.T, d *daemon, n int) {
+func submitBatch(t testing.TB, d *daemon, n int) {
 	t.Helper()
 	var specs []string
 	for i := range n {
@@ -132,7 +132,7 @@ func runningOn(t *testing.T, d *daemon, node string) []string {
 }
 
 // allEnded waits until every job d lists has ended, and returns them.
-func allEnded(t *testing.T, d *daemon, want int) map[string]map[string]any {
+func allEnded(t testing.TB, d *daemon, want int) map[string]map[string]any {
 	t.Helper()
 	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
 		jobs := listJobs(t, d)
