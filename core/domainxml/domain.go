@@ -86,6 +86,11 @@ func Build(vm provider.VM, o Options) (*libvirtxml.Domain, error) {
 		}
 	}
 	addDisks(d, vm, o.Disks)
+	if vm.TPM {
+		// An emulated TPM 2.0 (swtpm), the CRB interface a q35 guest with UEFI expects.
+		d.Devices.TPMs = []libvirtxml.DomainTPM{{Model: "tpm-crb",
+			Backend: &libvirtxml.DomainTPMBackend{Emulator: &libvirtxml.DomainTPMBackendEmulator{Version: "2.0"}}}}
+	}
 	for _, n := range vm.NICs {
 		network := o.Network
 		if network == "" {
@@ -159,6 +164,10 @@ func addDisks(d *libvirtxml.Domain, vm provider.VM, files []Disk) {
 		}
 		if n, ok := order[i]; ok {
 			disk.Boot = &libvirtxml.DomainDeviceBoot{Order: n}
+		}
+		if sector := vm.Disks[i].SectorSize; sector > 512 {
+			// The guest's partition table and filesystems are laid out in these sectors.
+			disk.BlockIO = &libvirtxml.DomainDiskBlockIO{LogicalBlockSize: uint(sector), PhysicalBlockSize: uint(sector)}
 		}
 		d.Devices.Disks = append(d.Devices.Disks, disk)
 	}

@@ -22,7 +22,7 @@ func filterFromProto(f *pb.Filter) provider.Filter {
 func vmToProto(v provider.VM) *pb.VM {
 	out := &pb.VM{
 		Id: v.ID, Name: v.Name, PowerState: v.PowerState, Datacenter: v.Datacenter, Folder: v.Folder,
-		GuestOs: v.GuestOS, Cpus: v.CPUs, MemoryMb: v.MemoryMB, Firmware: v.Firmware, SecureBoot: v.SecureBoot,
+		GuestOs: v.GuestOS, Cpus: v.CPUs, MemoryMb: v.MemoryMB, Firmware: v.Firmware, SecureBoot: v.SecureBoot, Tpm: v.TPM,
 		Tags: v.Tags,
 	}
 	for _, d := range v.Disks {
@@ -39,12 +39,14 @@ func vmToProto(v provider.VM) *pb.VM {
 
 func diskToProto(d provider.Disk) *pb.Disk {
 	return &pb.Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes,
-		Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source}
+		Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source,
+		SectorSize: d.SectorSize, Caching: d.Caching}
 }
 
 func diskFromProto(d *pb.Disk) provider.Disk {
 	return provider.Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes,
-		Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source}
+		Controller: d.Controller, ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source,
+		SectorSize: d.SectorSize, Caching: d.Caching}
 }
 
 func vmFromProto(v *pb.VM) provider.VM {
@@ -53,7 +55,7 @@ func vmFromProto(v *pb.VM) provider.VM {
 	}
 	out := provider.VM{
 		ID: v.Id, Name: v.Name, PowerState: v.PowerState, Datacenter: v.Datacenter, Folder: v.Folder,
-		GuestOS: v.GuestOs, CPUs: v.Cpus, MemoryMB: v.MemoryMb, Firmware: v.Firmware, SecureBoot: v.SecureBoot,
+		GuestOS: v.GuestOs, CPUs: v.Cpus, MemoryMB: v.MemoryMb, Firmware: v.Firmware, SecureBoot: v.SecureBoot, TPM: v.Tpm,
 		Tags: v.Tags,
 	}
 	for _, d := range v.Disks {

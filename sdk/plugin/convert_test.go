@@ -10,8 +10,9 @@ import (
 
 var fullVM = provider.VM{
 	ID: "vm-1", Name: "web", PowerState: provider.PowerOn, Datacenter: "DC1", Folder: "/DC1/vm", GuestOS: "rhel9_64Guest",
-	CPUs: 4, MemoryMB: 8192, Firmware: provider.FirmwareEFI, SecureBoot: true,
-	Disks: []provider.Disk{{Key: "2000", Label: "Hard disk 1", CapacityBytes: 10 << 30, Controller: "scsi", ControllerModel: "pvscsi", Unit: 0, BootOrder: 1, Source: "[ds] web/web.vmdk"},
+	CPUs: 4, MemoryMB: 8192, Firmware: provider.FirmwareEFI, SecureBoot: true, TPM: true,
+	Disks: []provider.Disk{{Key: "2000", Label: "Hard disk 1", CapacityBytes: 10 << 30, Controller: "scsi", ControllerModel: "pvscsi", Unit: 0, BootOrder: 1, Source: "[ds] web/web.vmdk",
+		SectorSize: 4096, Caching: "ReadWrite"},
 		{Key: "2001", Label: "Hard disk 2", CapacityBytes: 1 << 30, Controller: "sata", Unit: 1}},
 	NICs:   []provider.NIC{{Label: "nic1", MAC: "00:50:56:aa:bb:cc", Network: "VM Network", AdapterType: "vmxnet3"}},
 	CDROMs: []provider.CDROM{{Label: "cd", ISO: "[ds] iso/x.iso", Connected: true}},

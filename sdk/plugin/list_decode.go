@@ -151,6 +151,8 @@ func (d *pageDecoder) vm(vm *provider.VM, at, end int) error {
 				vm.MemoryMB = int64(f.x)
 			case 10:
 				vm.SecureBoot = f.x != 0
+			case 15:
+				vm.TPM = f.x != 0
 			}
 			continue
 		}
@@ -225,6 +227,8 @@ func (d *pageDecoder) disk(at, end int) (provider.Disk, error) {
 			disk.Unit = int32(f.x)
 		case f.typ == protowire.VarintType && f.num == 7:
 			disk.BootOrder = int32(f.x)
+		case f.typ == protowire.VarintType && f.num == 9:
+			disk.SectorSize = int32(f.x)
 		case f.typ != protowire.BytesType:
 		case f.num == 1:
 			disk.Key = d.str(f)
@@ -236,6 +240,8 @@ func (d *pageDecoder) disk(at, end int) (provider.Disk, error) {
 			disk.ControllerModel = d.str(f)
 		case f.num == 8:
 			disk.Source = d.str(f)
+		case f.num == 10:
+			disk.Caching = d.str(f)
 		}
 	}
 	return disk, nil

@@ -87,6 +87,8 @@ func (e *pageEncoder) encodeVM(v *provider.VM) {
 		e.item = appendVarint(e.item, 6, uint64(d.Unit))
 		e.item = appendVarint(e.item, 7, uint64(d.BootOrder))
 		e.item = appendString(e.item, 8, d.Source)
+		e.item = appendVarint(e.item, 9, uint64(d.SectorSize))
+		e.item = appendString(e.item, 10, d.Caching)
 		b = e.appendItem(b, 11)
 	}
 	for i := range v.NICs {
@@ -111,5 +113,6 @@ func (e *pageEncoder) encodeVM(v *provider.VM) {
 		}
 		b = appendString(b, 14, t)
 	}
+	b = appendBool(b, 15, v.TPM)
 	e.vm = b
 }

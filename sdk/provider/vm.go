@@ -38,20 +38,23 @@ const (
 // Its JSON shape is the one everything shows and stores — /vms/info, job results, hyper2kvm
 // manifests; job records stored before it had JSON names still decode (see UnmarshalJSON).
 type VM struct {
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	PowerState string   `json:"power_state"`
-	Datacenter string   `json:"datacenter,omitempty"`
-	Folder     string   `json:"folder,omitempty"`
-	GuestOS    string   `json:"guest_os,omitempty"`
-	CPUs       int32    `json:"cpus"`
-	MemoryMB   int64    `json:"memory_mb"`
-	Firmware   string   `json:"firmware,omitempty"`
-	SecureBoot bool     `json:"secure_boot"`
-	Disks      []Disk   `json:"disks"`
-	NICs       []NIC    `json:"nics"`
-	CDROMs     []CDROM  `json:"cdroms"`
-	Tags       []string `json:"tags"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	PowerState string `json:"power_state"`
+	Datacenter string `json:"datacenter,omitempty"`
+	Folder     string `json:"folder,omitempty"`
+	GuestOS    string `json:"guest_os,omitempty"`
+	CPUs       int32  `json:"cpus"`
+	MemoryMB   int64  `json:"memory_mb"`
+	Firmware   string `json:"firmware,omitempty"`
+	SecureBoot bool   `json:"secure_boot"`
+	// TPM says the VM has a virtual TPM 2.0 (Azure trusted launch, Hyper-V key protector):
+	// the domain gets an emulated one, so BitLocker and measured boot keep working.
+	TPM    bool     `json:"tpm,omitempty"`
+	Disks  []Disk   `json:"disks"`
+	NICs   []NIC    `json:"nics"`
+	CDROMs []CDROM  `json:"cdroms"`
+	Tags   []string `json:"tags"`
 }
 
 // Disk is one virtual disk.
@@ -64,6 +67,13 @@ type Disk struct {
 	Unit            int32  `json:"unit"`
 	BootOrder       int32  `json:"boot_order,omitempty"` // 1 = first; 0 = not in boot order
 	Source          string `json:"source,omitempty"`
+	// SectorSize is the disk's logical sector size in bytes (512, 4096), 0 when the platform
+	// does not say. A 4096 disk is attached with 4 KiB logical blocks: its partition table
+	// is in 4 KiB sectors.
+	SectorSize int32 `json:"sector_size,omitempty"`
+	// Caching is the platform's host caching of the disk as it names it (Azure: None,
+	// ReadOnly, ReadWrite); shown, not carried over.
+	Caching string `json:"caching,omitempty"`
 }
 
 // NIC is one network adapter.

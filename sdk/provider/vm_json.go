@@ -67,7 +67,8 @@ func (o legacyVM) vm() VM {
 		CDROMs: o.CDROMs, Tags: o.Tags,
 	}
 	for _, d := range o.Disks {
-		v.Disks = append(v.Disks, Disk(d))
+		v.Disks = append(v.Disks, Disk{Key: d.Key, Label: d.Label, CapacityBytes: d.CapacityBytes, Controller: d.Controller,
+			ControllerModel: d.ControllerModel, Unit: d.Unit, BootOrder: d.BootOrder, Source: d.Source})
 	}
 	for _, n := range o.NICs {
 		v.NICs = append(v.NICs, NIC(n))

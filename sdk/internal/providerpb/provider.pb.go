@@ -582,6 +582,7 @@ type VM struct {
 	Nics          []*NIC                 `protobuf:"bytes,12,rep,name=nics,proto3" json:"nics,omitempty"`
 	Cdroms        []*CDROM               `protobuf:"bytes,13,rep,name=cdroms,proto3" json:"cdroms,omitempty"`
 	Tags          []string               `protobuf:"bytes,14,rep,name=tags,proto3" json:"tags,omitempty"`
+	Tpm           bool                   `protobuf:"varint,15,opt,name=tpm,proto3" json:"tpm,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -714,6 +715,13 @@ func (x *VM) GetTags() []string {
 	return nil
 }
 
+func (x *VM) GetTpm() bool {
+	if x != nil {
+		return x.Tpm
+	}
+	return false
+}
+
 type Disk struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Key             string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -724,6 +732,8 @@ type Disk struct {
 	Unit            int32                  `protobuf:"varint,6,opt,name=unit,proto3" json:"unit,omitempty"`
 	BootOrder       int32                  `protobuf:"varint,7,opt,name=boot_order,json=bootOrder,proto3" json:"boot_order,omitempty"`
 	Source          string                 `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
+	SectorSize      int32                  `protobuf:"varint,9,opt,name=sector_size,json=sectorSize,proto3" json:"sector_size,omitempty"`
+	Caching         string                 `protobuf:"bytes,10,opt,name=caching,proto3" json:"caching,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -810,6 +820,20 @@ func (x *Disk) GetBootOrder() int32 {
 func (x *Disk) GetSource() string {
 	if x != nil {
 		return x.Source
+	}
+	return ""
+}
+
+func (x *Disk) GetSectorSize() int32 {
+	if x != nil {
+		return x.SectorSize
+	}
+	return 0
+}
+
+func (x *Disk) GetCaching() string {
+	if x != nil {
+		return x.Caching
 	}
 	return ""
 }
@@ -2117,7 +2141,7 @@ const file_hypersdk_provider_v2_provider_proto_rawDesc = "" +
 	"\fGetVMRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"9\n" +
 	"\rGetVMResponse\x12(\n" +
-	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v2.VMR\x02vm\"\xb4\x03\n" +
+	"\x02vm\x18\x01 \x01(\v2\x18.hypersdk.provider.v2.VMR\x02vm\"\xc6\x03\n" +
 	"\x02VM\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -2137,7 +2161,8 @@ const file_hypersdk_provider_v2_provider_proto_rawDesc = "" +
 	"\x05disks\x18\v \x03(\v2\x1a.hypersdk.provider.v2.DiskR\x05disks\x12-\n" +
 	"\x04nics\x18\f \x03(\v2\x19.hypersdk.provider.v2.NICR\x04nics\x123\n" +
 	"\x06cdroms\x18\r \x03(\v2\x1b.hypersdk.provider.v2.CDROMR\x06cdroms\x12\x12\n" +
-	"\x04tags\x18\x0e \x03(\tR\x04tags\"\xeb\x01\n" +
+	"\x04tags\x18\x0e \x03(\tR\x04tags\x12\x10\n" +
+	"\x03tpm\x18\x0f \x01(\bR\x03tpm\"\xa6\x02\n" +
 	"\x04Disk\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12%\n" +
@@ -2149,7 +2174,11 @@ const file_hypersdk_provider_v2_provider_proto_rawDesc = "" +
 	"\x04unit\x18\x06 \x01(\x05R\x04unit\x12\x1d\n" +
 	"\n" +
 	"boot_order\x18\a \x01(\x05R\tbootOrder\x12\x16\n" +
-	"\x06source\x18\b \x01(\tR\x06source\"j\n" +
+	"\x06source\x18\b \x01(\tR\x06source\x12\x1f\n" +
+	"\vsector_size\x18\t \x01(\x05R\n" +
+	"sectorSize\x12\x18\n" +
+	"\acaching\x18\n" +
+	" \x01(\tR\acaching\"j\n" +
 	"\x03NIC\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x10\n" +
 	"\x03mac\x18\x02 \x01(\tR\x03mac\x12\x18\n" +

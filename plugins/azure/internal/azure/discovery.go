@@ -104,7 +104,7 @@ func (p *Provider) getVM(ctx context.Context, id string) (provider.VM, vmDetail,
 		if err != nil {
 			return provider.VM{}, vmDetail{}, err
 		}
-		vm.Disks[i].CapacityBytes = d.sizeBytes
+		vm.Disks[i].CapacityBytes, vm.Disks[i].SectorSize = d.sizeBytes, d.sectorSize
 		detail.disks = append(detail.disks, d)
 	}
 	for i := range vm.NICs {
@@ -167,6 +167,7 @@ func (p *Provider) toVM(ctx context.Context, v *armcompute.VirtualMachine) (prov
 		gen2 = gen2 || st == armcompute.SecurityTypesTrustedLaunch || st == armcompute.SecurityTypesConfidentialVM
 		if sp.UefiSettings != nil {
 			vm.SecureBoot = deref(sp.UefiSettings.SecureBootEnabled)
+			vm.TPM = deref(sp.UefiSettings.VTpmEnabled)
 		}
 	}
 	if gen2 {
@@ -217,7 +218,7 @@ func disks(st *armcompute.StorageProfile, gen2 bool) []provider.Disk {
 	out := []provider.Disk{}
 	if o := st.OSDisk; o != nil && o.ManagedDisk != nil && o.ManagedDisk.ID != nil && o.DiffDiskSettings == nil {
 		out = append(out, provider.Disk{Key: "os", Label: deref(o.Name), CapacityBytes: int64(deref(o.DiskSizeGB)) << 30,
-			Controller: osCtrl, BootOrder: 1, Source: *o.ManagedDisk.ID})
+			Controller: osCtrl, BootOrder: 1, Source: *o.ManagedDisk.ID, Caching: string(deref(o.Caching))})
 	}
 	data := slices.Clone(st.DataDisks)
 	sort.Slice(data, func(i, j int) bool { return deref(data[i].Lun) < deref(data[j].Lun) })
@@ -226,7 +227,7 @@ func disks(st *armcompute.StorageProfile, gen2 bool) []provider.Disk {
 			continue
 		}
 		out = append(out, provider.Disk{Key: fmt.Sprintf("lun%d", deref(d.Lun)), Label: deref(d.Name), CapacityBytes: int64(deref(d.DiskSizeGB)) << 30,
-			Controller: ctrl, Unit: deref(d.Lun), Source: *d.ManagedDisk.ID})
+			Controller: ctrl, Unit: deref(d.Lun), Source: *d.ManagedDisk.ID, Caching: string(deref(d.Caching))})
 	}
 	return out
 }

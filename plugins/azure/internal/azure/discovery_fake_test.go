@@ -99,6 +99,9 @@ func TestFakeSizesListedOncePerLocation(t *testing.T) {
 	}
 }
 
+// trustedLaunch names the GetVM case whose VM has a vTPM.
+const trustedLaunch = "TrustedLaunch with secure boot and vTPM"
+
 // GetVM's picture of a VM: size to vCPUs and memory, security type to firmware and secure
 // boot, the disks in boot order with their controllers and exact sizes, the NICs.
 func TestFakeGetVMMapping(t *testing.T) {
@@ -126,9 +129,10 @@ func TestFakeGetVMMapping(t *testing.T) {
 		{"gen2 from the instance view", func(pr *armcompute.VirtualMachineProperties) {
 			pr.InstanceView.HyperVGeneration = to.Ptr(armcompute.HyperVGenerationTypeV2)
 		}, "Standard_B2s", provider.FirmwareEFI, false, "os:scsi", "Linux"},
-		{"TrustedLaunch with secure boot and vTPM", func(pr *armcompute.VirtualMachineProperties) {
+		{trustedLaunch, func(pr *armcompute.VirtualMachineProperties) {
 			pr.SecurityProfile = &armcompute.SecurityProfile{SecurityType: to.Ptr(armcompute.SecurityTypesTrustedLaunch),
 				UefiSettings: &armcompute.UefiSettings{SecureBootEnabled: to.Ptr(true), VTpmEnabled: to.Ptr(true)}}
+			pr.StorageProfile.OSDisk.Caching = to.Ptr(armcompute.CachingTypesReadWrite)
 		}, "Standard_D4s_v5", provider.FirmwareEFI, true, "os:scsi", "Linux"},
 		{"ConfidentialVM", func(pr *armcompute.VirtualMachineProperties) {
 			pr.SecurityProfile = &armcompute.SecurityProfile{SecurityType: to.Ptr(armcompute.SecurityTypesConfidentialVM)}
@@ -186,9 +190,13 @@ func TestFakeGetVMMapping(t *testing.T) {
 			}{"vm-os": {30 << 30, 512}, "vm-d0": {2<<30 - 512<<10, 512}, "vm-d3": {1 << 30, 4096}}
 			for i, d := range vm.Disks {
 				w := want[detail.disks[i].name]
-				if d.CapacityBytes != w.size || detail.disks[i].sectorSize != w.sector {
-					t.Errorf("disk %s: %d bytes, %d-byte sectors; want %d, %d", d.Key, d.CapacityBytes, detail.disks[i].sectorSize, w.size, w.sector)
+				if d.CapacityBytes != w.size || detail.disks[i].sectorSize != w.sector || d.SectorSize != w.sector {
+					t.Errorf("disk %s: %d bytes, %d-byte sectors (%d in the VM); want %d, %d", d.Key, d.CapacityBytes, detail.disks[i].sectorSize, d.SectorSize, w.size, w.sector)
 				}
+			}
+			// vTPM and host caching, as the trusted-launch VM has them.
+			if trusted := tc.name == trustedLaunch; vm.TPM != trusted || (trusted && vm.Disks[0].Caching != "ReadWrite") {
+				t.Errorf("TPM %v, OS disk caching %q; want TPM %v (and ReadWrite caching on the trusted-launch VM)", vm.TPM, vm.Disks[0].Caching, trusted)
 			}
 			if len(vm.NICs) != 1 || vm.NICs[0].Label != "vm-nic" || vm.NICs[0].MAC != "00:0d:3a:aa:bb:cc" || vm.NICs[0].Network != "vnet-1/backend" {
 				t.Errorf("NICs = %+v, want vm-nic 00:0d:3a:aa:bb:cc on vnet-1/backend", vm.NICs)
