@@ -250,3 +250,44 @@ func TestClusterRefusesANodeWithItsOwnExportFolder(t *testing.T) {
 		t.Errorf("node-b with its own export folder: exit %d, stderr %q; want exit 2 naming export.base_path and node-a", code, stderr.String())
 	}
 }
+
+// export.source_budgets holds across nodes: with a budget of 1 for the test provider, two
+// nodes with two workers each never export from it at once, and every job completes.
+func TestClusterSourceBudgetHoldsAcrossNodes(t *testing.T) {
+	t.Parallel()
+	endpoints := []string{etcdtest.Start(t)}
+	shared := t.TempDir()
+	withBudget := func(node string) string {
+		// Exports of a few seconds: the progress each records shows it exporting.
+		cfg := strings.Replace(clusterNodeConfig(endpoints, node, shared), "disk_size_bytes: 8388608", "disk_size_bytes: 4194304", 1)
+		return strings.Replace(cfg, "  max_retries: 2\n", "  max_retries: 2\n  source_budgets:\n    testprovider: 1\n", 1)
+	}
+	a := startDaemon(t, withBudget("node-a"))
+	startDaemon(t, withBudget("node-b"))
+	submitBatch(t, a, 3)
+	peak, ended := 0, 0
+	for deadline := time.Now().Add(3 * time.Minute); ended < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs not done: %v", listJobs(t, a))
+		}
+		exporting := 0
+		ended = 0
+		for _, j := range listJobs(t, a) {
+			switch pct, _ := j["percentage"].(float64); {
+			case j["status"] == "completed" || j["status"] == "failed":
+				ended++
+			case j["status"] == "running" && pct > 0 && pct < 100:
+				exporting++
+			}
+		}
+		peak = max(peak, exporting)
+	}
+	if peak != 1 {
+		t.Errorf("at most %d exports ran at once, want 1 (export.source_budgets.testprovider)", peak)
+	}
+	for id, j := range allEnded(t, a, 3) {
+		if j["status"] != "completed" {
+			t.Errorf("job %s = %s (%v)", id, j["status"], j["error"])
+		}
+	}
+}

@@ -149,6 +149,7 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		ChunkSize: cfg.Export.ChunkSize, BasePath: cfg.Export.BasePath, JobTimeout: cfg.Hyper2KVM.JobTimeout.Std(),
 		ExportTimeout: cfg.Export.JobTimeout.Std(),
 		SyncLogs:      jobLogs.Sync, Retention: cfg.Database.JobRetention.Std(), Cluster: cluster,
+		Budgets: sourceBudgets(cluster, cfg.Export.SourceBudgets),
 	}, db, bus, plugins, kvmConfig(cfg), log.Named("jobs"))
 	if err := manager.Start(ctx); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hypersdk/hypersdk/core/config"
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/core/store/etcdstore"
 )
@@ -71,4 +72,15 @@ func shareEvents(ctx context.Context, cluster store.Claimer, bus *events.Bus, lo
 	if node, ok := cluster.(*etcdstore.Node); ok {
 		go etcdstore.ShareEvents(ctx, node, bus, log)
 	}
+}
+
+// sourceBudgets is export.source_budgets: held in etcd across the cluster, or on this daemon.
+func sourceBudgets(cluster store.Claimer, limits map[string]int) pipeline.SourceBudgets {
+	if len(limits) == 0 {
+		return nil
+	}
+	if node, ok := cluster.(*etcdstore.Node); ok {
+		return node.Budgets(limits)
+	}
+	return pipeline.NewLocalBudgets(limits)
 }

@@ -126,6 +126,9 @@ type Export struct {
 	// JobTimeout bounds the provider's transfer of one export, from when an export slot is
 	// free; 0 is none.
 	JobTimeout Duration `yaml:"job_timeout"`
+	// SourceBudgets caps the exports running at once from one provider instance (a vCenter, a
+	// cloud account and region), across every node of a cluster (database.backend etcd).
+	SourceBudgets map[string]int `yaml:"source_budgets"`
 }
 
 // Database configures where jobs, schedules and everything else accepted are kept: a bbolt

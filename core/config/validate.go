@@ -107,6 +107,13 @@ func validate(c *Config) []Problem {
 	}
 	atLeast("export.max_retries", int64(c.Export.MaxRetries), 0)
 	atLeast("export.concurrent_exports", int64(c.Export.ConcurrentExports), 1)
+	for _, name := range sortedKeys(c.Export.SourceBudgets) {
+		path := "export.source_budgets." + name
+		if _, ok := c.Providers[name]; !ok {
+			bad(path, "names no provider instance; budgets are per instance of providers")
+		}
+		atLeast(path, int64(c.Export.SourceBudgets[name]), 1)
+	}
 
 	oneOf("database.backend", c.Database.Backend, "bbolt", "etcd")
 	if c.Database.Backend != "etcd" && c.Database.Path == "" {

@@ -40,6 +40,8 @@ type Config struct {
 	// Cluster, when set, is this node's part in a store several daemons share (etcd): jobs
 	// run under its claims (cluster.go). Nil on a single daemon.
 	Cluster store.Claimer
+	// Budgets bounds the exports running at once per source (export.source_budgets); nil: none.
+	Budgets pipeline.SourceBudgets
 
 	// Retention is database.job_retention: ended jobs older than this are deleted with their
 	// logs, at start and every hour (retention.go). 0 keeps them forever.
@@ -98,7 +100,7 @@ func NewManager(cfg Config, s store.Backend, bus *events.Bus, providers Provider
 		claims:      map[string]int64{},
 	}
 	m.env = &pipeline.Env{Providers: providers, ExportSlots: m.exportSlots, ChunkSize: cfg.ChunkSize,
-		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg, Holds: m}
+		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg, Holds: m, Budgets: cfg.Budgets}
 	return m
 }
 

@@ -56,6 +56,17 @@ type Env struct {
 	ExportTimeout time.Duration // export.job_timeout
 	KVM           KVMConfig
 	Holds         HoldKeeper // releases what a job's provider holds when its export ends (step_export.go); may be nil
+	// Budgets bounds the exports running at once from each source (export.source_budgets):
+	// across the cluster on etcd, on this daemon otherwise. Nil: no budgets.
+	Budgets SourceBudgets
+}
+
+// SourceBudgets hands out a source's export slots: a source is a provider instance (one
+// vCenter, one cloud account and region).
+type SourceBudgets interface {
+	// Acquire waits for one of source's slots for the job and returns its release; a source
+	// without a budget is not waited for.
+	Acquire(ctx context.Context, source, jobID string) (release func(), err error)
 }
 
 // Providers gives a provider by name (the plugin host).

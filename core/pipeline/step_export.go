@@ -40,6 +40,15 @@ func (exportStep) Run(ctx context.Context, st *State) (int64, error) {
 		}
 		defer h.ExportEnded(st.JobID)
 	}
+	// The source's budget first: a job waiting for its vCenter or account does not hold one of
+	// this node's export slots meanwhile.
+	if b := st.Env.Budgets; b != nil {
+		release, err := b.Acquire(ctx, st.Spec.Provider, st.JobID)
+		if err != nil {
+			return 0, fmt.Errorf("wait for an export slot of %s (export.source_budgets): %w", st.Spec.Provider, err)
+		}
+		defer release()
+	}
 	select {
 	case st.Env.ExportSlots <- struct{}{}:
 	case <-ctx.Done():
