@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/jobs"
@@ -58,4 +59,23 @@ func (s *Scheduler) submitSlot(spec jobs.Spec, scheduleID string, slot *time.Tim
 		s.log.Warn("schedule slot fired again after a node died; its run exists already", "schedule_id", scheduleID, "slot", slot, "job_id", j.ID)
 	}
 	return []jobs.Job{j}, nil
+}
+
+// submitPolicySlot submits a policy run's backups. In a cluster each VM's backup of a due slot
+// is keyed by the policy, the slot and the VM: a slot fired again after the firing node died
+// gets the backups submitted before back and adds only the missing ones.
+func (s *Scheduler) submitPolicySlot(specs []jobs.Spec, scheduleID string, slot *time.Time) ([]jobs.Job, error) {
+	once, ok := s.jobs.(onceSubmitter)
+	if s.elector == nil || slot == nil || !ok {
+		return s.jobs.Submit(specs, scheduleID)
+	}
+	out := make([]jobs.Job, len(specs))
+	for i, spec := range specs {
+		j, _, err := once.SubmitOnce(spec, scheduleID, scheduleID+"@"+slot.UTC().Format(time.RFC3339Nano)+"@"+spec.VMIdentifier)
+		if err != nil {
+			return nil, fmt.Errorf("submit the backup of %s: %w", spec.VMIdentifier, err)
+		}
+		out[i] = j
+	}
+	return out, nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/core/store/etcdstore"
 	"github.com/hypersdk/hypersdk/core/store/etcdstore/etcdtest"
+	"github.com/hypersdk/hypersdk/sdk/examples/testprovider/fake"
+	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
 // clusterScheduler is one node's scheduler on a shared etcd store, firing while elected.
@@ -126,5 +128,42 @@ func TestClusterSlotFiredAgainIsTheSameRun(t *testing.T) {
 		if err != nil || id != c.want {
 			t.Errorf("%s: = %s, %v; want %s", c.name, id, err, c.want)
 		}
+	}
+}
+
+// In a cluster a backup policy's due slot fired again (the firing node died before recording
+// it) gets the same backups back and records each once; a run on request backs up anew.
+func TestClusterPolicySlotFiredAgainIsTheSameBackups(t *testing.T) {
+	t.Parallel()
+	endpoint := etcdtest.Start(t)
+	clock := &fakeClock{now: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)}
+	s, _, _ := clusterScheduler(t, endpoint, "node-a", clock)
+	prov := fake.New()
+	if err := prov.Configure(context.Background(), provider.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	s.providers, s.defaultProvider = oneProvider{"tp", prov}, "tp"
+	kj := &keyedJobs{keys: map[string]string{}}
+	s.jobs = kj
+	p, err := s.CreatePolicy(Policy{Name: "all", Schedule: "@daily"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	first, err := s.firePolicy(t.Context(), p.ID, clock.Now(), &slot)
+	if err != nil || len(first) == 0 {
+		t.Fatalf("first firing = %v, %v", first, err)
+	}
+	again, err := s.firePolicy(t.Context(), p.ID, clock.Now(), &slot)
+	if err != nil || fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Errorf("slot fired again = %v, %v; want the same jobs %v", again, err, first)
+	}
+	got, _ := s.GetPolicy(p.ID)
+	if len(got.Backups) != len(first) {
+		t.Errorf("%d backups recorded for %d jobs", len(got.Backups), len(first))
+	}
+	manual, err := s.firePolicy(t.Context(), p.ID, clock.Now(), nil)
+	if err != nil || len(manual) != len(first) || manual[0] == first[0] {
+		t.Errorf("run on request = %v, %v; want new jobs", manual, err)
 	}
 }

@@ -213,7 +213,7 @@ func (s *Scheduler) RunPolicy(ctx context.Context, id string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.firePolicy(ctx, id, s.clock.Now())
+	ids, err := s.firePolicy(ctx, id, s.clock.Now(), nil)
 	if p.NextRun != nil {
 		s.updatePolicy(id, func(rec *Policy) error { rec.NextRun = p.NextRun; return nil })
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -132,7 +133,7 @@ func (s *Scheduler) runDue(ctx context.Context) time.Time {
 			continue
 		}
 		if !p.NextRun.After(now) {
-			s.firePolicy(ctx, p.ID, now)
+			s.firePolicy(ctx, p.ID, now, p.NextRun)
 			p, _ = s.GetPolicy(p.ID)
 		}
 		consider(p.NextRun)
@@ -187,7 +188,9 @@ func (s *Scheduler) fireSchedule(id string, now time.Time, slot *time.Time) (str
 }
 
 // firePolicy resolves the policy's filter now and submits one backup job per matching VM.
-func (s *Scheduler) firePolicy(ctx context.Context, id string, now time.Time) ([]string, error) {
+// firePolicy runs a backup policy; slot is the due time it fires for (nil for a run on
+// request), which in a cluster makes each VM's backup once per slot (submitPolicySlot).
+func (s *Scheduler) firePolicy(ctx context.Context, id string, now time.Time, slot *time.Time) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.GetPolicy(id)
@@ -195,7 +198,7 @@ func (s *Scheduler) firePolicy(ctx context.Context, id string, now time.Time) ([
 		return nil, err
 	}
 	s.bus.Publish(events.Event{Type: events.PolicyRunStarted, Message: p.Name, Data: map[string]string{"policy_id": p.ID}})
-	ids, runErr := s.submitBackups(ctx, p, now)
+	ids, runErr := s.submitBackups(ctx, p, now, slot)
 	cron, perr := parseCron(p.Schedule, p.TimeZone)
 	err = s.updatePolicy(id, func(rec *Policy) error {
 		t := now
@@ -217,7 +220,7 @@ func (s *Scheduler) firePolicy(ctx context.Context, id string, now time.Time) ([
 	return ids, runErr
 }
 
-func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time) ([]string, error) {
+func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time, slot *time.Time) ([]string, error) {
 	prov, err := s.providers.Provider(p.Provider)
 	if err != nil {
 		return nil, err
@@ -246,7 +249,7 @@ func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time) 
 			Options:    p.ExportOptions.Options, Hyper2KVM: p.ExportOptions.Hyper2KVM,
 		}
 	}
-	submitted, err := s.jobs.Submit(specs, policyPrefix+p.ID)
+	submitted, err := s.submitPolicySlot(specs, policyPrefix+p.ID, slot) // cluster.go
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +257,9 @@ func (s *Scheduler) submitBackups(ctx context.Context, p Policy, now time.Time) 
 	err = s.updatePolicy(p.ID, func(rec *Policy) error {
 		for i, j := range submitted {
 			ids[i] = j.ID
+			if slices.ContainsFunc(rec.Backups, func(b Backup) bool { return b.JobID == j.ID }) {
+				continue // a slot fired again in a cluster: its backup is recorded already
+			}
 			rec.Backups = append(rec.Backups, Backup{JobID: j.ID, VM: vms[i].Name, Dir: j.ExportDir, CreatedAt: now, Status: string(j.Status)})
 		}
 		return nil
