@@ -96,8 +96,8 @@ func TestGetVMHardware(t *testing.T) {
 	want := provider.VM{ID: "rg-app/web-1", Name: "web-1", PowerState: provider.PowerOn, Datacenter: "westeurope", Folder: "rg-app", GuestOS: "Linux",
 		CPUs: 2, MemoryMB: 4096, Firmware: provider.FirmwareBIOS,
 		Disks: []provider.Disk{
-			{Key: "os", Label: "web-1-os", CapacityBytes: osDiskSize, Controller: "ide", BootOrder: 1, Source: diskID + "web-1-os"},
-			{Key: "lun0", Label: "web-1-data", CapacityBytes: dataDiskSize, Controller: "scsi", Unit: 0, Source: diskID + "web-1-data"},
+			{Key: "os", Label: "web-1-os", CapacityBytes: osDiskSize, Controller: "ide", BootOrder: 1, Source: diskID + "web-1-os", SectorSize: 512, Caching: "ReadWrite"},
+			{Key: "lun0", Label: "web-1-data", CapacityBytes: dataDiskSize, Controller: "scsi", Unit: 0, Source: diskID + "web-1-data", SectorSize: 512, Caching: "None"},
 		},
 		NICs:   []provider.NIC{{Label: "web-1-nic", MAC: "00:0d:3a:12:34:56", Network: "vnet-app/default"}},
 		CDROMs: []provider.CDROM{}, Tags: []string{"env=prod", "team=web"}}
@@ -110,8 +110,8 @@ func TestGetVMHardware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db.Firmware != provider.FirmwareEFI || !db.SecureBoot || db.CPUs != 4 || db.MemoryMB != 16384 || db.PowerState != provider.PowerOff || db.Disks[0].Controller != "scsi" {
-		t.Fatalf("GetVM(db-1) = %+v; want efi, secure boot, 4 vCPUs, 16 GiB, off, OS disk on scsi", db)
+	if db.Firmware != provider.FirmwareEFI || !db.SecureBoot || !db.TPM || db.CPUs != 4 || db.MemoryMB != 16384 || db.PowerState != provider.PowerOff || db.Disks[0].Controller != "scsi" {
+		t.Fatalf("GetVM(db-1) = %+v; want efi, secure boot, vTPM, 4 vCPUs, 16 GiB, off, OS disk on scsi", db)
 	}
 	for _, id := range []string{"rg-app/nope", "no-slash", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d"} {
 		if _, err := p.GetVM(ctx, id); !errors.Is(err, provider.ErrNotFound) {

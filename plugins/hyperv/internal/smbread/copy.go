@@ -202,7 +202,7 @@ func (c *conn) readChunk(ctx context.Context, buf []byte, off int64, o Options) 
 			last = err
 			continue
 		}
-		n, err := f.ReadAt(buf, off)
+		n, err := readAt(f, buf, off)
 		if err == nil || (errors.Is(err, io.EOF) && n == len(buf)) {
 			return nil
 		}
@@ -226,4 +226,18 @@ func (c *conn) readChunk(ctx context.Context, buf []byte, off int64, o Options) 
 func retryable(ctx context.Context, err error) bool {
 	return ctx.Err() == nil && errors.Is(err, provider.ErrUnavailable) &&
 		!errors.Is(err, provider.ErrAuth) && !errors.Is(err, fs.ErrNotExist)
+}
+
+// readAt is f.ReadAt with go-smb2's panics turned into errors: when the connection drops while
+// a read waits for its answer, the client may slice an empty packet and panic in the reader's
+// own goroutine. That is a broken connection like any other: redialled and read again.
+func readAt(f interface {
+	ReadAt([]byte, int64) (int, error)
+}, buf []byte, off int64) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = 0, fmt.Errorf("the SMB client failed on a dropped connection: %v", r)
+		}
+	}()
+	return f.ReadAt(buf, off)
 }
