@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,6 +23,11 @@ func (h *handlers) retryJob(c *gin.Context) {
 		return
 	}
 	spec := old.Spec
+	// Submit wrote the default export_path (<export.base_path>/<job id>) into the stored spec:
+	// the retry, a new job, gets a folder of its own id as the original request would.
+	if filepath.Base(spec.ExportPath) == old.ID {
+		spec.ExportPath = ""
+	}
 	if old.ConvertSpec != nil {
 		spec = jobs.Spec{Convert: old.ConvertSpec}
 	}
