@@ -162,12 +162,12 @@ func TestClusterNodeKilledMidExportLosesNoJob(t *testing.T) {
 	b := startDaemon(t, clusterNodeConfig(endpoints, "node-b", shared))
 	c := startDaemon(t, clusterNodeConfig(endpoints, "node-c", shared))
 	completedSeenOnC := watchCompletions(t, c)
-	submitBatch(t, a, 12)
+	submitBatch(t, a, 60)
 	onA := runningOn(t, b, "node-a")
 	a.cmd.Process.Kill()
 	<-a.exited
 
-	byID := allEnded(t, c, 12)
+	byID := allEnded(t, c, 60)
 	ranOn := map[any]int{}
 	for id, j := range byID {
 		ranOn[j["node"]]++
