@@ -124,6 +124,11 @@ func (x *exportRun) checkpoint(ctx context.Context) error {
 	if err := x.record(ctx, h); err != nil {
 		return err
 	}
+	// The token names the checkpoint: saved before it is made, a retry after a crash during a
+	// (minutes-long) production checkpoint finds it rather than making a second one.
+	if err := x.save(ctx); err != nil {
+		return err
+	}
 	op := provider.Progress{Phase: provider.PhaseSnapshotting, OperationID: x.name, Operation: "production checkpoint of " + x.vm.Name}
 	x.r.Progress(op)
 	if err := x.st.winrm.Run(ctx, psscript.CreateCheckpoint, checkpointParams{VM: x.tok.VM, Name: x.name}, nil); err != nil {

@@ -97,3 +97,37 @@ func TestExportResumesOnItsCheckpointAndExportJob(t *testing.T) {
 		t.Fatalf("left after the resumed attempt: checkpoints %v, folders %v", c, f)
 	}
 }
+
+// An attempt stopped once its checkpoint exists (a production checkpoint can take minutes, and
+// a crash may come then) has already checkpointed the name it gave it: the resumed attempt
+// finds that checkpoint and makes no second one.
+func TestExportResumedAfterTheCheckpointMakesNoSecond(t *testing.T) {
+	s := standin.StartT(t, standin.Options{})
+	p := configured(t, s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
+		if pr.Phase == provider.PhaseSnapshotting && pr.Percent == 100 {
+			cancel()
+		}
+	}}
+	_, err := p.ExportVM(ctx, provider.ExportSpec{JobID: "job-3", VMID: standin.VMID, Method: provider.MethodRaw, Dir: t.TempDir()}, first)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("first attempt = %v, want cancelled", err)
+	}
+	if cps := s.Host.Checkpoints(standin.VMID); len(cps) != 1 {
+		t.Fatalf("after the first attempt: checkpoints %v, want 1", cps)
+	}
+	second := &providertest.Recorder{OnProgress: func(provider.Progress) {
+		if c := s.Host.Checkpoints(standin.VMID); len(c) > 1 {
+			t.Errorf("the resumed attempt made a second checkpoint: %v", c)
+		}
+	}}
+	spec := provider.ExportSpec{JobID: "job-3", VMID: standin.VMID, Method: provider.MethodRaw, Dir: t.TempDir(), ResumeToken: first.LastCheckpoint()}
+	if _, err := p.ExportVM(context.Background(), spec, second); err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Host.Checkpoints(standin.VMID); len(c) != 0 {
+		t.Fatalf("left after the resumed attempt: checkpoints %v", c)
+	}
+}
