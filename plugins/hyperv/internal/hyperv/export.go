@@ -183,7 +183,13 @@ func (x *exportRun) export(ctx context.Context) ([]exportFile, error) {
 		case "completed":
 			return s.Files, nil
 		case "failed":
-			return nil, fmt.Errorf("the host's export of VM %s failed: %s", x.vm.Name, s.Error)
+			err := fmt.Errorf("the host's export of VM %s failed: %s", x.vm.Name, s.Error)
+			// A failed export job stays failed, and its folder's marker names it to start_export:
+			// the folder goes now, so a retry of this attempt exports again instead of finding it.
+			if uerr := x.st.undo(ctx, provider.HoldObject, x.dataOf(h)); uerr != nil {
+				return nil, fmt.Errorf("%w; its folder stays until the hold is released: %v", err, uerr)
+			}
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -129,5 +130,31 @@ func TestExportResumedAfterTheCheckpointMakesNoSecond(t *testing.T) {
 	}
 	if c := s.Host.Checkpoints(standin.VMID); len(c) != 0 {
 		t.Fatalf("left after the resumed attempt: checkpoints %v", c)
+	}
+}
+
+// A host export job that failed is not found again by the retry: the failed attempt removes its
+// folder (whose marker names the job), so the retry starts a new export and completes.
+func TestExportRetriedAfterTheHostExportFailed(t *testing.T) {
+	s := standin.StartT(t, standin.Options{})
+	p := configured(t, s, nil)
+	aside := s.Disk + ".aside"
+	if err := os.Rename(s.Disk, aside); err != nil { // the host's copy of the disk fails
+		t.Fatal(err)
+	}
+	first := &providertest.Recorder{}
+	_, err := p.ExportVM(context.Background(), provider.ExportSpec{JobID: "job-4", VMID: standin.VMID, Method: provider.MethodRaw, Dir: t.TempDir()}, first)
+	if err == nil || !strings.Contains(err.Error(), "export of VM") {
+		t.Fatalf("first attempt = %v, want the host's export failed", err)
+	}
+	if f := s.Host.Folders(); len(f) != 0 {
+		t.Fatalf("the failed export's folder stays: %v", f)
+	}
+	if err := os.Rename(aside, s.Disk); err != nil {
+		t.Fatal(err)
+	}
+	spec := provider.ExportSpec{JobID: "job-4", VMID: standin.VMID, Method: provider.MethodRaw, Dir: t.TempDir(), ResumeToken: first.LastCheckpoint()}
+	if _, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{}); err != nil {
+		t.Fatalf("the retry = %v, want it to export again", err)
 	}
 }
