@@ -124,9 +124,13 @@ func (h *handlers) listJobs(c *gin.Context) {
 		return
 	}
 	opts := jobs.ListOptions{Status: status, Limit: limit, Offset: offset}
-	list, total, err := h.Jobs.List(opts)
+	var list []jobs.Job
+	var total int
+	var err error
 	if name := c.Query("provider"); name != "" {
 		list, total, err = h.listByProvider(opts, name)
+	} else {
+		list, total, err = h.Jobs.List(opts)
 	}
 	if err != nil {
 		jobError(c, err)
