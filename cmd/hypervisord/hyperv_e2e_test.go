@@ -76,7 +76,7 @@ func TestHypervKilledDaemonRemovesCheckpointAndFolder(t *testing.T) {
 		t.Fatalf("job = %v %v, want failed as interrupted with no attempt left", job["status"], job["error"])
 	}
 	s.waitNothingLeft(t)
-	checkReleased(t, job)
+	checkReleased(t, waitReleased(d2, id)) // released at start-up, just after the job was failed
 }
 
 // The daemon killed -9 mid-copy with retries left: restarted, it runs the job again with the
