@@ -2,6 +2,7 @@ package oci
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -50,8 +51,7 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 		ex.state = tok
 		provider.Logger(ctx).Info("resuming from the checkpoint", "image", tok.Image, "work_request", tok.WorkRequest, "cloud_done", tok.CloudDone)
 	} else {
-		ex.state = resumeToken{VM: spec.VMID, Name: newName(spec.JobID)}
-		ex.state.Object = s.StagingPrefix + ex.state.Name + "." + strings.ToLower(s.ExportFormat)
+		ex.state = ex.freshToken()
 	}
 	r.Progress(provider.Progress{Phase: provider.PhasePreparing, Message: "exporting the boot volume of " + spec.VMID + ex.volumesNote()})
 	if !ex.state.CloudDone {
@@ -60,6 +60,18 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 		}
 	}
 	art, err := ex.download(ctx)
+	if errors.Is(err, provider.ErrNotFound) && ex.state.CloudDone {
+		// A resumed attempt whose staged object is gone (deleted, or expired by a lifecycle
+		// rule) cannot download it again, and its image is already deleted: export anew.
+		provider.Logger(ctx).Warn("the staged object of the earlier attempt is gone; exporting the instance again", "object", ex.state.Object, "error", err)
+		if err := ex.update(ctx, func(t *resumeToken) { *t = ex.freshToken() }); err != nil {
+			return provider.ExportResult{}, err
+		}
+		if err := ex.exportInCloud(ctx); err != nil {
+			return provider.ExportResult{}, err
+		}
+		art, err = ex.download(ctx)
+	}
 	if err != nil {
 		return provider.ExportResult{}, err
 	}
@@ -142,4 +154,12 @@ func (ex *export) objectHold() provider.Hold {
 
 func (ex *export) parHold() provider.Hold {
 	return parHold(ex.c.configKey, ex.s.StagingNamespace, ex.s.StagingBucket, ex.state.Object, ex.state.Name, ex.state.PAR)
+}
+
+// freshToken is the state of an export that has made nothing yet: a new name for the image
+// and the staged object.
+func (ex *export) freshToken() resumeToken {
+	t := resumeToken{VM: ex.spec.VMID, Name: newName(ex.spec.JobID)}
+	t.Object = ex.s.StagingPrefix + t.Name + "." + strings.ToLower(ex.s.ExportFormat)
+	return t
 }

@@ -209,6 +209,34 @@ func TestExportResumes(t *testing.T) {
 			t.Errorf("%d images and %d exports made; want the first attempt's, resumed", c.Made().ImagesCreated, c.Made().Exports)
 		}
 	})
+	t.Run("staged object gone", func(t *testing.T) {
+		t.Parallel()
+		c, x := startCloud(t)
+		p := configured(t, c, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		first := &providertest.Recorder{OnProgress: func(ev provider.Progress) {
+			if ev.Phase == provider.PhaseDownloading {
+				cancel()
+			}
+		}}
+		spec := exportSpec(t, x.worker)
+		if _, err := p.ExportVM(ctx, spec, first); !errors.Is(err, context.Canceled) {
+			t.Fatalf("export cancelled while downloading = %v", err)
+		}
+		c.RemoveObjects()
+		spec.ResumeToken = first.LastCheckpoint()
+		res, err := p.ExportVM(context.Background(), spec, &providertest.Recorder{})
+		if err != nil {
+			t.Fatalf("resumed export whose staged object is gone = %v; want it exported again", err)
+		}
+		sameDisk(t, filepath.Join(spec.Dir, res.Artifacts[0].Path), diskBytes(6, 9))
+		if c.Made().ImagesCreated != 2 || c.Made().Exports != 2 {
+			t.Errorf("%d images and %d exports made; want a second of each", c.Made().ImagesCreated, c.Made().Exports)
+		}
+		if images, objects, _ := c.Counts(); images+objects > 0 {
+			t.Errorf("left %d images, %d objects", images, objects)
+		}
+	})
 	t.Run("create answer lost", func(t *testing.T) {
 		t.Parallel()
 		c, x := startCloud(t)

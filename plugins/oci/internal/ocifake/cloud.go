@@ -276,3 +276,12 @@ func notFound(w http.ResponseWriter, what string) {
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// RemoveObjects deletes every object of the staging bucket, as a lifecycle rule or a person
+// might between two attempts of an export.
+func (c *Cloud) RemoveObjects() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.advance()
+	clear(c.objects)
+}
