@@ -72,8 +72,9 @@ func (p *Provider) Configure(ctx context.Context, cfg provider.Config) error {
 	if err != nil {
 		return fmt.Errorf("%w: providers.hyperv: %v", provider.ErrInvalidArgument, err)
 	}
+	smbUser, smbDomain := smbLogon(s.Username, s.Domain)
 	st := &state{settings: s, tuned: t, winrm: c,
-		smb: smbread.Source{Addr: t.smbAddr, Share: s.ExportShare, User: s.Username, Password: s.Password, Domain: s.Domain}}
+		smb: smbread.Source{Addr: t.smbAddr, Share: s.ExportShare, User: smbUser, Password: s.Password, Domain: smbDomain}}
 	var probe listAnswer
 	if err := c.Run(ctx, psscript.ListVMs, listParams{First: 0, Cluster: s.Cluster}, &probe); err != nil {
 		return fmt.Errorf("hyperv: reach %s over WinRM: %w", t.endpoint, err)
