@@ -79,7 +79,7 @@ func (h *Host) startExport(_ context.Context, params []byte) wsmanfake.Result {
 		return ok(map[string]string{"job": strings.TrimSpace(string(id))})
 	}
 	h.mu.Lock()
-	vm, found := h.vms[in.VM]
+	vm, found := h.localVM(in.VM)
 	var snapshot VM
 	if found {
 		snapshot = *vm

@@ -94,7 +94,7 @@ func (h *Host) AddVM(vm VM) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if vm.ComputerName == "" {
-		vm.ComputerName = "HV01"
+		vm.ComputerName = localName
 	}
 	h.vms[vm.ID] = &vm
 }
@@ -245,4 +245,18 @@ func safeFolder(name string) bool {
 		}
 	}
 	return true
+}
+
+// localName is the host's own computer name: a VM with another ComputerName runs on another
+// node of its cluster, which only list_vms (Get-VM -ComputerName over the cluster's nodes)
+// sees; the other scripts run Get-VM on this host alone, as the real ones do.
+const localName = "HV01"
+
+// localVM is the VM with that id on this host itself (h.mu held).
+func (h *Host) localVM(id string) (*VM, bool) {
+	vm, found := h.vms[id]
+	if !found || !strings.EqualFold(vm.ComputerName, localName) {
+		return nil, false
+	}
+	return vm, true
 }

@@ -112,7 +112,7 @@ func (h *Host) createCheckpoint(_ context.Context, params []byte) wsmanfake.Resu
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, found := h.vms[in.VM]; !found {
+	if _, found := h.localVM(in.VM); !found {
 		return fail(psscript.ExitNotFound, "no virtual machine with id %s", in.VM)
 	}
 	if h.checkpoints[in.VM] == nil {
@@ -144,7 +144,7 @@ func (h *Host) power(params []byte, state string) wsmanfake.Result {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	vm, found := h.vms[in.VM]
+	vm, found := h.localVM(in.VM)
 	if state == "Off" {
 		if !found {
 			return fail(psscript.ExitNotFound, "no virtual machine with id %s", in.VM)

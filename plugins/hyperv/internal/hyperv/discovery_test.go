@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hypersdk/hypersdk/plugins/hyperv/internal/hostfake"
 	"github.com/hypersdk/hypersdk/plugins/hyperv/internal/psscript"
 	"github.com/hypersdk/hypersdk/plugins/hyperv/internal/standin"
 	"github.com/hypersdk/hypersdk/sdk/provider"
+	"github.com/hypersdk/hypersdk/sdk/providertest"
 )
 
 func configured(t *testing.T, s *standin.Standin, extra map[string]any) *Provider {
@@ -150,5 +152,35 @@ func TestSchemaMatchesDefaults(t *testing.T) {
 	}
 	if d.DownloadWorkers != 8 || d.ChunkSizeMB != 8 || d.PageSize != 100 {
 		t.Errorf("defaultSettings %+v disagrees with the schema", d)
+	}
+}
+
+// A VM the cluster's listing finds on another node is refused with where it runs: the export
+// scripts run on host only, and nothing is made there.
+func TestExportOfAVMOnAnotherClusterNodeSaysWhere(t *testing.T) {
+	s := standin.StartT(t, standin.Options{})
+	const id = "bbbbbbbb-0000-0000-0000-000000000001"
+	s.Host.AddVM(hostfake.VM{ID: id, Name: "app-07", State: "Running", ComputerName: "HV02", Generation: 2, CPUs: 1, MemoryMB: 512,
+		Disks: []hostfake.Disk{{Path: `C:\ClusterStorage\Volume1\app-07\os.vhdx`, ControllerType: "SCSI", SizeBytes: 1 << 20}}})
+	tests := []struct {
+		name    string
+		cluster any
+		want    error
+		wantMsg string
+	}{
+		{"in a cluster", "HVCLUSTER", provider.ErrUnsupported, "runs on node HV02 of cluster HVCLUSTER"},
+		{"a single host", nil, provider.ErrNotFound, "no virtual machine"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			extra := map[string]any{}
+			if tt.cluster != nil {
+				extra["cluster"] = tt.cluster
+			}
+			_, err := configured(t, s, extra).ExportVM(context.Background(), provider.ExportSpec{JobID: "j", VMID: id, Method: provider.MethodRaw, Dir: t.TempDir()}, &providertest.Recorder{})
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("export = %v; want %v saying %q", err, tt.want, tt.wantMsg)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package hyperv
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -47,10 +48,10 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	x := &exportRun{st: st, spec: spec, r: r, row: row, vm: row.vm(), tok: parseToken(spec.ResumeToken, strings.ToLower(row.ID))}
 	x.name = x.tok.name(spec.JobID)
 	if err := x.shutdown(ctx); err != nil {
-		return res, err
+		return res, x.onAnotherNode(err)
 	}
 	if err := x.checkpoint(ctx); err != nil {
-		return res, err
+		return res, x.onAnotherNode(err)
 	}
 	files, err := x.export(ctx)
 	if err != nil {
@@ -62,6 +63,16 @@ func (p *Provider) ExportVM(ctx context.Context, spec provider.ExportSpec, r pro
 	}
 	x.undoAll(ctx)
 	return provider.ExportResult{VM: x.vm, Artifacts: arts}, nil
+}
+
+// onAnotherNode explains a VM that the cluster's listing found but the host's own scripts do
+// not: it runs on another node of the cluster, and exports run on host only.
+func (x *exportRun) onAnotherNode(err error) error {
+	if x.st.settings.Cluster == "" || !errors.Is(err, provider.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: VM %s runs on node %s of cluster %s, and exports run on host %s only: add a provider instance whose host is %s (%v)",
+		provider.ErrUnsupported, x.vm.Name, x.row.ComputerName, x.st.settings.Cluster, x.st.settings.Host, x.row.ComputerName, err)
 }
 
 // exportable refuses what Export-VMSnapshot cannot carry: pass-through disks.
