@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,12 +71,7 @@ func (s *awsStandin) snapshots(t *testing.T) []string {
 // waitGets waits until the EBS direct server has served at least n block reads.
 func (s *awsStandin) waitGets(t *testing.T, n int, within time.Duration) {
 	t.Helper()
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s.counts(t).All >= n {
-			return
-		}
-	}
-	t.Fatalf("fewer than %d blocks read within %s", n, within)
+	waitStandin(t, fmt.Sprintf("%d blocks read", n), within, s.counts, func(c ebsCounts) bool { return c.All >= n })
 }
 
 // awsDaemon starts a daemon whose only provider is aws, pointed at the stand-in, with extra
@@ -112,30 +105,4 @@ database:
 		t.Fatal(err)
 	}
 	return startDaemonWithConfig(t, cfg)
-}
-
-// sameFile fails unless the two files hold the same bytes.
-func sameFile(t *testing.T, got, want string) {
-	t.Helper()
-	a, err := os.Open(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := os.Open(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	bufA, bufB := make([]byte, 4<<20), make([]byte, 4<<20)
-	for off := int64(0); ; off += int64(len(bufA)) {
-		na, errA := io.ReadFull(a, bufA)
-		nb, errB := io.ReadFull(b, bufB)
-		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
-			t.Fatalf("%s differs from %s in the 4 MiB from offset %d", got, want, off)
-		}
-		if errA != nil || errB != nil {
-			return
-		}
-	}
 }

@@ -44,7 +44,7 @@ func TestAzureKilledDaemonReleasesSnapshotAndGrant(t *testing.T) {
 	s, d, id := killAzureDaemonMidDownload(t, plugins, standin, 2)
 	d2 := startDaemonWithConfig(t, d.configPath)
 	job := d2.waitJob(id)
-	sameDisk(t, azureRaw(t, d2, s, job), s.Image)
+	sameFile(t, azureRaw(t, d2, s, job), s.Image)
 	checkReleased(t, job)
 	s.waitNothingLeft(t)
 	failures, _ := job["failures"].([]any)
@@ -125,7 +125,7 @@ func TestAzurePatternOne(t *testing.T) {
 	id := submitAzureExport(t, d, s, "p1", `, "hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
 		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}`)
 	job := d.waitJob(id)
-	sameDisk(t, azureRaw(t, d, s, job), s.Image)
+	sameFile(t, azureRaw(t, d, s, job), s.Image)
 	checkImportedDomain(t, job, name, s.Image)
 	checkReleased(t, job)
 	s.waitNothingLeft(t)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -77,12 +75,7 @@ func (s *azureStandin) reads(t *testing.T) int64 {
 // waitReads waits until the stand-in has served at least n ranged reads.
 func (s *azureStandin) waitReads(t *testing.T, n int64, within time.Duration) {
 	t.Helper()
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s.reads(t) >= n {
-			return
-		}
-	}
-	t.Fatalf("fewer than %d ranged reads within %s", n, within)
+	waitStandin(t, fmt.Sprintf("%d ranged reads", n), within, s.reads, func(got int64) bool { return got >= n })
 }
 
 // waitNothingLeft waits until the stand-in holds no snapshot and no grant.
@@ -117,26 +110,4 @@ providers:
 export:
   max_retries: %d
 %s`, plugins, s.SubscriptionID, s.AccessToken, s.ResourceManagerEndpoint, extra, retries, sections))
-}
-
-// sameDisk fails unless the file at got holds the bytes of the raw image at want.
-func sameDisk(t *testing.T, got, want string) {
-	t.Helper()
-	a, err := os.ReadFile(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a) != len(b) {
-		t.Fatalf("%s holds %d bytes, the disk %d", got, len(a), len(b))
-	}
-	for off := 0; off < len(a); off += 1 << 20 {
-		end := min(off+1<<20, len(a))
-		if !bytes.Equal(a[off:end], b[off:end]) {
-			t.Fatalf("%s differs from the disk in the MiB at offset %d", got, off)
-		}
-	}
 }

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A cloud provider's end-to-end tests run its plugin, alone in a plugins directory of its own
@@ -119,5 +121,45 @@ func checkImportedDomain(t *testing.T, job map[string]any, name, image string) {
 	xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output()
 	if err != nil || !strings.Contains(string(xml), disk) || !strings.Contains(string(xml), "network='"+testNetwork+"'") {
 		t.Errorf("defined domain (%v) does not use %s on %s:\n%s", err, disk, testNetwork, xml)
+	}
+}
+
+// waitStandin reads a stand-in's state every 20 ms until ok holds for it and returns it; past
+// within, the test fails naming what it waited for and the last state read.
+func waitStandin[T any](t *testing.T, what string, within time.Duration, read func(*testing.T) T, ok func(T) bool) T {
+	t.Helper()
+	var st T
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if st = read(t); ok(st) {
+			return st
+		}
+	}
+	t.Fatalf("not %s within %s: %+v", what, within, st)
+	return st
+}
+
+// sameFile fails unless the two files hold the same bytes.
+func sameFile(t *testing.T, got, want string) {
+	t.Helper()
+	a, err := os.Open(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := os.Open(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	bufA, bufB := make([]byte, 4<<20), make([]byte, 4<<20)
+	for off := int64(0); ; off += int64(len(bufA)) {
+		na, errA := io.ReadFull(a, bufA)
+		nb, errB := io.ReadFull(b, bufB)
+		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
+			t.Fatalf("%s differs from %s in the 4 MiB from offset %d", got, want, off)
+		}
+		if errA != nil || errB != nil {
+			return
+		}
 	}
 }

@@ -57,14 +57,7 @@ func (s *gcpStandin) state(t *testing.T) gcpState {
 // waitState waits until ok holds for the stand-in's state.
 func (s *gcpStandin) waitState(t *testing.T, what string, within time.Duration, ok func(gcpState) bool) gcpState {
 	t.Helper()
-	var st gcpState
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if st = s.state(t); ok(st) {
-			return st
-		}
-	}
-	t.Fatalf("not %s within %s: %+v", what, within, st)
-	return st
+	return waitStandin(t, what, within, s.state, ok)
 }
 
 // gcpDaemon starts a daemon whose only provider is gcp, pointed at the stand-in, with extra

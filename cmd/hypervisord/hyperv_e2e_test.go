@@ -95,7 +95,7 @@ func TestHypervKilledDaemonResumesOnItsCheckpoint(t *testing.T) {
 	if len(disks) != 1 {
 		t.Fatalf("export directory holds raw disks %v, want the VM's one", disks)
 	}
-	sameDisk(t, disks[0], s.Image)
+	sameFile(t, disks[0], s.Image)
 	s.waitNothingLeft(t)
 	checkReleased(t, job)
 	if made := s.state(t).Made; made["checkpoint"] != 1 || made["export"] != 1 {

@@ -69,12 +69,7 @@ func (s *hypervStandin) state(t *testing.T) hypervState {
 // waitSMBBytes waits until the share has sent at least n bytes.
 func (s *hypervStandin) waitSMBBytes(t *testing.T, n int64, within time.Duration) {
 	t.Helper()
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s.state(t).SMBBytes >= n {
-			return
-		}
-	}
-	t.Fatalf("the share sent fewer than %d bytes within %s", n, within)
+	waitStandin(t, fmt.Sprintf("%d bytes sent by the share", n), within, s.state, func(st hypervState) bool { return st.SMBBytes >= n })
 }
 
 // waitNothingLeft waits until the host holds no checkpoint of the VM and no export folder, and

@@ -56,14 +56,7 @@ func (s *ociStandin) state(t *testing.T) ociState {
 // waitState waits until ok holds for the stand-in's state.
 func (s *ociStandin) waitState(t *testing.T, what string, within time.Duration, ok func(ociState) bool) ociState {
 	t.Helper()
-	var st ociState
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if st = s.state(t); ok(st) {
-			return st
-		}
-	}
-	t.Fatalf("not %s within %s: %+v", what, within, st)
-	return st
+	return waitStandin(t, what, within, s.state, ok)
 }
 
 // ociDaemon starts a daemon whose only provider is oci, pointed at the stand-in and signing
