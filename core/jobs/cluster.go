@@ -159,6 +159,7 @@ func (m *Manager) sweepCluster(ctx context.Context) {
 }
 
 func (m *Manager) sweepOnce(ctx context.Context) {
+	m.resendEndEvents(ctx, m.endEventGrace())
 	for _, status := range []Status{StatusRunning, StatusPending} {
 		var ids []string
 		_, err := m.store.JobPage(ctx, string(status), 0, 0, func(raw []byte) error {

@@ -151,6 +151,8 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	if m.cfg.SyncLogs != nil {
 		m.cfg.SyncLogs()
 	}
+	typ := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed, StatusCancelled: events.JobCancelled}[s]
+	m.markEnding(id, typ, msg) // end_events.go: no end stored without its event
 	j, err := m.update(id, func(j *Job) error {
 		now := time.Now().UTC()
 		j.Status, j.FinishedAt, j.Error = s, &now, msg
@@ -161,6 +163,7 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	})
 	if err != nil {
 		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
+		m.endPublished(id)
 		return
 	}
 	if hasUnreleased(j.Holds) {
@@ -169,8 +172,8 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	if j.StartedAt != nil {
 		metrics.JobDuration.WithLabelValues(j.Kind, string(s)).Observe(j.FinishedAt.Sub(*j.StartedAt).Seconds())
 	}
-	typ := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed, StatusCancelled: events.JobCancelled}[s]
 	m.publish(j, typ, msg)
+	m.endPublished(id)
 }
 
 // retryable says whether another attempt could succeed: not when the provider said the VM does

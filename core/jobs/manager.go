@@ -168,7 +168,8 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	ctx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 	m.runCtx = ctx
-	m.releaseAtStart(holders) // holds_release.go
+	m.resendEndEvents(ctx, m.endEventGrace()) // end_events.go
+	m.releaseAtStart(holders)                 // holds_release.go
 	m.followHandoffs(ctx)
 	for i := 0; i < m.cfg.Workers; i++ {
 		m.wg.Add(1)

@@ -95,10 +95,12 @@ const (
 	Schedules Collection = "schedules"
 	Policies  Collection = "policies"
 	Webhooks  Collection = "webhooks"
+	// EndEvents are jobs' end events not yet handed to the event bus (core/jobs), by job id.
+	EndEvents Collection = "end_events"
 )
 
 // Collections lists every Collection, for copying a store whole.
-var Collections = []Collection{Schedules, Policies, Webhooks}
+var Collections = []Collection{Schedules, Policies, Webhooks, EndEvents}
 
 // RecordStore keeps schedules, backup policies and API-added webhooks, each by id.
 type RecordStore interface {

@@ -23,6 +23,7 @@
 //	├── schedules            → schedule id → schedule record (JSON)
 //	├── policies             → backup policy id → policy record (JSON)
 //	├── webhooks             → webhook id → webhook record (JSON)
+//	├── end_events           → job id → its end event not yet on the bus (JSON; core/jobs)
 //	├── outbox               → 8-byte sequence → pending webhook delivery (JSON)
 //	└── audit                → 8-byte sequence → audit entry (JSON): who, what, when, outcome
 package store
@@ -48,6 +49,7 @@ var (
 	BucketJobs      = []byte("jobs")
 	BucketJobLogs   = []byte("job_logs")
 	BucketSchedules = []byte("schedules")
+	BucketEndEvents = []byte("end_events")
 	BucketPolicies  = []byte("policies")
 	BucketWebhooks  = []byte("webhooks")
 	BucketOutbox    = []byte("outbox")
@@ -111,7 +113,7 @@ func (s *Store) init() error {
 		} else if err := meta.Put(keyCreatedAt, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 			return err
 		}
-		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketOutbox, BucketAudit} {
+		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketOutbox, BucketAudit, BucketEndEvents} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
