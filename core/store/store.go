@@ -49,9 +49,9 @@ var (
 	BucketJobs      = []byte("jobs")
 	BucketJobLogs   = []byte("job_logs")
 	BucketSchedules = []byte("schedules")
-	BucketEndEvents = []byte("end_events")
 	BucketPolicies  = []byte("policies")
 	BucketWebhooks  = []byte("webhooks")
+	BucketEndEvents = []byte("end_events")
 	BucketOutbox    = []byte("outbox")
 	BucketAudit     = []byte("audit")
 
