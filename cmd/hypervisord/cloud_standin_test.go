@@ -163,3 +163,33 @@ func sameFile(t *testing.T, got, want string) {
 		}
 	}
 }
+
+// patternOneSections is the daemon config a cloud Pattern 1 test adds: hyper2kvm's folders and
+// libvirt (TCG, NVRAM under the output folder), all in the test's temporary directories.
+func patternOneSections(t *testing.T) string {
+	out := t.TempDir()
+	return fmt.Sprintf(`hyper2kvm:
+  output_dir: %s
+  watch_dir: %s
+libvirt:
+  domain_type: qemu
+  nvram_dir: %s`, out, t.TempDir(), filepath.Join(out, "nvram"))
+}
+
+// runPatternOne submits the seed's Pattern 1 for vmID of provider (export with method,
+// convert, import as a small domain on the test network) and returns the ended job; a domain
+// it defined under another name than name is undefined when the test ends.
+func runPatternOne(t *testing.T, d *daemon, provider, vmID, method, name string) map[string]any {
+	t.Helper()
+	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+vmID+`", "provider": "`+provider+`", "export_method": "`+method+`", "export_path": "p1",
+		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
+		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
+	if code != 202 {
+		t.Fatalf("submit = %d %v", code, body)
+	}
+	job := d.waitJob(body["job_id"].(string))
+	if dom, _ := job["result"].(map[string]any)["libvirt_domain"].(string); dom != "" && dom != name {
+		undefineLater(t, dom)
+	}
+	return job
+}

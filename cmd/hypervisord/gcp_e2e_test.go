@@ -194,23 +194,8 @@ func TestGCPPatternOneToLibvirt(t *testing.T) {
 	name := fmt.Sprintf("hs%d-gcp-%d", os.Getpid(), vmPrefixes.Add(1))
 	undefineLater(t, name)
 	s := startGCPStandin(t, standin, "-mib", "8", "-name", name)
-	out := t.TempDir()
-	d := gcpDaemon(t, plugins, s, fmt.Sprintf(`hyper2kvm:
-  output_dir: %s
-  watch_dir: %s
-libvirt:
-  domain_type: qemu
-  nvram_dir: %s`, out, t.TempDir(), filepath.Join(out, "nvram")))
-	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+s.VMID+`", "provider": "gcp", "export_method": "raw", "export_path": "p1",
-		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
-		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
-	if code != 202 {
-		t.Fatalf("submit = %d %v", code, body)
-	}
-	job := d.waitJob(body["job_id"].(string))
-	if dom, _ := job["result"].(map[string]any)["libvirt_domain"].(string); dom != "" && dom != name {
-		undefineLater(t, dom)
-	}
+	d := gcpDaemon(t, plugins, s, patternOneSections(t))
+	job := runPatternOne(t, d, "gcp", s.VMID, "raw", name)
 	checkGCPExport(t, d, s, job)
 	checkImportedDomain(t, job, name, s.Image)
 }

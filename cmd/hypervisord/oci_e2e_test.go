@@ -39,23 +39,8 @@ func TestOCIPatternOneToLibvirt(t *testing.T) {
 	name := fmt.Sprintf("hs%d-oci-%d", os.Getpid(), vmPrefixes.Add(1))
 	undefineLater(t, name)
 	plugins, s := startOCIStandin(t, "-mib", "8", "-name", name, "-export-time", "500ms", "-volume", name+"-data")
-	out := t.TempDir()
-	d := ociDaemon(t, plugins, s, fmt.Sprintf(`hyper2kvm:
-  output_dir: %s
-  watch_dir: %s
-libvirt:
-  domain_type: qemu
-  nvram_dir: %s`, out, t.TempDir(), filepath.Join(out, "nvram")))
-	code, body, _ := d.do("POST", "/jobs/submit", `{"vm_identifier": "`+s.VMID+`", "provider": "oci", "export_method": "qcow2", "export_path": "p1",
-		"hyper2kvm_integration": {"enabled": true, "auto_convert": true, "daemon_mode": false},
-		"import": {"network": "`+testNetwork+`", "memory_mb": 256, "vcpus": 1}}`)
-	if code != 202 {
-		t.Fatalf("submit = %d %v", code, body)
-	}
-	job := d.waitJob(body["job_id"].(string))
-	if dom, _ := job["result"].(map[string]any)["libvirt_domain"].(string); dom != "" && dom != name {
-		undefineLater(t, dom)
-	}
+	d := ociDaemon(t, plugins, s, patternOneSections(t))
+	job := runPatternOne(t, d, "oci", s.VMID, "qcow2", name)
 	checkOCIExport(t, d, s, job)
 	checkImportedDomain(t, job, name, s.Image)
 	if log := d.text("/jobs/logs/" + job["job_id"].(string)); !strings.Contains(log, name+"-data") || !strings.Contains(log, "not exported") {
