@@ -1,9 +1,11 @@
 package providertest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
@@ -41,4 +43,17 @@ func WriteJSON(w http.ResponseWriter, v any) {
 	if err := json.NewEncoder(w).Encode(v); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 	}
+}
+
+// StandinDisk is a stand-in's disk of mib MiB whose even MiBs hold pseudo-random bytes (from
+// seed) and odd ones zeros: data and holes both, the same bytes on every run.
+func StandinDisk(mib int, seed uint64) []byte {
+	b := make([]byte, mib<<20)
+	r := rand.New(rand.NewPCG(uint64(mib), seed))
+	for m := 0; m < mib; m += 2 {
+		for i := m << 20; i < (m+1)<<20; i += 8 {
+			binary.LittleEndian.PutUint64(b[i:], r.Uint64())
+		}
+	}
+	return b
 }

@@ -2,6 +2,7 @@ package providertest
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -67,5 +68,28 @@ func TestServeStandin(t *testing.T) {
 				t.Fatal("the stand-in still runs 30 s after it was told to stop")
 			}
 		})
+	}
+}
+
+func TestStandinDisk(t *testing.T) {
+	tests := []struct {
+		mib  int
+		seed uint64
+	}{{1, 19}, {4, 21}, {5, 19}}
+	for _, tt := range tests {
+		b := StandinDisk(tt.mib, tt.seed)
+		if len(b) != tt.mib<<20 {
+			t.Fatalf("StandinDisk(%d) is %d bytes", tt.mib, len(b))
+		}
+		for m := 0; m < tt.mib; m++ {
+			part := b[m<<20 : (m+1)<<20]
+			zero := bytes.Count(part, []byte{0})
+			if m%2 == 1 && zero != len(part) || m%2 == 0 && zero > len(part)/128 {
+				t.Errorf("StandinDisk(%d, %d): MiB %d has %d zero bytes; want even MiBs data, odd ones zeros", tt.mib, tt.seed, m, zero)
+			}
+		}
+		if !bytes.Equal(b, StandinDisk(tt.mib, tt.seed)) || bytes.Equal(b[:4096], StandinDisk(tt.mib, tt.seed+1)[:4096]) {
+			t.Errorf("StandinDisk(%d, %d) is not the same for a seed, or not different for another", tt.mib, tt.seed)
+		}
 	}
 }

@@ -10,7 +10,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,21 +55,6 @@ func main() {
 	}
 }
 
-// diskContent is mib MiB whose even MiBs hold pseudo-random bytes and odd ones zeros.
-func diskContent(mib int) []byte {
-	b := make([]byte, mib<<20)
-	r := rand.New(rand.NewPCG(uint64(mib), 19))
-	for m := 0; m < mib; m += 2 {
-		for i := m << 20; i < (m+1)<<20; i += 8 {
-			v := r.Uint64()
-			for k := range 8 {
-				b[i+k] = byte(v >> (8 * k))
-			}
-		}
-	}
-	return b
-}
-
 func run(name, zone string, mib, buildPolls int, dir string) error {
 	if mib < 1 || mib > 1024 {
 		return fmt.Errorf("-mib %d: want 1-1024", mib)
@@ -92,7 +76,7 @@ func run(name, zone string, mib, buildPolls int, dir string) error {
 	}
 	defer c.Close()
 	c.BuildPolls = buildPolls
-	content := diskContent(mib)
+	content := providertest.StandinDisk(mib, 19)
 	img := filepath.Join(dir, name+".raw")
 	if err := os.WriteFile(img, content, 0o644); err != nil {
 		return fmt.Errorf("write the disk image: %w", err)

@@ -11,7 +11,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -59,21 +58,6 @@ func main() {
 	}
 }
 
-// diskContent is mib MiB whose even MiBs hold pseudo-random bytes and odd ones zeros.
-func diskContent(mib int) []byte {
-	b := make([]byte, mib<<20)
-	r := rand.New(rand.NewPCG(uint64(mib), 21))
-	for m := 0; m < mib; m += 2 {
-		for i := m << 20; i < (m+1)<<20; i += 8 {
-			v := r.Uint64()
-			for k := range 8 {
-				b[i+k] = byte(v >> (8 * k))
-			}
-		}
-	}
-	return b
-}
-
 func run(name string, mib int, export time.Duration, volume, dir string) error {
 	if mib < 1 || mib > 1024 {
 		return fmt.Errorf("-mib %d: want 1-1024", mib)
@@ -99,7 +83,7 @@ func run(name string, mib int, export time.Duration, volume, dir string) error {
 	if err := os.WriteFile(keyFile, []byte(c.PrivateKey), 0o600); err != nil {
 		return fmt.Errorf("write the key: %w", err)
 	}
-	content := diskContent(mib)
+	content := providertest.StandinDisk(mib, 21)
 	img := filepath.Join(dir, name+".raw")
 	if err := os.WriteFile(img, content, 0o644); err != nil {
 		return fmt.Errorf("write the disk image: %w", err)
