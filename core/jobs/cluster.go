@@ -105,6 +105,10 @@ func (m *Manager) adopt(ctx context.Context, id string) {
 	if !ok {
 		return
 	}
+	// Its end event is noted before the update that may end it (end_events.go): a job whose
+	// attempts are used up fails here. The claim keeps every other writer off the job, so a
+	// note that turns out needless is cleared below without clearing anyone else's.
+	m.markEnding(id, events.JobFailed, "")
 	j, err := m.update(id, func(j *Job) error {
 		if j.Status != StatusRunning {
 			return errStale
@@ -113,6 +117,9 @@ func (m *Manager) adopt(ctx context.Context, id string) {
 		return nil
 	})
 	m.unclaim(id, token)
+	if err != nil || !j.Status.Terminal() {
+		m.endPublished(id)
+	}
 	if err != nil {
 		if !errors.Is(err, errStale) {
 			m.log.Error("cannot take over the job of a lost node", "job_id", id, "error", err)
@@ -131,6 +138,7 @@ func (m *Manager) adopt(ctx context.Context, id string) {
 			m.releaseHolds(id, false)
 		}
 		m.publish(j, events.JobFailed, j.Error)
+		m.endPublished(id)
 	}
 }
 

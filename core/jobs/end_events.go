@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,7 +71,7 @@ func (m *Manager) resendEndEvents(ctx context.Context, olderThan time.Duration) 
 		if err == nil && ev.Type != "" {
 			if j, derr := decodeJob(id, raw); derr == nil && j.Status.Terminal() {
 				m.log.Warn("publishing the end event of a job whose daemon stopped before it did", "job_id", id, "event", ev.Type)
-				m.publish(j, ev.Type, ev.Message)
+				m.publish(j, ev.Type, cmp.Or(ev.Message, j.Error))
 			}
 		}
 		m.endPublished(id)

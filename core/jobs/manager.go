@@ -128,6 +128,9 @@ func (m *Manager) Start(ctx context.Context) error {
 			// Each job is rewritten on its own: a crash half-way leaves the rest running, for
 			// the next start to find.
 			m.recoverInterrupted(&j)
+			if j.Status == StatusFailed {
+				m.markEnding(j.ID, events.JobFailed, j.Error) // end_events.go: no end stored without its event
+			}
 			if err = m.save(&j); err != nil {
 				break
 			}
@@ -161,6 +164,7 @@ func (m *Manager) Start(ctx context.Context) error {
 			}
 		}
 		m.publish(j, events.JobFailed, j.Error)
+		m.endPublished(j.ID)
 	}
 	sort.Slice(pending, func(a, b int) bool { return pending[a].CreatedAt.Before(pending[b].CreatedAt) })
 	for _, j := range pending {

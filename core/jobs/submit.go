@@ -181,6 +181,14 @@ var ErrConflict = pipeline.ErrConflict
 // Cancel stops a job: a pending one never starts, a running one has its context cancelled (the
 // plugin stops, partial files are removed). Ending an ended job is a conflict.
 func (m *Manager) Cancel(id string) (Job, error) {
+	// A pending job's end event is noted before the update that ends it (end_events.go). Should
+	// the job start in between, the note stays: whatever ends the job notes its own end over
+	// it, and until then a resend drops the note of a job that has not ended.
+	noted := false
+	if cur, err := m.getJob(id); err == nil && cur.Status == StatusPending {
+		m.markEnding(id, events.JobCancelled, "cancelled by request")
+		noted = true
+	}
 	j, err := m.update(id, func(j *Job) error {
 		switch {
 		case j.Status.Terminal():
@@ -195,8 +203,12 @@ func (m *Manager) Cancel(id string) (Job, error) {
 		return j, err
 	}
 	if j.Status == StatusCancelled {
+		if !noted { // it went back to pending after the read: noted late, still before the event
+			m.markEnding(id, events.JobCancelled, "cancelled by request")
+		}
 		m.log.Info("job cancelled before it started", "job_id", id)
 		m.publish(j, events.JobCancelled, "cancelled by request")
+		m.endPublished(id)
 		return j, nil
 	}
 	if r := m.liveRun(id); r != nil {
