@@ -4,8 +4,9 @@
 # As root it installs what is missing; otherwise it names what to install and fails. When
 # another apt or dpkg runs (unattended-upgrades, a second make), it waits for it up to
 # APT_LOCK_TIMEOUT seconds (default 600) instead of failing.
-#   deploy/install-deps.sh          what the daemon drives: qemu-img, libvirt + QEMU + OVMF (for
-#                                   conversion and import), and curl and jq for the README's
+#   deploy/install-deps.sh          what the daemon drives: qemu-img, libvirt + QEMU + OVMF +
+#                                   swtpm (for conversion, import, and starting a VM that had a
+#                                   TPM), and curl and jq for the README's
 #                                   examples; libvirtd is started if it can be (`make deps`)
 #   deploy/install-deps.sh --test   plus protoc, systemd-analyze and a C toolchain for the race
 #                                   detector, Chromium (the dashboard's browser tests), Samba's smbd (the Hyper-V provider's SMB3 peer; its
@@ -20,6 +21,8 @@ declare -A need=(
   [libvirtd]=libvirt-daemon-system
   [virsh]=libvirt-clients
   [qemu-system-x86_64]=qemu-system-x86
+  [swtpm]=swtpm
+  [swtpm_setup]=swtpm-tools
   [curl]=curl
   [jq]=jq
 )

@@ -21,18 +21,38 @@ func needLibvirt(t *testing.T) {
 	t.Helper()
 	_, err := os.Stat("/var/run/libvirt/libvirt-sock")
 	providertest.NeedPeer(t, err == nil, "libvirtd is not running (deploy/install-deps.sh --test installs and starts it)")
-	if exec.Command("virsh", "-c", "qemu:///system", "net-info", testNetwork).Run() == nil {
-		return
+	if exec.Command("virsh", "-c", "qemu:///system", "net-info", testNetwork).Run() != nil {
+		xml := filepath.Join(t.TempDir(), "net.xml")
+		os.WriteFile(xml, []byte("<network><name>"+testNetwork+"</name></network>"), 0o644)
+		if out, err := exec.Command("virsh", "-c", "qemu:///system", "net-define", xml).CombinedOutput(); err != nil && !strings.Contains(string(out), "already exists") {
+			t.Fatalf("define test network: %v %s", err, out)
+		}
 	}
-	xml := filepath.Join(t.TempDir(), "net.xml")
-	os.WriteFile(xml, []byte("<network><name>"+testNetwork+"</name></network>"), 0o644)
-	if out, err := exec.Command("virsh", "-c", "qemu:///system", "net-define", xml).CombinedOutput(); err != nil && !strings.Contains(string(out), "already exists") {
-		t.Fatalf("define test network: %v %s", err, out)
+	// Active, so a test can start what it imported.
+	if out, err := exec.Command("virsh", "-c", "qemu:///system", "net-start", testNetwork).CombinedOutput(); err != nil && !strings.Contains(string(out), "already active") {
+		t.Fatalf("start test network: %v %s", err, out)
 	}
 }
 
 func undefineLater(t *testing.T, name string) {
 	t.Cleanup(func() { exec.Command("virsh", "-c", "qemu:///system", "undefine", "--nvram", name).Run() })
+}
+
+// startsAndRuns starts an imported domain as its user would (virsh start), checks that it
+// runs, and stops it again.
+func startsAndRuns(t *testing.T, domain string) {
+	t.Helper()
+	virsh := func(args ...string) (string, error) {
+		out, err := exec.Command("virsh", append([]string{"-c", "qemu:///system"}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	if out, err := virsh("start", domain); err != nil {
+		t.Fatalf("virsh start %s: %v\n%s", domain, err, out)
+	}
+	defer virsh("destroy", domain)
+	if state, err := virsh("domstate", domain); err != nil || state != "running" {
+		t.Errorf("after virsh start the domain is %q (%v), want running", state, err)
+	}
 }
 
 var vmPrefixes atomic.Int64
@@ -69,6 +89,13 @@ func TestPatternOneExportConvertImport(t *testing.T) {
 	needQemuImg(t)
 	needLibvirt(t)
 	base, out := t.TempDir(), t.TempDir()
+	// out sits where an operator would put hyper2kvm.output_dir: under directories libvirt's
+	// QEMU user may search. What the daemon makes below it must let QEMU reach the disks.
+	for _, dir := range []string{filepath.Dir(out), out} {
+		if err := os.Chmod(dir, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg, domain := kvmConfigWithOwnVMs(base, out, t.TempDir())
 	d := startDaemon(t, cfg)
 	undefineLater(t, domain)
@@ -103,6 +130,7 @@ func TestPatternOneExportConvertImport(t *testing.T) {
 			t.Errorf("defined domain lacks %q", want)
 		}
 	}
+	startsAndRuns(t, domain)
 	logs := d.text("/jobs/logs/" + job["job_id"].(string))
 	for _, want := range []string{"stage started stage=converting", "disk was converted while it downloaded", "stage started stage=importing"} {
 		if !strings.Contains(logs, want) {

@@ -26,6 +26,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/logging"
+	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/scheduler"
 	"github.com/hypersdk/hypersdk/core/webhooks"
@@ -127,9 +128,17 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	}
 
 	for key, dir := range map[string]string{"export.base_path": cfg.Export.BasePath, "hyper2kvm.output_dir": cfg.Hyper2KVM.OutputDir} {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		mode := os.FileMode(0o750)
+		if key == "hyper2kvm.output_dir" {
+			mode = pipeline.OutputDirMode
+		}
+		if err := os.MkdirAll(dir, mode); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
+	}
+	if closed, err := qemuCannotSearch(cfg.Hyper2KVM.OutputDir); closed != "" || err != nil {
+		log.Warn("libvirt's QEMU, run as its own user (the default), cannot reach the disks of imported VMs: they would not start (chmod o+x the directory)",
+			"hyper2kvm.output_dir", cfg.Hyper2KVM.OutputDir, "not_searchable", closed, "error", err)
 	}
 	bus := events.NewBus()
 	shareEvents(ctx, cluster, bus, log.Named("cluster")) // WebSocket clients see every node's jobs

@@ -17,6 +17,11 @@ import (
 // directory, so a later job finds a directory of disks with no claim and leaves it alone.
 const claimFile = ".hypersdk-job"
 
+// OutputDirMode is the mode of the directories the converted disks go in: libvirt runs QEMU as
+// its own user, which must search every directory above a disk to open it (libvirt gives it
+// the disk itself when it starts the VM); nobody else may list them.
+const OutputDirMode = 0o711
+
 // errOutputTaken means a conversion output directory already holds files of another job or of
 // a VM imported earlier: converting into it could overwrite disks in use.
 var errOutputTaken = errors.New("output directory is in use")
@@ -26,7 +31,7 @@ var errOutputTaken = errors.New("output directory is in use")
 // imported earlier, another job's claim — is refused with ErrConflict, and nothing in it is
 // touched.
 func claimOutputDir(dir, jobID string) error {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, OutputDirMode); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	switch owner, err := claimOwner(dir); {
