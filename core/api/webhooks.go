@@ -59,7 +59,12 @@ func (h *handlers) listWebhooks(c *gin.Context) {
 	out := WebhookList{Webhooks: make([]WebhookView, len(hooks))}
 	for i, hk := range hooks {
 		out.Webhooks[i] = WebhookView{Hook: hk.Public()}
-		if ld, ok := h.Webhooks.LastDelivery(hk.ID); ok {
+		ld, ok, err := h.Webhooks.LastDelivery(hk)
+		if err != nil {
+			webhookError(c, err)
+			return
+		}
+		if ok {
 			out.Webhooks[i].LastDelivery = &ld
 		}
 	}

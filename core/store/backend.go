@@ -95,12 +95,14 @@ const (
 	Schedules Collection = "schedules"
 	Policies  Collection = "policies"
 	Webhooks  Collection = "webhooks"
+	// WebhookDeliveries is how each hook's latest delivery attempt went (core/webhooks), by hook id.
+	WebhookDeliveries Collection = "webhook_deliveries"
 	// EndEvents are jobs' end events not yet handed to the event bus (core/jobs), by job id.
 	EndEvents Collection = "end_events"
 )
 
 // Collections lists every Collection, for copying a store whole.
-var Collections = []Collection{Schedules, Policies, Webhooks, EndEvents}
+var Collections = []Collection{Schedules, Policies, Webhooks, WebhookDeliveries, EndEvents}
 
 // RecordStore keeps schedules, backup policies and API-added webhooks, each by id.
 type RecordStore interface {

@@ -9,7 +9,7 @@ import (
 )
 
 // collectionBuckets maps each Collection to its bucket in the file.
-var collectionBuckets = map[Collection][]byte{Schedules: BucketSchedules, Policies: BucketPolicies, Webhooks: BucketWebhooks, EndEvents: BucketEndEvents}
+var collectionBuckets = map[Collection][]byte{Schedules: BucketSchedules, Policies: BucketPolicies, Webhooks: BucketWebhooks, WebhookDeliveries: BucketDelivered, EndEvents: BucketEndEvents}
 
 func collectionBucket(tx *bolt.Tx, c Collection) (*bolt.Bucket, error) {
 	name, ok := collectionBuckets[c]

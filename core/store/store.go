@@ -23,6 +23,7 @@
 //	├── schedules            → schedule id → schedule record (JSON)
 //	├── policies             → backup policy id → policy record (JSON)
 //	├── webhooks             → webhook id → webhook record (JSON)
+//	├── webhook_deliveries   → webhook id → how its latest delivery attempt went (JSON; core/webhooks)
 //	├── end_events           → job id → its end event not yet on the bus (JSON; core/jobs)
 //	├── outbox               → 8-byte sequence → pending webhook delivery (JSON)
 //	└── audit                → 8-byte sequence → audit entry (JSON): who, what, when, outcome
@@ -51,6 +52,7 @@ var (
 	BucketSchedules = []byte("schedules")
 	BucketPolicies  = []byte("policies")
 	BucketWebhooks  = []byte("webhooks")
+	BucketDelivered = []byte("webhook_deliveries")
 	BucketEndEvents = []byte("end_events")
 	BucketOutbox    = []byte("outbox")
 	BucketAudit     = []byte("audit")
@@ -113,7 +115,7 @@ func (s *Store) init() error {
 		} else if err := meta.Put(keyCreatedAt, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 			return err
 		}
-		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketOutbox, BucketAudit, BucketEndEvents} {
+		for _, b := range [][]byte{BucketJobs, BucketJobLogs, BucketSchedules, BucketPolicies, BucketWebhooks, BucketDelivered, BucketOutbox, BucketAudit, BucketEndEvents} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}

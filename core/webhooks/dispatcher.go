@@ -69,7 +69,6 @@ type Dispatcher struct {
 	unrecord func()
 	wg       sync.WaitGroup
 	elector  store.Elector // in a cluster, delivers only on the node elected (cluster.go)
-	last     lastDeliveries
 }
 
 // NewDispatcher returns a dispatcher for the configured hooks, delivering only where guard
@@ -219,7 +218,7 @@ func (d *Dispatcher) deliverDue(ctx context.Context) time.Time {
 		if ctx.Err() != nil { // stopping: not the receiver's fault, try again at the next start
 			return next
 		}
-		d.last.record(h.ID, dl.Event, dl.Attempts+1, time.Now(), err)
+		d.recordDelivery(ctx, h, dl.Event, dl.Attempts+1, time.Now(), err)
 		if err == nil {
 			metrics.WebhookDeliveries.WithLabelValues("ok").Inc()
 			d.remove(dl.Seq)

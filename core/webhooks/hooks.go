@@ -72,5 +72,11 @@ func (d *Dispatcher) Delete(id string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if err := d.store.DeleteRecord(context.Background(), store.WebhookDeliveries, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		d.log.Warn("cannot forget the deleted webhook's last delivery", "hook", id, "error", err)
+	}
+	return nil
 }

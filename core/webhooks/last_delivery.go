@@ -1,13 +1,19 @@
 package webhooks
 
 import (
-	"sync"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"time"
+
+	"github.com/hypersdk/hypersdk/core/store"
 )
 
-// LastDelivery is how the latest attempt to deliver an event to a hook went. It is kept in
-// memory, for GET /webhooks and the dashboard: a hook shows none until an attempt is made after
-// the daemon started (the outbox keeps what is still owed, not what was sent).
+// LastDelivery is how the latest attempt to deliver an event to a hook went, for GET /webhooks
+// and the dashboard. It is kept in the store (webhook_deliveries, by hook id), so every node of
+// a cluster answers the same whichever node delivered, and a restart keeps it.
 type LastDelivery struct {
 	Event   string    `json:"event"`
 	At      time.Time `json:"at"`
@@ -18,30 +24,46 @@ type LastDelivery struct {
 	Error string `json:"error,omitempty"`
 }
 
-// lastDeliveries holds each hook's LastDelivery.
-type lastDeliveries struct {
-	mu sync.Mutex
-	by map[string]LastDelivery
+// storedDelivery is a LastDelivery as stored, with the hook it was made to: a configured hook's
+// id is its place in the config file, which after an edit may name another URL.
+type storedDelivery struct {
+	LastDelivery
+	Target string `json:"target"` // targetOf the hook's URL
 }
 
-func (l *lastDeliveries) record(hookID, event string, attempt int, at time.Time, err error) {
-	d := LastDelivery{Event: event, At: at.UTC(), OK: err == nil, Attempt: attempt}
+// targetOf identifies a hook's URL without storing it (it may hold a credential).
+func targetOf(h Hook) string {
+	sum := sha256.Sum256([]byte(h.URL))
+	return hex.EncodeToString(sum[:8])
+}
+
+// recordDelivery stores how an attempt to deliver event to h went.
+func (d *Dispatcher) recordDelivery(ctx context.Context, h Hook, event string, attempt int, at time.Time, err error) {
+	sd := storedDelivery{LastDelivery: LastDelivery{Event: event, At: at.UTC(), OK: err == nil, Attempt: attempt}, Target: targetOf(h)}
 	if err != nil {
-		d.Error = err.Error()
+		sd.Error = err.Error()
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.by == nil {
-		l.by = map[string]LastDelivery{}
+	raw, merr := json.Marshal(sd)
+	if merr == nil {
+		merr = d.store.PutRecord(ctx, store.WebhookDeliveries, h.ID, raw)
 	}
-	l.by[hookID] = d
+	if merr != nil {
+		d.log.Warn("cannot record how the webhook delivery went; GET /webhooks shows an older one", "hook", h.ID, "error", merr)
+	}
 }
 
-// LastDelivery says how the latest attempt to deliver to the hook went, if one was made since
-// the daemon started.
-func (d *Dispatcher) LastDelivery(hookID string) (LastDelivery, bool) {
-	d.last.mu.Lock()
-	defer d.last.mu.Unlock()
-	ld, ok := d.last.by[hookID]
-	return ld, ok
+// LastDelivery says how the latest attempt to deliver to h went, if one was made (to h's URL).
+func (d *Dispatcher) LastDelivery(h Hook) (LastDelivery, bool, error) {
+	raw, err := d.store.GetRecord(context.Background(), store.WebhookDeliveries, h.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return LastDelivery{}, false, nil
+	}
+	if err != nil {
+		return LastDelivery{}, false, err
+	}
+	var sd storedDelivery
+	if err := json.Unmarshal(raw, &sd); err != nil || sd.Target != targetOf(h) {
+		return LastDelivery{}, false, nil // unreadable, or made to the URL this id had before
+	}
+	return sd.LastDelivery, true, nil
 }
