@@ -33,7 +33,8 @@ func TestDefinedDomainsStart(t *testing.T) {
 	}{
 		{"bios", provider.VM{Firmware: provider.FirmwareBIOS}},
 		{"efi", provider.VM{Firmware: provider.FirmwareEFI}},
-		{"efi-secure-boot-tpm-4k", provider.VM{Firmware: provider.FirmwareEFI, SecureBoot: true, TPM: true}},
+		{"efi-secure-boot-tpm-4k", provider.VM{Firmware: provider.FirmwareEFI, SecureBoot: true, TPM: true,
+			Disks: []provider.Disk{{BootOrder: 1, CapacityBytes: 64 << 20, SectorSize: 4096}}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,9 +43,8 @@ func TestDefinedDomainsStart(t *testing.T) {
 			vm := c.vm
 			vm.Name = fmt.Sprintf("hypersdk-boot-%s-%d", c.name, time.Now().UnixNano())
 			vm.CPUs, vm.MemoryMB = 1, 256
-			vm.Disks = []provider.Disk{{BootOrder: 1, CapacityBytes: 64 << 20}}
-			if vm.TPM {
-				vm.Disks[0].SectorSize = 4096
+			if vm.Disks == nil {
+				vm.Disks = []provider.Disk{{BootOrder: 1, CapacityBytes: 64 << 20}}
 			}
 			// QEMU runs as libvirt's own user: it must be able to reach the files, as it can
 			// under the directories the daemon makes (0711).
