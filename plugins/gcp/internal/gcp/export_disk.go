@@ -95,8 +95,13 @@ func (ex *export) startBuild(ctx context.Context, i int) error {
 	if err := ex.r.Hold(ctx, ex.buildHoldOf(st, "")); err != nil {
 		return fmt.Errorf("record the hold on the export build of disk %d: %w", i, err)
 	}
+	// Creating the build and recording its id are one step a cancel does not cut in two: a
+	// build the cloud started is known, and a cancelled export cancels it itself (a cancel
+	// that landed while the create was on the wire left it to the hold's release before).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), buildStartWait)
+	defer cancel()
 	req := ex.exportBuildOf(st).request(ex.s, ex.t, ex.zone, st.Image, ex.format)
-	op, err := ex.c.build.CreateBuild(ctx, &cloudbuildpb.CreateBuildRequest{ProjectId: ex.s.Project, Build: req})
+	op, err := ex.c.build.CreateBuild(sctx, &cloudbuildpb.CreateBuildRequest{ProjectId: ex.s.Project, Build: req})
 	if err != nil {
 		return createBuildError(err, ex.s.Project)
 	}
@@ -105,12 +110,21 @@ func (ex *export) startBuild(ctx context.Context, i int) error {
 		return fmt.Errorf("create the image export build of disk %d: the operation %s names no build (%v)", i, op.Name(), err)
 	}
 	id := md.GetBuild().GetId()
-	if err := ex.r.Hold(ctx, ex.buildHoldOf(st, id)); err != nil {
+	if err := ex.r.Hold(sctx, ex.buildHoldOf(st, id)); err != nil {
 		return fmt.Errorf("record build %s on its hold: %w", id, err)
 	}
 	provider.Logger(ctx).Info("image export build started", "build", id, "disk", i, "object", "gs://"+ex.s.StagingBucket+"/"+object)
-	return ex.update(ctx, i, func(d *diskState) { d.Build = id })
+	if err := ex.update(sctx, i, func(d *diskState) { d.Build = id }); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ex.cancelBuild(ctx, id)
+	}
+	return nil
 }
+
+// buildStartWait bounds creating a build and recording it once the export is cancelled.
+const buildStartWait = 2 * time.Minute
 
 // awaitBuild polls the build until it ends, passing its state on as progress. A cancelled
 // export cancels the build at once rather than leave it to the release of its hold.

@@ -291,11 +291,14 @@ func TestCancelledExportCancelsItsBuild(t *testing.T) {
 	p := configured(t, c, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var running int
+	var running int // counted once, by the first disk's build to report it works
+	var counted sync.Once
 	rec := &providertest.Recorder{OnProgress: func(pr provider.Progress) {
-		if pr.Phase == provider.PhaseExportingInCloud && strings.HasPrefix(pr.Message, "build ") && strings.Contains(pr.Message, "WORKING") && running == 0 {
-			_, _, running = c.Counts()
-			cancel()
+		if pr.Phase == provider.PhaseExportingInCloud && strings.HasPrefix(pr.Message, "build ") && strings.Contains(pr.Message, "WORKING") {
+			counted.Do(func() {
+				_, _, running = c.Counts()
+				cancel()
+			})
 		}
 	}}
 	if _, err := p.ExportVM(ctx, exportSpec(t, provider.MethodRaw), rec); !errors.Is(err, context.Canceled) {
