@@ -10,7 +10,7 @@ import (
 
 // Copied counts what Copy moved.
 type Copied struct {
-	Jobs, LogLines, Schedules, Policies, Webhooks, EndEvents, Deliveries, AuditEntries int
+	Jobs, LogLines, Schedules, Policies, Webhooks, LastDeliveries, EndEvents, Deliveries, AuditEntries int
 }
 
 // ErrNotEmpty means Copy's target already holds jobs or records: a copy never merges.
@@ -71,7 +71,8 @@ func Copy(ctx context.Context, from, to Backend) (Copied, error) {
 		}
 		n.LogLines += len(lines)
 	}
-	counts := map[Collection]*int{Schedules: &n.Schedules, Policies: &n.Policies, Webhooks: &n.Webhooks, EndEvents: &n.EndEvents}
+	counts := map[Collection]*int{Schedules: &n.Schedules, Policies: &n.Policies, Webhooks: &n.Webhooks,
+		WebhookDeliveries: &n.LastDeliveries, EndEvents: &n.EndEvents}
 	for _, c := range Collections {
 		err := from.ListRecords(ctx, c, func(id string, raw []byte) error {
 			*counts[c]++

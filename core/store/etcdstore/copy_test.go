@@ -86,9 +86,12 @@ func TestCopyBoltIntoEtcd(t *testing.T) {
 			{JobID: id, Encode: func(seq uint64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":%d,"message":"b"}`, seq)), nil }},
 		})
 	}
-	src.PutRecord(ctx, store.Schedules, "sched-1", []byte(`{"id":"sched-1"}`))
-	src.PutRecord(ctx, store.Policies, "pol-1", []byte(`{"id":"pol-1"}`))
-	src.PutRecord(ctx, store.Webhooks, "wh-1", []byte(`{"id":"wh-1"}`))
+	for _, c := range store.Collections { // one record of each kind, whichever kinds there are
+		id := string(c) + "-1"
+		if err := src.PutRecord(ctx, c, id, []byte(`{"id":"`+id+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for range 2 {
 		src.AppendAudit(ctx, func(seq uint64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":%d}`, seq)), nil })
 	}
@@ -98,7 +101,7 @@ func TestCopyBoltIntoEtcd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (store.Copied{Jobs: 130, LogLines: 4, Schedules: 1, Policies: 1, Webhooks: 1, Deliveries: 1, AuditEntries: 2}); n != want {
+	if want := (store.Copied{Jobs: 130, LogLines: 4, Schedules: 1, Policies: 1, Webhooks: 1, LastDeliveries: 1, EndEvents: 1, Deliveries: 1, AuditEntries: 2}); n != want {
 		t.Errorf("copied %+v, want %+v", n, want)
 	}
 	got, want := dump(t, dst), dump(t, src)
