@@ -137,8 +137,7 @@ func (m *Manager) adopt(ctx context.Context, id string) {
 		if hasUnreleased(j.Holds) {
 			m.releaseHolds(id, false)
 		}
-		m.publish(j, events.JobFailed, j.Error)
-		m.endPublished(id)
+		m.publishEnd(j, events.JobFailed, j.Error)
 	}
 }
 

@@ -32,7 +32,13 @@ func (m *Manager) markEnding(id, typ, msg string) {
 	}
 }
 
-// endPublished forgets the end event of job id: the bus has it.
+// publishEnd publishes job j's end event and forgets its note: the bus has it.
+func (m *Manager) publishEnd(j Job, typ, msg string) {
+	m.publish(j, typ, msg)
+	m.endPublished(j.ID)
+}
+
+// endPublished forgets the end event of job id: the bus has it, or the job did not end.
 func (m *Manager) endPublished(id string) {
 	if err := m.store.DeleteRecord(context.Background(), store.EndEvents, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		m.log.Error("cannot clear the job's published end event; it will be sent again", "job_id", id, "error", err)
@@ -71,7 +77,8 @@ func (m *Manager) resendEndEvents(ctx context.Context, olderThan time.Duration) 
 		if err == nil && ev.Type != "" {
 			if j, derr := decodeJob(id, raw); derr == nil && j.Status.Terminal() {
 				m.log.Warn("publishing the end event of a job whose daemon stopped before it did", "job_id", id, "event", ev.Type)
-				m.publish(j, ev.Type, cmp.Or(ev.Message, j.Error))
+				m.publishEnd(j, ev.Type, cmp.Or(ev.Message, j.Error))
+				continue
 			}
 		}
 		m.endPublished(id)

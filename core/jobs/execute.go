@@ -172,8 +172,7 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	if j.StartedAt != nil {
 		metrics.JobDuration.WithLabelValues(j.Kind, string(s)).Observe(j.FinishedAt.Sub(*j.StartedAt).Seconds())
 	}
-	m.publish(j, typ, msg)
-	m.endPublished(id)
+	m.publishEnd(j, typ, msg)
 }
 
 // retryable says whether another attempt could succeed: not when the provider said the VM does

@@ -163,8 +163,7 @@ func (m *Manager) Start(ctx context.Context) error {
 				m.log.Error("cannot remove what the failed job left in its output directory", "job_id", j.ID, "output_dir", j.Claimed, "error", err)
 			}
 		}
-		m.publish(j, events.JobFailed, j.Error)
-		m.endPublished(j.ID)
+		m.publishEnd(j, events.JobFailed, j.Error)
 	}
 	sort.Slice(pending, func(a, b int) bool { return pending[a].CreatedAt.Before(pending[b].CreatedAt) })
 	for _, j := range pending {

@@ -207,8 +207,7 @@ func (m *Manager) Cancel(id string) (Job, error) {
 			m.markEnding(id, events.JobCancelled, "cancelled by request")
 		}
 		m.log.Info("job cancelled before it started", "job_id", id)
-		m.publish(j, events.JobCancelled, "cancelled by request")
-		m.endPublished(id)
+		m.publishEnd(j, events.JobCancelled, "cancelled by request")
 		return j, nil
 	}
 	if r := m.liveRun(id); r != nil {
