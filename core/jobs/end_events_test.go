@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,28 +76,15 @@ func TestResendDropsTheEndEventOfAJobThatDidNotEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var mu sync.Mutex
-	var sent []string
-	stop := m.bus.Record(func(batch []events.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range batch {
-			sent = append(sent, e.JobID)
-		}
-	})
-	defer stop()
+	sent := endEventsOf(t, m.bus)
 	m.resendEndEvents(context.Background(), time.Hour) // a cluster's grace: both are too young
-	mu.Lock()
-	if len(sent) != 0 {
-		t.Errorf("sent %v within the grace; want nothing", sent)
+	if got := sent(); len(got) != 0 {
+		t.Errorf("sent %q within the grace; want nothing", got)
 	}
-	mu.Unlock()
 	m.resendEndEvents(context.Background(), 0)
-	mu.Lock()
-	if len(sent) != 1 || sent[0] != "job-young" {
-		t.Errorf("sent %v; want job-young's end event only", sent)
+	if got := sent(); !slices.Equal(got, []string{"job-young " + events.JobCompleted}) {
+		t.Errorf("sent %q; want job-young's end event only", got)
 	}
-	mu.Unlock()
 	if _, err := db.GetRecord(context.Background(), store.EndEvents, "job-running"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the end event of a job that did not end is still noted (%v)", err)
 	}
