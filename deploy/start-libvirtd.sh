@@ -9,6 +9,16 @@ sock=/var/run/libvirt/libvirt-sock
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/kvm ] && getent group kvm >/dev/null; then
   chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
 fi
+# libvirt runs swtpm_setup as qemu.conf's swtpm_user (tss), or as root when libvirtd started
+# before that user existed. A root run leaves the swtpm-localca CA files root's, and every later
+# run as tss then fails "Need read/write rights on .../.lock.swtpm-localca": give them back to
+# the user the package made the folder for.
+localca=$(sed -n 's/^statedir *= *//p' /etc/swtpm-localca.conf 2>/dev/null || true)
+swtpm_user=$(sed -n 's/^ *swtpm_user *= *"\(.*\)"/\1/p' /etc/libvirt/qemu.conf 2>/dev/null || true)
+swtpm_user=${swtpm_user:-tss}
+if [ "$(id -u)" -eq 0 ] && [ -n "$localca" ] && [ -d "$localca" ] && id -u "$swtpm_user" >/dev/null 2>&1; then
+  chown -R "$swtpm_user" "$localca"
+fi
 if [ -S "$sock" ] && virsh -c qemu:///system version >/dev/null 2>&1; then
   exit 0
 fi
