@@ -26,7 +26,6 @@ import (
 	"github.com/hypersdk/hypersdk/core/hosttools"
 	"github.com/hypersdk/hypersdk/core/jobs"
 	"github.com/hypersdk/hypersdk/core/logging"
-	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/pluginhost"
 	"github.com/hypersdk/hypersdk/core/scheduler"
 	"github.com/hypersdk/hypersdk/core/webhooks"
@@ -92,6 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // requests finish, stop plugins, close the store.
 func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 	started := time.Now()
+	if err := makeWorkDirs(cfg, log); err != nil {
+		return err
+	}
 	db, err := openStore(ctx, cfg.Database)
 	if err != nil {
 		return err
@@ -127,19 +129,6 @@ func serve(ctx context.Context, cfg config.Config, log logging.Logger) error {
 		return &config.Error{Problems: problems}
 	}
 
-	for key, dir := range map[string]string{"export.base_path": cfg.Export.BasePath, "hyper2kvm.output_dir": cfg.Hyper2KVM.OutputDir} {
-		mode := os.FileMode(0o750)
-		if key == "hyper2kvm.output_dir" {
-			mode = pipeline.OutputDirMode
-		}
-		if err := os.MkdirAll(dir, mode); err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-	}
-	if closed, err := qemuCannotSearch(cfg.Hyper2KVM.OutputDir); closed != "" || err != nil {
-		log.Warn("libvirt's QEMU, run as its own user (the default), cannot reach the disks of imported VMs: they would not start (chmod o+x the directory)",
-			"hyper2kvm.output_dir", cfg.Hyper2KVM.OutputDir, "not_searchable", closed, "error", err)
-	}
 	bus := events.NewBus()
 	shareEvents(ctx, cluster, bus, log.Named("cluster")) // WebSocket clients see every node's jobs
 	var configured []webhooks.Hook
