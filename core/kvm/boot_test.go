@@ -63,6 +63,9 @@ func TestDefinedDomainsStart(t *testing.T) {
 				t.Fatalf("Define: %v", err)
 			}
 			t.Cleanup(func() { Undefine(context.Background(), cfg, vm.Name) })
+			if vm.TPM {
+				t.Cleanup(func() { dropSwtpmLog(t, vm.Name) })
+			}
 			err = cfg.session(ctx, func(l *libvirt.Libvirt) error {
 				d, err := l.DomainLookupByName(vm.Name)
 				if err != nil {
@@ -85,5 +88,23 @@ func TestDefinedDomainsStart(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// swtpmLogDir is where libvirt has swtpm log a domain's TPM, <domain>-swtpm.log; undefining the
+// domain leaves the file.
+const swtpmLogDir = "/var/log/swtpm/libvirt/qemu"
+
+// dropSwtpmLog removes the log libvirt's swtpm wrote for the test's domain, after showing it
+// when the test failed: a start that failed in swtpm_setup names only the file.
+func dropSwtpmLog(t *testing.T, domain string) {
+	path := filepath.Join(swtpmLogDir, domain+"-swtpm.log")
+	if t.Failed() {
+		if b, err := os.ReadFile(path); err == nil {
+			t.Logf("%s:\n%s", path, b)
+		}
+	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		t.Errorf("remove swtpm's log: %v", err)
 	}
 }
