@@ -17,6 +17,7 @@ import (
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/metrics"
 	"github.com/hypersdk/hypersdk/core/pipeline"
+	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -60,8 +61,15 @@ func (m *Manager) execute(parent context.Context, id string) {
 			return nil
 		})
 		if err != nil {
-			if !errors.Is(err, errStale) {
-				log.Error("cannot start job", "error", err)
+			switch {
+			case errors.Is(err, errStale), errors.Is(err, ErrNotFound), errors.Is(err, store.ErrFenced):
+				// ended, deleted, or another node's now: nothing to start
+			default:
+				// The job is still pending in the store (or, when a cluster's write was lost
+				// on the way back, running with no claim: the sweep adopts it): it is queued
+				// again rather than left for the next start-up.
+				log.Error("cannot start job; queued again", "error", err, "retry_in", m.cfg.RetryBackoff)
+				m.enqueueAfter(parent, id, m.cfg.RetryBackoff)
 			}
 			return
 		}

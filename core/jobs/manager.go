@@ -228,6 +228,19 @@ func (m *Manager) enqueue(id string) {
 	}
 }
 
+// enqueueAfter queues a job again once wait has passed, unless ctx ends first.
+func (m *Manager) enqueueAfter(ctx context.Context, id string, wait time.Duration) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+			m.enqueueOnce(id)
+		}
+	}()
+}
+
 func (m *Manager) dequeue() (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
