@@ -161,17 +161,12 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	}
 	typ := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed, StatusCancelled: events.JobCancelled}[s]
 	m.markEnding(id, typ, msg) // end_events.go: no end stored without its event
-	j, err := m.update(id, func(j *Job) error {
-		now := time.Now().UTC()
-		j.Status, j.FinishedAt, j.Error = s, &now, msg
-		if change != nil {
-			change(j)
-		}
-		return nil
-	})
+	j, err := m.storeEnd(id, s, msg, change)
 	if err != nil {
+		// The note stays: should the end have been stored after all (its reply lost on the
+		// way back), a resend publishes it; if it was not, a resend drops the note, and the
+		// job, still running in the store, is recovered as interrupted.
 		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
-		m.endPublished(id)
 		return
 	}
 	if hasUnreleased(j.Holds) {
@@ -181,6 +176,47 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 		metrics.JobDuration.WithLabelValues(j.Kind, string(s)).Observe(j.FinishedAt.Sub(*j.StartedAt).Seconds())
 	}
 	m.publishEnd(j, typ, msg)
+}
+
+// finishTries bounds the writes of one job's end: retry_backoff doubled between them (about a
+// minute at the default 2 s).
+const finishTries = 6
+
+// errEndStored: a try to store a job's end found it stored by an earlier try whose reply was
+// lost.
+var errEndStored = errors.New("the job's end is stored already")
+
+// storeEnd writes job id's end, trying again while the store refuses it (a full disk, an etcd
+// out of reach): a job left running in the store would otherwise wait for the next start-up.
+// It gives up when the daemon stops.
+func (m *Manager) storeEnd(id string, s Status, msg string, change func(*Job)) (Job, error) {
+	wait := m.cfg.RetryBackoff
+	for try := 1; ; try++ {
+		j, err := m.update(id, func(j *Job) error {
+			if try > 1 && j.Status == s {
+				return errEndStored // not again: change would add its failure twice
+			}
+			now := time.Now().UTC()
+			j.Status, j.FinishedAt, j.Error = s, &now, msg
+			if change != nil {
+				change(j)
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errEndStored):
+			return m.getJob(id)
+		case err == nil, try == finishTries, errors.Is(err, ErrNotFound), errors.Is(err, store.ErrFenced):
+			return j, err
+		}
+		m.log.Warn("cannot record job end; trying again", "job_id", id, "status", s, "error", err, "retry_in", wait)
+		select {
+		case <-m.runCtx.Done():
+			return j, err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
 }
 
 // retryable says whether another attempt could succeed: not when the provider said the VM does

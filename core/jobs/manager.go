@@ -67,7 +67,7 @@ type Manager struct {
 	submitMu    sync.Mutex        // held from the export-directory check until the jobs are stored
 	claims      map[string]int64  // job id -> token of this node's claim on it (cluster.go)
 	stop        context.CancelFunc
-	runCtx      context.Context // lives until Close; hand-off followers use it
+	runCtx      context.Context // lives until Close; hand-off followers and retried writes use it
 	wg          sync.WaitGroup
 	holdGates   holdGates     // releases of a job's holds vs. its export (holds_gate.go)
 	holdBackoff time.Duration // first delay between release tries (holds_release.go)
@@ -98,6 +98,7 @@ func NewManager(cfg Config, s store.Backend, bus *events.Bus, providers Provider
 		live:        map[string]*run{},
 		exportDirs:  map[string]string{},
 		claims:      map[string]int64{},
+		runCtx:      context.Background(), // until Start
 	}
 	m.env = &pipeline.Env{Providers: providers, ExportSlots: m.exportSlots, ChunkSize: cfg.ChunkSize,
 		MaxRetries: cfg.MaxRetries, ExportTimeout: cfg.ExportTimeout, KVM: kvmCfg, Holds: m, Budgets: cfg.Budgets}
