@@ -178,8 +178,8 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	m.publishEnd(j, typ, msg)
 }
 
-// finishTries bounds the writes of one job's end: retry_backoff doubled between them (about a
-// minute at the default 2 s).
+// finishTries bounds the writes of one job's end, the retry backoff (2 s) doubled between them:
+// about a minute.
 const finishTries = 6
 
 // errEndStored: a try to store a job's end found it stored by an earlier try whose reply was
