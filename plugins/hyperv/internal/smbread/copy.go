@@ -7,12 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cloudsoda/go-smb2"
 
+	"github.com/hypersdk/hypersdk/sdk/diskfile"
 	"github.com/hypersdk/hypersdk/sdk/provider"
 )
 
@@ -55,8 +57,17 @@ func Copy(ctx context.Context, src Source, name, local string, o Options) (int64
 		return 0, fmt.Errorf("size %s: %w", local, err)
 	}
 	err = copyChunks(ctx, c, out, size, o)
+	if err == nil {
+		// Durable before the host is told: it verifies and keeps what it is handed.
+		if err = out.Sync(); err != nil {
+			err = fmt.Errorf("sync %s: %w", local, err)
+		}
+	}
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close %s: %w", local, cerr)
+	}
+	if err == nil {
+		err = diskfile.SyncDir(filepath.Dir(local))
 	}
 	if err != nil {
 		return 0, err
