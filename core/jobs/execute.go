@@ -163,10 +163,13 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	m.markEnding(id, typ, msg) // end_events.go: no end stored without its event
 	j, err := m.storeEnd(id, s, msg, change)
 	if err != nil {
-		// The note stays: should the end have been stored after all (its reply lost on the
-		// way back), a resend publishes it; if it was not, a resend drops the note, and the
-		// job, still running in the store, is recovered as interrupted.
 		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrFenced) {
+			m.endPublished(id) // not stored, for certain
+		}
+		// Otherwise the note stays: should the end have been stored after all (its reply
+		// lost on the way back), a resend publishes it; if it was not, a resend drops the
+		// note, and the job, still running in the store, is recovered as interrupted.
 		return
 	}
 	if hasUnreleased(j.Holds) {

@@ -154,11 +154,13 @@ func TestAJobWhoseEndCouldNotBeStoredEndsLater(t *testing.T) {
 			if j.Status != c.want || j.Attempts != 1 || len(j.Failures) != wantFailures {
 				t.Errorf("job %s after %d attempts with %d failures recorded (%q), want %s after 1 with %d", j.Status, j.Attempts, len(j.Failures), j.Error, c.want, wantFailures)
 			}
+			want := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed}[c.want]
+			waitFor(t, "its end event", func() bool { return len(published()) > 0 })
+			// Published once the write that ended the job has returned (a stored one is seen
+			// ended before that).
 			if left := flaky.left.Load(); left > 0 {
 				t.Errorf("%d refused end writes were never tried", left)
 			}
-			want := map[Status]string{StatusCompleted: events.JobCompleted, StatusFailed: events.JobFailed}[c.want]
-			waitFor(t, "its end event", func() bool { return len(published()) > 0 })
 			if got := published(); !slices.Equal(got, []string{id + " " + want}) {
 				t.Errorf("end events = %q, want one %s", got, want)
 			}
