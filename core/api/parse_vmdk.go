@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 
@@ -36,6 +37,20 @@ func (h *handlers) parseVMDK(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "invalid_field", "path must lie under export.base_path or hyper2kvm.output_dir", "path")
 		return
 	}
+	// Only a regular file is opened: opening a named pipe would wait for a writer forever, and
+	// a device or socket is no disk descriptor either. resolved has its symlinks resolved.
+	st, err := os.Stat(resolved)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		abort(c, http.StatusNotFound, "not_found", "no such file: "+p, "path")
+		return
+	case err != nil:
+		abort(c, http.StatusBadRequest, "invalid_field", "path: "+err.Error(), "path")
+		return
+	case !st.Mode().IsRegular():
+		abort(c, http.StatusBadRequest, "invalid_field", fmt.Sprintf("path must name a regular file; %s is %s", p, fileKind(st.Mode())), "path")
+		return
+	}
 	d, err := vmdk.ParseFile(resolved)
 	switch {
 	case err == nil:
@@ -45,4 +60,19 @@ func (h *handlers) parseVMDK(c *gin.Context) {
 	default:
 		abort(c, http.StatusBadRequest, "invalid_vmdk", err.Error(), "path")
 	}
+}
+
+// fileKind names what a file that is not a regular file is, for an error message.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }
