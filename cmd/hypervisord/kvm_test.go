@@ -298,6 +298,10 @@ func TestConvertAndImportEndpoints(t *testing.T) {
 		{"missing network", strings.Replace(strings.Replace(req, testNetwork, "no-such-net", 1), name, name+"-x", 1), 400, "network"},
 		{"disk outside the roots", strings.Replace(req, disk, "/etc/passwd", 1), 400, "disk_path"},
 		{"bad name", strings.Replace(req, name, "../x", 1), 400, "vm_name"},
+		// Sent to libvirt, 2^31 vCPUs took libvirtd's memory until the OOM killer ended it.
+		{"vcpus past any machine", strings.Replace(req, `"vcpus": 1`, `"vcpus": 2147483647`, 1), 400, "vcpus"},
+		{"vcpus negative", strings.Replace(req, `"vcpus": 1`, `"vcpus": -1`, 1), 400, "vcpus"},
+		{"memory overflowing libvirt's KiB", strings.Replace(req, `"memory_mb": 256`, `"memory_mb": 9223372036854775807`, 1), 400, "memory_mb"},
 		{"convert source outside base", `{"source_path": "/etc/passwd"}`, 400, "source_path"},
 		{"convert bad format", `{"source_path": "` + ova + `", "conversion_options": {"format": "vdi"}}`, 400, "conversion_options.format"},
 	}

@@ -58,6 +58,9 @@ func Build(vm provider.VM, o Options) (*libvirtxml.Domain, error) {
 		return nil, fmt.Errorf("domain XML: the VM has no name")
 	}
 	mem, cpus := pick(o.MemoryMB, vm.MemoryMB, 1024), pick(int64(o.VCPUs), int64(vm.CPUs), 1)
+	if err := CheckSize(mem, cpus); err != nil {
+		return nil, fmt.Errorf("domain XML: %w", err)
+	}
 	domType := o.DomainType
 	if domType == "" {
 		domType = "kvm"

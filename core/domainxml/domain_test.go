@@ -1,6 +1,7 @@
 package domainxml
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"testing"
@@ -77,10 +78,50 @@ func TestBuildRefusesWhatCannotBoot(t *testing.T) {
 		"no name":      func() error { _, err := Build(provider.VM{}, Options{}); return err },
 		"efi no nvram": func() error { _, err := Build(efiVM, Options{Disks: []Disk{{}}, Firmware: DebianOVMF}); return err },
 		"efi no ovmf":  func() error { _, err := Build(efiVM, Options{Disks: []Disk{{}}, NVRAMPath: "/x"}); return err },
+		// libvirtd's memory grows with the vCPUs it parses: 2^31 of them killed it.
+		"vcpus asked": func() error {
+			_, err := Build(provider.VM{Name: "x", Disks: []provider.Disk{{}}}, Options{Disks: []Disk{{}}, VCPUs: 1<<31 - 1})
+			return err
+		},
+		"vcpus the source reports": func() error {
+			_, err := Build(provider.VM{Name: "x", CPUs: MaxVCPUs + 1, Disks: []provider.Disk{{}}}, Options{Disks: []Disk{{}}})
+			return err
+		},
+		"memory overflowing KiB": func() error {
+			_, err := Build(provider.VM{Name: "x", Disks: []provider.Disk{{}}}, Options{Disks: []Disk{{}}, MemoryMB: 1<<63 - 1})
+			return err
+		},
 	}
 	for name, f := range cases {
 		if f() == nil {
 			t.Errorf("%s: Build succeeded", name)
+		}
+	}
+}
+
+func TestCheckSize(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		memoryMB, vcpus int64
+		field           string // "" when accepted
+	}{
+		{0, 0, ""},
+		{MaxMemoryMB, MaxVCPUs, ""},
+		{1024, 2, ""},
+		{-1, 1, "memory_mb"},
+		{MaxMemoryMB + 1, 1, "memory_mb"},
+		{1024, -1, "vcpus"},
+		{1024, MaxVCPUs + 1, "vcpus"},
+		{1024, 1<<31 - 1, "vcpus"},
+	}
+	for _, c := range cases {
+		err := CheckSize(c.memoryMB, c.vcpus)
+		var se *SizeError
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("CheckSize(%d, %d) = %v, want accepted", c.memoryMB, c.vcpus, err)
+		case c.field != "" && (!errors.As(err, &se) || se.Field != c.field):
+			t.Errorf("CheckSize(%d, %d) = %v, want an error naming %s", c.memoryMB, c.vcpus, err, c.field)
 		}
 	}
 }

@@ -35,10 +35,19 @@ func Unit(instance string) string { return "hyper2kvm@" + instance + ".service" 
 // WorkflowDir is the manifest workflow directory of an instance: <watch_dir>/<instance>, the
 // --manifest-workflow-dir of hyper2kvm@<instance>.service.
 func WorkflowDir(watchDir, instance string) (string, error) {
-	if !instanceName.MatchString(instance) || instance == "." || instance == ".." {
-		return "", fmt.Errorf("%w: hyper2kvm instance %q must be letters, digits, '.', '-' or '_'", provider.ErrInvalidArgument, instance)
+	if err := CheckInstance(instance); err != nil {
+		return "", err
 	}
 	return filepath.Join(watchDir, instance), nil
+}
+
+// CheckInstance says whether instance can name a hyper2kvm@<instance> unit and its folder
+// under watch_dir.
+func CheckInstance(instance string) error {
+	if !instanceName.MatchString(instance) || instance == "." || instance == ".." {
+		return fmt.Errorf("%w: hyper2kvm instance %q must be 1-64 letters, digits, '.', '-' or '_'", provider.ErrInvalidArgument, instance)
+	}
+	return nil
 }
 
 // ServiceState asks systemd whether hyper2kvm@<instance> runs.

@@ -47,8 +47,8 @@ func (m *Manager) ImportDisk(ctx context.Context, r ImportDiskRequest) (Imported
 			return Imported{}, &FieldError{Field: "disk_path", Message: "must lie under hyper2kvm.output_dir or export.base_path"}
 		}
 	}
-	if r.MemoryMB < 0 || r.VCPUs < 0 {
-		return Imported{}, &FieldError{Field: "memory_mb", Message: "memory_mb and vcpus must not be negative"}
+	if err := sizeError("", domainxml.CheckSize(r.MemoryMB, int64(r.VCPUs))); err != nil {
+		return Imported{}, err
 	}
 	if m.kvm.QemuImg == "" {
 		return Imported{}, fmt.Errorf("%w: qemu-img is not installed", provider.ErrUnsupported)

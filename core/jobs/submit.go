@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypersdk/hypersdk/core/domainxml"
 	"github.com/hypersdk/hypersdk/core/events"
+	"github.com/hypersdk/hypersdk/core/handoff"
 	"github.com/hypersdk/hypersdk/core/logging"
 	"github.com/hypersdk/hypersdk/core/pipeline"
 	"github.com/hypersdk/hypersdk/core/store"
@@ -62,6 +64,16 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 	s.ExportPath = resolved
 	if s.Import != nil && s.Import.Format != "" && s.Import.Format != "qcow2" && s.Import.Format != "raw" {
 		return &FieldError{Field: "import.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", s.Import.Format)}
+	}
+	if s.Import != nil {
+		if err := sizeError("import.", domainxml.CheckSize(s.Import.MemoryMB, int64(s.Import.VCPUs))); err != nil {
+			return err
+		}
+	}
+	if in := s.Hyper2KVM.Instance; in != "" {
+		if err := handoff.CheckInstance(in); err != nil {
+			return &FieldError{Field: "hyper2kvm_integration.instance", Message: err.Error(), Err: err}
+		}
 	}
 	// The planner refuses the combinations no plan serves (keep_export false with daemon_mode…).
 	if _, err := m.plan(*s); err != nil {
@@ -221,4 +233,14 @@ func (m *Manager) Cancel(id string) (Job, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return m.Get(id)
+}
+
+// sizeError turns a domain size refusal into a field error under prefix ("import." in a job
+// spec, "" for /import-to-kvm).
+func sizeError(prefix string, err error) error {
+	var se *domainxml.SizeError
+	if errors.As(err, &se) {
+		return &FieldError{Field: prefix + se.Field, Message: se.Message, Err: err}
+	}
+	return err
 }
