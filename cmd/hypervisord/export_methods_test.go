@@ -141,6 +141,9 @@ func TestEveryMethodFromARawWritingProvider(t *testing.T) {
 
 	t.Run("refused specs", func(t *testing.T) {
 		t.Parallel()
+		if err := os.WriteFile(filepath.Join(base, "a-file"), []byte("not a folder"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		cases := []struct{ name, body, field string }{
 			{"unknown method", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"vhd"}`, "export_method"},
 			{"images for hyper2kvm's daemon", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"raw","hyper2kvm_integration":{"enabled":true,"daemon_mode":true}}`, "export_method"},
@@ -148,6 +151,7 @@ func TestEveryMethodFromARawWritingProvider(t *testing.T) {
 			{"compressed raw", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"raw","options":{"compress":true}}`, "options.compress"},
 			{"vcpus past any machine", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"qcow2","import":{"vcpus":2147483647}}`, "import.vcpus"},
 			{"negative memory", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"qcow2","import":{"memory_mb":-1}}`, "import.memory_mb"},
+			{"export path naming a file", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"raw","export_path":"a-file"}`, "export_path"},
 			// Refused when accepted, not after the export: it names a folder and a systemd unit.
 			{"hyper2kvm instance with a path", `{"vm_identifier":"vm-001","provider":"testprovider","export_method":"ova","hyper2kvm_integration":{"enabled":true,"daemon_mode":true,"instance":"../../x"}}`, "hyper2kvm_integration.instance"},
 		}

@@ -62,6 +62,9 @@ func (m *Manager) Validate(s *Spec, jobID string) error {
 		return &FieldError{Field: "export_path", Message: err.Error()}
 	}
 	s.ExportPath = resolved
+	if st, err := os.Stat(resolved); err == nil && !st.IsDir() {
+		return &FieldError{Field: "export_path", Message: fmt.Sprintf("%s exists and is not a folder", resolved)}
+	}
 	if s.Import != nil && s.Import.Format != "" && s.Import.Format != "qcow2" && s.Import.Format != "raw" {
 		return &FieldError{Field: "import.format", Message: fmt.Sprintf("must be qcow2 or raw, got %q", s.Import.Format)}
 	}
