@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -15,7 +16,8 @@ import (
 // decodeJSON reads the request body into v, rejecting unknown fields, wrong types and trailing
 // data; on failure it has already written the 4xx envelope and returns false.
 func decodeJSON(c *gin.Context, v any) bool {
-	return decodeFrom(c, c.Request.Body, v)
+	raw, ok := readBody(c)
+	return ok && decodeBytes(c, raw, v)
 }
 
 // readBody reads the whole (size-limited) body, for handlers that look at it before decoding.
@@ -33,12 +35,15 @@ func readBody(c *gin.Context) ([]byte, bool) {
 	return raw, true
 }
 
+// decodeBytes is decodeJSON of a body already read, which is the whole request body.
 func decodeBytes(c *gin.Context, raw []byte, v any) bool {
-	return decodeFrom(c, bytes.NewReader(raw), v)
+	return decodeAt(c, raw, v, "")
 }
 
-func decodeFrom(c *gin.Context, r io.Reader, v any) bool {
-	dec := json.NewDecoder(r)
+// decodeAt decodes raw, the part of the body at path at ("" for the whole body, "jobs[2]" for
+// an element of a batch), into v; the fields its errors name start with at.
+func decodeAt(c *gin.Context, raw []byte, v any, at string) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
@@ -48,26 +53,52 @@ func decodeFrom(c *gin.Context, r io.Reader, v any) bool {
 		return true
 	}
 	var (
-		tooBig    *http.MaxBytesError
 		typeErr   *json.UnmarshalTypeError
 		syntaxErr *json.SyntaxError
 	)
 	switch {
-	case errors.As(err, &tooBig):
-		abort(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit), "")
 	case errors.Is(err, io.EOF):
-		abort(c, http.StatusBadRequest, "invalid_request", "request body is empty; a JSON object is required", "")
+		abort(c, http.StatusBadRequest, "invalid_request", "request body is empty; a JSON object is required", at)
 	case errors.As(err, &typeErr):
-		abort(c, http.StatusBadRequest, "invalid_field", fmt.Sprintf("%s must be %s, got JSON %s", typeErr.Field, jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value), typeErr.Field)
+		field := joinField(at, typeErr.Field)
+		want := jsonTypeName(typeErr.Type.Kind().String())
+		if field == "" {
+			abort(c, http.StatusBadRequest, "invalid_field", fmt.Sprintf("the request body must be %s, got JSON %s", jsonBodyTypeName(want), typeErr.Value), "")
+			return false
+		}
+		abort(c, http.StatusBadRequest, "invalid_field", fmt.Sprintf("%s must be %s, got JSON %s", field, want, typeErr.Value), field)
 	case errors.As(err, &syntaxErr):
-		abort(c, http.StatusBadRequest, "invalid_json", fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err), "")
+		abort(c, http.StatusBadRequest, "invalid_json", fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err), at)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		field := joinField(at, unknownFieldPath(raw, reflect.TypeOf(v), name))
 		abort(c, http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", field), field)
 	default:
-		abort(c, http.StatusBadRequest, "invalid_json", err.Error(), "")
+		abort(c, http.StatusBadRequest, "invalid_json", err.Error(), at)
 	}
 	return false
+}
+
+// joinField is the dotted path of field inside at; either may be empty.
+func joinField(at, field string) string {
+	switch {
+	case at == "":
+		return field
+	case field == "":
+		return at
+	}
+	return at + "." + field
+}
+
+// jsonBodyTypeName is jsonTypeName said of the request body as a whole.
+func jsonBodyTypeName(want string) string {
+	switch want {
+	case "an object":
+		return "a JSON object"
+	case "an array":
+		return "a JSON array"
+	}
+	return want
 }
 
 func jsonTypeName(kind string) string {

@@ -26,8 +26,9 @@ type BatchSubmitResponse struct {
 	Jobs []SubmitResponse `json:"jobs"`
 }
 
-// submitJobs accepts the seed's body, or a JSON array of such bodies (the batch pattern), or
-// {"jobs":[…]}; every job is validated before any is accepted.
+// submitJobs accepts the seed's body, or a JSON array of such bodies (the batch pattern); every
+// job is validated before any is accepted. ({"jobs":[…]} is not accepted: "jobs" is an unknown
+// field.)
 func (h *handlers) submitJobs(c *gin.Context) {
 	raw, ok := readBody(c)
 	if !ok {
@@ -37,12 +38,20 @@ func (h *handlers) submitJobs(c *gin.Context) {
 	var specs []jobs.Spec
 	batch := len(trimmed) > 0 && trimmed[0] == '['
 	if batch {
-		if !decodeBytes(c, raw, &specs) {
+		// Each job is decoded on its own, so that an error names it: jobs[1].options.compress.
+		var elems []json.RawMessage
+		if !decodeBytes(c, raw, &elems) {
 			return
 		}
-		if len(specs) == 0 {
+		if len(elems) == 0 {
 			abort(c, http.StatusBadRequest, "invalid_request", "the job list is empty", "")
 			return
+		}
+		specs = make([]jobs.Spec, len(elems))
+		for i, e := range elems {
+			if !decodeAt(c, e, &specs[i], "jobs["+strconv.Itoa(i)+"]") {
+				return
+			}
 		}
 	} else {
 		var one jobs.Spec
