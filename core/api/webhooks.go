@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -82,7 +81,12 @@ func (h *handlers) deleteWebhook(c *gin.Context) {
 func webhookError(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, webhooks.ErrInvalid):
-		field, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), webhooks.ErrInvalid.Error()+": "), ":")
+		// the field comes from the error, not its text: a header name may itself hold a colon
+		var fe *webhooks.FieldError
+		field := ""
+		if errors.As(err, &fe) {
+			field = fe.Field
+		}
 		abort(c, http.StatusBadRequest, "invalid_field", err.Error(), field)
 	case errors.Is(err, webhooks.ErrNotFound):
 		abort(c, http.StatusNotFound, "not_found", err.Error(), "id")

@@ -1,9 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"reflect"
 	"regexp"
 	"sort"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hypersdk/hypersdk/core/netguard"
+	"github.com/hypersdk/hypersdk/core/webhooks"
 )
 
 // Events a webhook may subscribe to; "*" means all of them.
@@ -172,11 +173,16 @@ func validate(c *Config) []Problem {
 
 	for i, w := range c.Webhooks {
 		path := fmt.Sprintf("webhooks[%d]", i)
-		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(path+".url", "must be an http:// or https:// URL, got %q", w.URL)
+		// the same checks as POST /webhooks/configure, from core/webhooks
+		var fe *webhooks.FieldError
+		if err := webhooks.ValidateURL(w.URL); errors.As(err, &fe) {
+			bad(path+"."+fe.Field, "%s", fe.Err)
 		} else if err := netguard.CheckURL(w.URL, c.Daemon.WebhookAllowLoopback); err != nil {
 			// the daemon's webhook guard (core/webhooks) refuses the same addresses at start
 			bad(path+".url", "must not reach what only the daemon's host can: %s", err)
+		}
+		if err := webhooks.ValidateHeaders(w.Headers); errors.As(err, &fe) {
+			bad(path+"."+fe.Field, "%s", fe.Err)
 		}
 		if len(w.Events) == 0 {
 			bad(path+".events", "must list at least one event")

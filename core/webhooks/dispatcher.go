@@ -72,10 +72,19 @@ type Dispatcher struct {
 }
 
 // NewDispatcher returns a dispatcher for the configured hooks, delivering only where guard
-// allows; Start begins delivering. A configured hook whose URL names a forbidden address is an
-// error naming it (webhooks[i].url).
+// allows; Start begins delivering. A configured hook whose URL or headers could never be sent,
+// or whose URL names a forbidden address, is an error naming it (webhooks[i].url,
+// webhooks[i].headers.<name>); the configuration check refuses the same, so this is a backstop.
 func NewDispatcher(s Store, bus *events.Bus, configured []Hook, guard Guard, log hclog.Logger) (*Dispatcher, error) {
 	for i := range configured {
+		err := ValidateURL(configured[i].URL)
+		if err == nil {
+			err = ValidateHeaders(configured[i].Headers)
+		}
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("webhooks[%d].%s: %w", i, fe.Field, fe.Err)
+		}
 		if err := guard.CheckURL(configured[i].URL); err != nil {
 			return nil, fmt.Errorf("webhooks[%d].url: %w", i, err)
 		}
@@ -259,15 +268,19 @@ func (d *Dispatcher) post(ctx context.Context, h Hook, dl delivery) error {
 	if err != nil {
 		return err
 	}
+	// Custom headers first, so the dispatcher's own overwrite them: a hook stored before
+	// ValidateHeaders refused them cannot forge the signature or relabel the event.
+	for k, v := range h.Headers {
+		req.Header.Set(k, v)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hypervisord-webhooks")
 	req.Header.Set(HeaderEvent, dl.Event)
 	req.Header.Set(HeaderDelivery, fmt.Sprintf("%s-%d", h.ID, dl.Seq))
 	if h.Secret != "" {
 		req.Header.Set(HeaderSignature, Sign(h.Secret, dl.Body))
-	}
-	for k, v := range h.Headers {
-		req.Header.Set(k, v)
+	} else {
+		req.Header.Del(HeaderSignature) // unsigned says unsigned, whatever a custom header claimed
 	}
 	resp, err := d.client.Do(req)
 	if err != nil {

@@ -36,7 +36,7 @@ func (d *Dispatcher) Add(h Hook) (Hook, error) {
 		return Hook{}, err
 	}
 	if err := d.guard.CheckURL(h.URL); err != nil {
-		return Hook{}, fmt.Errorf("%w: url: %w", ErrInvalid, err)
+		return Hook{}, &FieldError{Field: "url", Err: err}
 	}
 	h.ID, h.Source, h.CreatedAt = "wh-"+randomHex(6), "api", d.now().UTC()
 	if h.Secret == "" {

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -38,23 +37,6 @@ var KnownEvents = []string{
 var ErrInvalid = errors.New("invalid webhook")
 
 var secretHeader = regexp.MustCompile(`(?i)(auth|token|key|secret|cookie|pass)`)
-
-// Validate checks the shape of a hook from the API; where it may deliver is the Guard's call.
-func Validate(h Hook) error {
-	u, err := url.Parse(h.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: url: must be an http:// or https:// URL, got %q", ErrInvalid, h.URL)
-	}
-	if len(h.Events) == 0 {
-		return fmt.Errorf("%w: events: list at least one event", ErrInvalid)
-	}
-	for i, e := range h.Events {
-		if !slices.Contains(KnownEvents, e) {
-			return fmt.Errorf("%w: events[%d]: unknown event %q; known: %v", ErrInvalid, i, e, KnownEvents)
-		}
-	}
-	return nil
-}
 
 // Wants reports whether the hook subscribes to an event type.
 func (h Hook) Wants(event string) bool {
