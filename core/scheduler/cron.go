@@ -23,7 +23,7 @@ func parseCron(expr, tz string) (cron.Schedule, error) {
 	}
 	s, err := cron.ParseStandard("CRON_TZ=" + tz + " " + expr)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a cron expression: %v", expr, err)
+		return nil, fmt.Errorf("%q is not a cron expression: %w", expr, err)
 	}
 	return s, nil
 }

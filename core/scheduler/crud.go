@@ -16,16 +16,21 @@ func fieldErr(field, format string, args ...any) error {
 	return &jobs.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// validateSchedule checks a schedule and sets its next run.
+// validateSchedule checks a schedule and sets its next run. Whether its name is free is checked
+// by the caller, with s.names held until the schedule is stored.
 func (s *Scheduler) validateSchedule(sc *Schedule) error {
-	if strings.TrimSpace(sc.Name) == "" {
-		return fieldErr("name", "is required")
+	if err := checkName(sc.Name); err != nil {
+		return err
 	}
 	c, err := parseCron(sc.Cron, sc.TimeZone)
 	if err != nil {
 		if strings.Contains(err.Error(), "time zone") {
 			return fieldErr("timezone", "%v", err)
 		}
+		return fieldErr("cron", "%v", err)
+	}
+	next, err := firstRun(c, sc.Cron, s.clock.Now())
+	if err != nil {
 		return fieldErr("cron", "%v", err)
 	}
 	probe := sc.JobDefinition
@@ -36,7 +41,6 @@ func (s *Scheduler) validateSchedule(sc *Schedule) error {
 		return err
 	}
 	sc.JobDefinition.ExportMethod = probe.ExportMethod
-	next := c.Next(s.clock.Now())
 	sc.NextRun = &next
 	return nil
 }
@@ -44,6 +48,11 @@ func (s *Scheduler) validateSchedule(sc *Schedule) error {
 // CreateSchedule validates and stores a schedule.
 func (s *Scheduler) CreateSchedule(sc Schedule) (Schedule, error) {
 	if err := s.validateSchedule(&sc); err != nil {
+		return Schedule{}, err
+	}
+	s.names.Lock()
+	defer s.names.Unlock()
+	if err := s.scheduleNameFree(sc.Name, ""); err != nil {
 		return Schedule{}, err
 	}
 	sc.ID, sc.CreatedAt = newID("sched-"), s.clock.Now().UTC()
@@ -58,6 +67,11 @@ func (s *Scheduler) CreateSchedule(sc Schedule) (Schedule, error) {
 // UpdateSchedule replaces a schedule's name, cron, time zone and job definition.
 func (s *Scheduler) UpdateSchedule(id string, in Schedule) (Schedule, error) {
 	if err := s.validateSchedule(&in); err != nil {
+		return Schedule{}, err
+	}
+	s.names.Lock()
+	defer s.names.Unlock()
+	if err := s.scheduleNameFree(in.Name, id); err != nil {
 		return Schedule{}, err
 	}
 	var out Schedule
@@ -113,14 +127,8 @@ func (s *Scheduler) delete(c store.Collection, id string) error {
 
 // CreatePolicy validates and stores a backup policy.
 func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
-	if strings.TrimSpace(p.Name) == "" {
-		return Policy{}, fieldErr("name", "is required")
-	}
-	policies, _ := s.ListPolicies()
-	for _, other := range policies {
-		if provider.SafeName(other.Name) == provider.SafeName(p.Name) {
-			return Policy{}, fieldErr("name", "a policy named %q exists; policies own a folder each", p.Name)
-		}
+	if err := checkName(p.Name); err != nil {
+		return Policy{}, err
 	}
 	if p.Provider == "" {
 		p.Provider = s.defaultProvider
@@ -139,6 +147,10 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 	if err != nil {
 		return Policy{}, fieldErr("schedule", "%v", err)
 	}
+	next, err := firstRun(c, p.Schedule, s.clock.Now())
+	if err != nil {
+		return Policy{}, fieldErr("schedule", "%v", err)
+	}
 	if p.Retention.Count < 0 || p.Retention.AgeDays < 0 {
 		return Policy{}, fieldErr("retention", "count and age_days must not be negative")
 	}
@@ -150,7 +162,11 @@ func (s *Scheduler) CreatePolicy(p Policy) (Policy, error) {
 			return Policy{}, err
 		}
 	}
-	next := c.Next(s.clock.Now())
+	s.names.Lock()
+	defer s.names.Unlock()
+	if err := s.policyNameFree(p.Name); err != nil {
+		return Policy{}, err
+	}
 	p.ID, p.CreatedAt, p.NextRun, p.Backups = newID("policy-"), s.clock.Now().UTC(), &next, nil
 	if err := s.put(store.Policies, p.ID, p); err != nil {
 		return Policy{}, err

@@ -51,7 +51,12 @@ type Scheduler struct {
 
 	elector store.Elector // in a cluster, fires only on the node elected (cluster.go)
 
-	mu   sync.Mutex // serialises runs and retention
+	mu    sync.Mutex // serialises runs and retention
+	names sync.Mutex // makes a name's check and the write of its schedule or policy one step (names.go)
+
+	quietMu    sync.Mutex
+	neverFires map[string]bool // schedules and policies that never fire, logged once (never_fires.go)
+
 	wake chan struct{}
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -64,7 +69,7 @@ func New(s store.RecordStore, j Jobs, p Providers, bus *events.Bus, basePath, de
 		clock = realClock{}
 	}
 	return &Scheduler{store: s, jobs: j, providers: p, bus: bus, log: log, clock: clock, basePath: basePath,
-		defaultProvider: defaultProvider, wake: make(chan struct{}, 1)}
+		defaultProvider: defaultProvider, wake: make(chan struct{}, 1), neverFires: map[string]bool{}}
 }
 
 // Start runs the loop and the retention watcher until Close.
@@ -118,7 +123,7 @@ func (s *Scheduler) runDue(ctx context.Context) time.Time {
 	}
 	schedules, _ := s.ListSchedules()
 	for _, sc := range schedules {
-		if sc.Paused || sc.NextRun == nil {
+		if sc.Paused || sc.NextRun == nil || s.neverDue("schedule", sc.ID, sc.Name, sc.Cron, sc.NextRun) {
 			continue
 		}
 		if !sc.NextRun.After(now) {
@@ -129,7 +134,7 @@ func (s *Scheduler) runDue(ctx context.Context) time.Time {
 	}
 	policies, _ := s.ListPolicies()
 	for _, p := range policies {
-		if p.Paused || p.NextRun == nil {
+		if p.Paused || p.NextRun == nil || s.neverDue("policy", p.ID, p.Name, p.Schedule, p.NextRun) {
 			continue
 		}
 		if !p.NextRun.After(now) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +173,9 @@ func TestCronRunsOnTheFakeClockAndMissedRunsRunOnce(t *testing.T) {
 func TestScheduleValidation(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestScheduler(t, &fakeClock{now: time.Now()}, filepath.Join(t.TempDir(), "s.db"))
+	if _, err := s.CreateSchedule(Schedule{Name: "nightly backup", Cron: "@daily"}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		sc    Schedule
 		field string
@@ -180,17 +184,37 @@ func TestScheduleValidation(t *testing.T) {
 		{Schedule{Name: "x", Cron: "61 * * * *"}, "cron"},
 		{Schedule{Name: "x", Cron: "every day"}, "cron"},
 		{Schedule{Name: "x", Cron: "@daily", TimeZone: "Mars/Olympus"}, "timezone"},
+		// An @every under cron's minute was rounded up to a second: a job every second.
+		{Schedule{Name: "x", Cron: "@every 0s"}, "cron"},
+		{Schedule{Name: "x", Cron: "@every -1m"}, "cron"},
+		{Schedule{Name: "x", Cron: "@every 1ns"}, "cron"},
+		{Schedule{Name: "x", Cron: "@every 59s"}, "cron"},
+		// Days no month has: the next run was the zero time, fired at every pass.
+		{Schedule{Name: "x", Cron: "0 0 30 2 *"}, "cron"},
+		{Schedule{Name: "x", Cron: "0 0 31 4 *"}, "cron"},
+		{Schedule{Name: "x", Cron: "0 0 30 2 *", TimeZone: "Europe/Berlin"}, "cron"},
+		// The name names the runs' folder (schedules/<name>).
+		{Schedule{Name: strings.Repeat("n", 100<<10), Cron: "@daily"}, "name"},
+		{Schedule{Name: strings.Repeat("n", 129), Cron: "@daily"}, "name"},
+		{Schedule{Name: "a\x00b", Cron: "@daily"}, "name"},
+		{Schedule{Name: "two\nlines", Cron: "@daily"}, "name"},
+		{Schedule{Name: "del\x7f", Cron: "@daily"}, "name"},
+		{Schedule{Name: "nightly backup", Cron: "@hourly"}, "name"},
+		{Schedule{Name: "nightly/backup", Cron: "@hourly"}, "name"}, // the same folder, nightly_backup
 	}
 	for _, c := range cases {
 		_, err := s.CreateSchedule(c.sc)
 		fe, ok := err.(*jobs.FieldError)
 		if !ok || fe.Field != c.field {
-			t.Errorf("%+v: err = %v, want a field error on %s", c.sc, err, c.field)
+			t.Errorf("%.80q %q: err = %v, want a field error on %s", c.sc.Name, c.sc.Cron, err, c.field)
 		}
 	}
-	for _, expr := range []string{"@hourly", "@every 15m", "*/5 * * * *", "0 2 * * 1-5"} {
-		if _, err := s.CreateSchedule(Schedule{Name: "ok", Cron: expr, TimeZone: "Europe/Berlin"}); err != nil {
+	for i, expr := range []string{"@hourly", "@every 15m", "@every 1m", "*/5 * * * *", "0 2 * * 1-5", "0 0 29 2 *"} {
+		if _, err := s.CreateSchedule(Schedule{Name: fmt.Sprintf("ok-%d", i), Cron: expr, TimeZone: "Europe/Berlin"}); err != nil {
 			t.Errorf("%q rejected: %v", expr, err)
 		}
+	}
+	if _, err := s.CreateSchedule(Schedule{Name: strings.Repeat("n", 128), Cron: "@daily"}); err != nil {
+		t.Errorf("a 128-byte name rejected: %v", err)
 	}
 }
