@@ -112,8 +112,9 @@ func TestClusterScheduleDueWhileItsFiringNodeIsKilledFiresOnce(t *testing.T) {
 			firer := startDaemon(t, config([]string{proxy.URL}, "node-a"))
 			electedNode(t, firesSchedules, firer)
 			survivors := []*daemon{startDaemon(t, config(endpoints, "node-b")), startDaemon(t, config(endpoints, "node-c"))}
-			// @every 15s: the slot after the one under test is at least 15 s after it fires.
-			code, sc, _ := survivors[0].do("POST", "/schedules/create", `{"name": "cluster-once", "cron": "@every 15s",
+			// @every 1m (the shortest interval a schedule takes): the slot after the one under test is a
+			// minute after it fires.
+			code, sc, _ := survivors[0].do("POST", "/schedules/create", `{"name": "cluster-once", "cron": "@every 1m",
 				"job_definition": {"vm_identifier": "vm-001", "provider": "testprovider", "export_method": "raw"}}`)
 			if code != 201 {
 				t.Fatalf("create schedule = %d %v", code, sc)
