@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/coder/websocket"
@@ -19,12 +20,24 @@ const wsBuffer = 256
 // the fields the seed's JavaScript reads. ?job_id= limits the stream to one job. A client that
 // cannot keep up is disconnected rather than allowed to slow anything else, and is told so: a
 // last "stream.dropped" message, then a close frame (policy violation).
+// A request that is no WebSocket handshake gets the API's JSON error (checkHandshake).
 func (h *handlers) websocket(c *gin.Context) {
 	// Who may connect was settled before this handler: checkSite refused a page of a foreign
 	// Origin (403), so a browser gets here only from the daemon's own origin, a loopback one or
 	// daemon.allowed_origins — and a non-browser client sends none. The library's own Origin
 	// check (same host only) is therefore off: it would refuse the allowed dashboards.
 	// Authentication (when enabled) applies to this route too.
+	if e := checkHandshake(c.Request); e != nil {
+		if e.status == http.StatusUpgradeRequired {
+			c.Header("Upgrade", "websocket") // a 426 says what to upgrade to (RFC 9110 15.5.22)
+			c.Header("Connection", "Upgrade")
+		}
+		if e.field == "Sec-WebSocket-Version" {
+			c.Header("Sec-WebSocket-Version", "13")
+		}
+		abort(c, e.status, e.code, e.message, e.field)
+		return
+	}
 	conn, err := websocket.Accept(c.Writer, c.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return
