@@ -60,11 +60,7 @@ Exit codes: 0 ok, 1 the API refused or a watched job failed, 2 usage error, 3 da
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			switch a.output {
-			case "table", "json", "yaml":
-				return nil
-			}
-			return usageError{fmt.Errorf("--output must be table, json or yaml, got %q", a.output)}
+			return a.checkFlags(cmd)
 		},
 	}
 	f := root.PersistentFlags()
