@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // maxChain bounds how many parents ParseFile follows.
@@ -36,7 +37,10 @@ func ParseFile(p string) (Descriptor, error) {
 }
 
 func parseOne(p string) (Descriptor, error) {
-	f, err := os.Open(p)
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, so a parent
+	// hint or a path swapped for one would hang the caller; it changes nothing for a regular
+	// file, and anything else is refused below.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return Descriptor{}, err
 	}

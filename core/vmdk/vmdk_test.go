@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 const flatDescriptor = `# Disk DescriptorFile
@@ -110,6 +112,24 @@ func TestParseFilesMadeByQemuImg(t *testing.T) {
 	os.WriteFile(junk, append([]byte("KDMV"), make([]byte, 600)...), 0o644)
 	if _, err := ParseFile(junk); !errors.Is(err, ErrInvalid) {
 		t.Errorf("junk sparse header: %v", err)
+	}
+	// A parent that is a named pipe is refused, not waited on (an open for reading would wait
+	// for a writer that never comes).
+	if err := os.Remove(filepath.Join(dir, "base.vmdk")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "base.vmdk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	parsed := make(chan error, 1)
+	go func() { _, err := ParseFile(filepath.Join(dir, "delta.vmdk")); parsed <- err }()
+	select {
+	case err := <-parsed:
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("parent that is a FIFO: %v, want ErrInvalid", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ParseFile still waits on a parent that is a FIFO after 10 s")
 	}
 }
 
