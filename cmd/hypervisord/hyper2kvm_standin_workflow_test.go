@@ -137,17 +137,24 @@ func standinManifest(t *testing.T, boot, data string, edit func(m map[string]any
 	return b
 }
 
+// readJSON reads a JSON answer the workflow has just created. hyper2kvm writes it in place
+// (open, json.dump), so a file seen at once may be half-written: it is read again until it
+// parses, as the daemon's own reader waits for it.
 func readJSON(t *testing.T, path string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v map[string]any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var b []byte
+		if b, err = os.ReadFile(path); err == nil {
+			if err = json.Unmarshal(b, &v); err == nil {
+				return v
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", path, err)
+		}
 	}
-	return v
 }
 
 // A manifest already waiting at start and one renamed in later both go through to processed/,
