@@ -44,15 +44,17 @@ lock_timeout=${APT_LOCK_TIMEOUT:-600}
 # dpkg's lock itself, but `apt-get update` takes the package lists' lock, which that option
 # does not cover (apt 2.6): a call failing on a lock is retried until the same deadline. apt
 # runs in the C locale so that its lock message is the English one matched here, whatever the
-# user's language.
+# user's language. The deadline is kept in microseconds (EPOCHREALTIME): bash's SECONDS ticks
+# at whole seconds since the shell started, so a short timeout could end before a second try.
+now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
 apt_get() {
-  local deadline=$((SECONDS + lock_timeout)) out told=
+  local deadline=$(($(now_us) + lock_timeout * 1000000)) out told=
   while :; do
     if out=$(LC_ALL=C apt-get -o DPkg::Lock::Timeout="$lock_timeout" "$@" 2>&1); then
       [ -z "$out" ] || printf '%s\n' "$out"
       return 0
     fi
-    if [[ $out != *"Could not get lock"* ]] || [ "$SECONDS" -ge "$deadline" ]; then
+    if [[ $out != *"Could not get lock"* ]] || [ "$(now_us)" -ge "$deadline" ]; then
       printf '%s\n' "$out" >&2
       return 1
     fi
