@@ -5,11 +5,14 @@
 package etcdtest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,10 +25,22 @@ type Member struct {
 	ClientURL string
 	etcd      *embed.Etcd
 	stop      sync.Once
+	ready     atomic.Bool // it served: its cluster formed
 }
 
-// Stop stops the member (a crash, as far as the rest of the cluster can tell); once.
-func (m *Member) Stop() { m.stop.Do(m.etcd.Close) }
+// Stop stops the member (a crash, as far as the rest of the cluster can tell); once. embed's
+// Close never returns for a member that did not become ready (it waits for client servers that
+// were never started), so such a member is closed in the background instead of hanging the
+// test's cleanup.
+func (m *Member) Stop() {
+	m.stop.Do(func() {
+		if m.ready.Load() {
+			m.etcd.Close()
+			return
+		}
+		go m.etcd.Close()
+	})
+}
 
 // IsLeader says whether the member leads the cluster's raft now.
 func (m *Member) IsLeader() bool { return m.etcd.Server.Leader() == m.etcd.Server.MemberID() }
@@ -57,7 +72,31 @@ func StartCluster(t testing.TB, n int) []*Member {
 	return startCluster(t, n, false)
 }
 
+// startAttempts bounds the tries to start a cluster: a port found free can be taken by another
+// test before etcd binds it, and the cluster is then started again on other ports.
+const startAttempts = 5
+
 func startCluster(t testing.TB, n int, durable bool) []*Member {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		members, err := tryCluster(t, n, durable)
+		if err == nil {
+			return members
+		}
+		for _, m := range members {
+			if m != nil {
+				m.Stop()
+			}
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == startAttempts {
+			t.Fatal(err)
+		}
+	}
+}
+
+// tryCluster starts n members on ports free now and waits until they serve. On an error, the
+// members it started are returned for the caller to stop.
+func tryCluster(t testing.TB, n int, durable bool) ([]*Member, error) {
 	t.Helper()
 	type ports struct{ client, peer url.URL }
 	all := make([]ports, n)
@@ -84,13 +123,15 @@ func startCluster(t testing.TB, n int, durable bool) []*Member {
 		cfg.UnsafeNoFsync = !durable
 		e, err := embed.StartEtcd(cfg)
 		if err != nil {
-			t.Fatalf("start etcd member %d: %v", i, err)
+			return members, fmt.Errorf("start etcd member %d: %w", i, err)
 		}
-		members[i] = &Member{Name: cfg.Name, ClientURL: all[i].client.String(), etcd: e}
-		t.Cleanup(members[i].Stop)
+		m := &Member{Name: cfg.Name, ClientURL: all[i].client.String(), etcd: e}
+		members[i] = m
+		t.Cleanup(m.Stop)
 		go func() {
 			select {
 			case <-e.Server.ReadyNotify():
+				m.ready.Store(true)
 				started <- nil
 			case err := <-e.Err():
 				started <- err
@@ -101,10 +142,10 @@ func startCluster(t testing.TB, n int, durable bool) []*Member {
 	}
 	for range n {
 		if err := <-started; err != nil {
-			t.Fatal(err)
+			return members, err
 		}
 	}
-	return members
+	return members, nil
 }
 
 // freeURL is an http URL on a loopback port free right now.
