@@ -3,7 +3,9 @@ package plugin
 import (
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"strconv"
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -15,6 +17,9 @@ import (
 // ClientConfig is the go-plugin configuration a host uses to launch one provider binary.
 // The host owns the process: it calls Kill when it is done or the plugin misbehaves.
 func ClientConfig(cmd *exec.Cmd, logger hclog.Logger) *goplugin.ClientConfig {
+	// The plugin compares it with its parent when it starts: a host killed before then has
+	// re-parented it already, and nothing else would tell it (exitWithParent).
+	cmd.Env = append(cmd.Env, hostPIDEnv+"="+strconv.Itoa(os.Getpid()))
 	return &goplugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: versionedPlugins(&grpcPlugin{}),

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -84,14 +85,49 @@ const parentCheckEvery = time.Second
 // enough for a provider to undo what it did to the platform (power a VM back on).
 const drainTimeout = 2 * time.Minute
 
+// closeTimeout bounds a provider's Close once the host is gone: nobody waits for it then.
+const closeTimeout = 30 * time.Second
+
 // exitWithParent ends the process once its parent has gone (it is then re-parented, so
-// getppid changes), after the calls in flight have unwound and the provider is closed.
+// getppid changes), after the calls in flight have unwound and the provider is closed — or
+// after drainTimeout + closeTimeout, whichever comes first: a shutdown already under way (the
+// host asked the plugin to stop, then died) may be stuck in the provider's Close, and a plugin
+// whose host is gone must not live on (one was found running 30 minutes after its daemon).
 func exitWithParent(shutdown func(string)) {
 	parent := os.Getppid()
+	if hostGoneAtStart(os.Getenv(hostPIDEnv), parent) {
+		shutdownWithin(shutdown, "the host was gone before the plugin started", drainTimeout+closeTimeout)
+		os.Exit(1)
+	}
 	for range time.Tick(parentCheckEvery) {
 		if os.Getppid() != parent {
-			shutdown("the host is gone")
+			shutdownWithin(shutdown, "the host is gone", drainTimeout+closeTimeout)
 			os.Exit(1)
 		}
+	}
+}
+
+// hostPIDEnv carries the host's process id to the plugin it starts (ClientConfig).
+const hostPIDEnv = "HYPERSDK_HOST_PID"
+
+// hostGoneAtStart says whether the host that started the plugin (its pid in hostPIDEnv, when
+// set) is no longer its parent: it died before the plugin first looked, so the parent
+// watch, which only sees a change, would never fire.
+func hostGoneAtStart(hostPID string, parent int) bool {
+	return hostPID != "" && hostPID != strconv.Itoa(parent)
+}
+
+// shutdownWithin runs shutdown(why) and returns when it has, or once limit has passed.
+func shutdownWithin(shutdown func(string), why string, limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		shutdown(why)
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
 	}
 }
