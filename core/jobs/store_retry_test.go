@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/hypersdk/hypersdk/core/events"
 	"github.com/hypersdk/hypersdk/core/store"
 	"github.com/hypersdk/hypersdk/sdk/examples/testprovider/fake"
@@ -44,26 +46,12 @@ func TestAJobWhoseStartCouldNotBeStoredStartsLater(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			m, db := newStoreManager(t)
+			_, db := newStoreManager(t)
 			flaky := &failingUpdates{Backend: db}
-			m.store = flaky
-			p := fake.New()
-			if err := p.Configure(context.Background(), provider.Config{}); err != nil {
-				t.Fatal(err)
-			}
-			m.providers = oneProvider{p}
-			m.env.Providers = m.providers
-			m.cfg.RetryBackoff, m.cfg.BasePath = time.Millisecond, t.TempDir()
-			if err := m.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
+			m := startOn(t, flaky, events.NewBus(), fake.New())
 			flaky.left.Store(c.failed)
-			accepted, err := m.Submit([]Spec{{VMIdentifier: "vm-001", Provider: "testprovider", ExportMethod: "raw"}}, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			j := waitJobFor(t, m, accepted[0].ID, "it to end", func(j Job) bool { return j.Status.Terminal() })
+			id := submitOne(t, m)
+			j := waitJobFor(t, m, id, "it to end", func(j Job) bool { return j.Status.Terminal() })
 			if j.Status != StatusCompleted || j.Attempts != 1 {
 				t.Errorf("job %s after %d attempts (%q), want completed in 1", j.Status, j.Attempts, j.Error)
 			}
@@ -118,7 +106,7 @@ func TestAJobWhoseEndCouldNotBeStoredEndsLater(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			m, db := newStoreManager(t)
+			_, db := newStoreManager(t)
 			flaky := &failingEnds{Backend: db, stored: c.stored}
 			flaky.left.Store(2)
 			if c.stored {
@@ -126,26 +114,12 @@ func TestAJobWhoseEndCouldNotBeStoredEndsLater(t *testing.T) {
 			}
 			bus := events.NewBus()
 			published := endEventsOf(t, bus)
-			m.store, m.bus = flaky, bus
 			var p provider.Provider = fake.New()
 			if c.corrupt {
 				p = &corrupting{Provider: fake.New()}
 			}
-			if err := p.Configure(context.Background(), provider.Config{}); err != nil {
-				t.Fatal(err)
-			}
-			m.providers = oneProvider{p}
-			m.env.Providers = m.providers
-			m.cfg.RetryBackoff, m.cfg.BasePath = time.Millisecond, t.TempDir()
-			if err := m.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
-			accepted, err := m.Submit([]Spec{{VMIdentifier: "vm-001", Provider: "testprovider", ExportMethod: "raw"}}, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := accepted[0].ID
+			m := startOn(t, flaky, bus, p)
+			id := submitOne(t, m)
 			j := waitJobFor(t, m, id, "it to end", func(j Job) bool { return j.Status.Terminal() })
 			wantFailures := 0
 			if c.want == StatusFailed {
@@ -170,4 +144,20 @@ func TestAJobWhoseEndCouldNotBeStoredEndsLater(t *testing.T) {
 			})
 		})
 	}
+}
+
+// startOn starts a manager on backend with provider p (configured here) and a 1 ms retry
+// backoff; it is closed when the test ends.
+func startOn(t *testing.T, backend store.Backend, bus *events.Bus, p provider.Provider) *Manager {
+	t.Helper()
+	if err := p.Configure(context.Background(), provider.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(Config{Workers: 1, ConcurrentExports: 1, RetryBackoff: time.Millisecond, BasePath: t.TempDir()},
+		backend, bus, oneProvider{p}, KVMConfig{}, hclog.NewNullLogger())
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
 }
