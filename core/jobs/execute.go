@@ -62,7 +62,7 @@ func (m *Manager) execute(parent context.Context, id string) {
 		})
 		if err != nil {
 			switch {
-			case errors.Is(err, errStale), errors.Is(err, ErrNotFound), errors.Is(err, store.ErrFenced):
+			case errors.Is(err, errStale), refusedForGood(err):
 				// ended, deleted, or another node's now: nothing to start
 			default:
 				// The job is still pending in the store (or, when a cluster's write was lost
@@ -164,7 +164,7 @@ func (m *Manager) finish(id string, s Status, msg string, change func(*Job)) {
 	j, err := m.storeEnd(id, s, msg, change)
 	if err != nil {
 		m.log.Error("cannot record job end", "job_id", id, "status", s, "error", err)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrFenced) {
+		if refusedForGood(err) {
 			m.endPublished(id) // not stored, for certain
 		}
 		// Otherwise the note stays: should the end have been stored after all (its reply
@@ -189,6 +189,13 @@ const finishTries = 6
 // lost.
 var errEndStored = errors.New("the job's end is stored already")
 
+// refusedForGood says whether a write of a job failed because the job is gone or another
+// node holds it now: it was not stored, and trying again cannot change that. Any other failure
+// (a full disk, an etcd out of reach) may pass, and its write may even have landed.
+func refusedForGood(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrFenced)
+}
+
 // storeEnd writes job id's end, trying again while the store refuses it (a full disk, an etcd
 // out of reach): a job left running in the store would otherwise wait for the next start-up.
 // It gives up when the daemon stops.
@@ -209,7 +216,7 @@ func (m *Manager) storeEnd(id string, s Status, msg string, change func(*Job)) (
 		switch {
 		case errors.Is(err, errEndStored):
 			return m.getJob(id)
-		case err == nil, try == finishTries, errors.Is(err, ErrNotFound), errors.Is(err, store.ErrFenced):
+		case err == nil, try == finishTries, refusedForGood(err):
 			return j, err
 		}
 		m.log.Warn("cannot record job end; trying again", "job_id", id, "status", s, "error", err, "retry_in", wait)
