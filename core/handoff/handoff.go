@@ -52,7 +52,7 @@ func CheckInstance(instance string) error {
 
 // ServiceState asks systemd whether hyper2kvm@<instance> runs.
 func ServiceState(ctx context.Context, systemctl, instance string) string {
-	if systemctl == "" || !instanceName.MatchString(instance) {
+	if systemctl == "" || CheckInstance(instance) != nil {
 		return Unknown
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

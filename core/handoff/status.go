@@ -46,7 +46,7 @@ func (h Host) Status(ctx context.Context) Status {
 		WatchDir: h.WatchDir, OutputDir: h.OutputDir, Instances: []InstanceStatus{}}
 	names := map[string]bool{}
 	for _, n := range h.Instances {
-		if instanceName.MatchString(n) {
+		if CheckInstance(n) == nil {
 			names[n] = true
 		}
 	}
